@@ -1,0 +1,50 @@
+# Two commands: `make test` (set up, then run the tests) and `make book` (set up, then the
+# main job: fetch data and encoders, embed, run the experiments, execute the notebooks, build
+# the HTML book). Everything else is a step of those two.
+PYTHON  ?= python3
+VENV    ?= .venv
+PROFILE ?= default
+JOBS    ?= 2
+BIN      = $(VENV)/bin
+
+.PHONY: setup test book data embed experiments notebooks bench clean-book help
+
+help:
+	@echo "make test                  set up .venv and run the test suite"
+	@echo "make book [PROFILE=default] set up, fetch, embed, run experiments, build book/_build/html"
+	@echo "make bench                 run the strategy benchmark (writes book/data/bench_strategies.csv)"
+
+# A .venv with every dependency pinned (pyproject.toml + requirements.lock); torch==2.13.0
+# resolves to the CPU build. Re-made when the pins change.
+$(BIN)/.alcore-installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
+	touch $@
+
+setup: $(BIN)/.alcore-installed
+
+test: setup
+	$(BIN)/python -m pytest -q --timeout=900
+
+data: setup
+	$(BIN)/alcore data fetch all
+
+embed: data
+	$(BIN)/alcore embed --profile $(PROFILE)
+
+experiments: embed
+	$(BIN)/alcore run --profile $(PROFILE) --jobs $(JOBS)
+
+notebooks: experiments
+	$(BIN)/python tools/build_book.py --profile $(PROFILE)
+
+book: notebooks
+	@echo "book: open book/_build/html/index.html"
+
+bench: setup
+	$(BIN)/alcore bench strategies
+
+clean-book:
+	rm -rf book/_build book/notebooks

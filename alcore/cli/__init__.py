@@ -1,0 +1,55 @@
+"""The ``alcore`` command line. One module per command group, each with ``register(sub)``.
+
+``register`` adds its sub-command(s) to the argparse sub-parsers and sets ``func`` (called
+with the parsed arguments; its return value is the exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import __version__
+from ..errors import UnknownNameError
+
+# command-group modules; each one adds its own sub-commands
+GROUPS = ("data", "embed", "run", "bench")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alcore",
+        description=(
+            "Active learning on frozen text embeddings: datasets, encoders, the embedding "
+            "cache, experiment grids and benchmarks. Run 'alcore COMMAND --help' for details."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"alcore {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in GROUPS:
+        try:
+            module = importlib.import_module(f"{__name__}.{group}")
+        except ModuleNotFoundError as exc:  # a group not written yet
+            if exc.name != f"{__name__}.{group}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (UnknownNameError, ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"alcore {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
