@@ -202,8 +202,11 @@ def run_al(X_train, y_train, X_test, y_test, *, ips="random", k0, strategy="rand
         Initial-pool selection, one of ``strategies.IPS_NAMES``.
     k0 : int
         Size of the initial pool (at least 1).
-    strategy : str, default="random"
-        Query strategy, one of ``strategies.NAMES``.
+    strategy : str or object, default="random"
+        Query strategy, one of ``strategies.NAMES``; or an already-built object with the
+        query API of :class:`alcore.strategies.base.QueryStrategy` (e.g. a scikit-activeml
+        strategy wrapped by :class:`alcore.bench.SkactivemlStrategy`), which then owns its
+        own random state (``strategy_params`` must be None).
     budget : int
         Final labelled-pool size ``B`` (``k0 <= B <= n``); ignored beyond validation when
         ``cycles=0``.
@@ -244,7 +247,10 @@ def run_al(X_train, y_train, X_test, y_test, *, ips="random", k0, strategy="rand
         raise ValueError(f"cycles must be >= 0, got {cycles}")
     if str(ips).lower() not in strategies.IPS_NAMES:
         raise UnknownNameError("IPS", ips, strategies.IPS_NAMES)
-    if str(strategy).lower() not in strategies.NAMES:
+    if hasattr(strategy, "query"):
+        if strategy_params:
+            raise ValueError("strategy_params only apply to a strategy given by name")
+    elif str(strategy).lower() not in strategies.NAMES:
         raise UnknownNameError("strategy", strategy, strategies.NAMES)
 
     seeds = derive_seeds(random_state)
@@ -264,7 +270,8 @@ def run_al(X_train, y_train, X_test, y_test, *, ips="random", k0, strategy="rand
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=cycles + 1, desc=f"AL {strategy}", disable=not progress, leave=False)
+    who = strategy if isinstance(strategy, str) else type(strategy).__name__
+    bar = tqdm(total=cycles + 1, desc=f"AL {who}", disable=not progress, leave=False)
     start = time.perf_counter()
     picks = strategies.get(ips, random_state=seeds["ips"]).query(X_train, y_pool, batch_size=k0)
     query_s = time.perf_counter() - start
@@ -272,13 +279,14 @@ def run_al(X_train, y_train, X_test, y_test, *, ips="random", k0, strategy="rand
     clf, row = cycle_row(0, picks, query_s)
     rows = [row]
     bar.update()
-    query = strategies.get(strategy, random_state=seeds["strategy"], **(strategy_params or {}))
+    query = (strategy if hasattr(strategy, "query") else
+             strategies.get(strategy, random_state=seeds["strategy"], **(strategy_params or {})))
     for t, b in enumerate(batch_sizes(k0, budget, cycles), start=1):
         start = time.perf_counter()
         picks = (query.query(X_train, y_pool, clf=clf, fit_clf=False, batch_size=b)
                  if b else np.empty(0, np.int64))
         query_s = time.perf_counter() - start
-        picks = _check_picks(picks, b, ~np.isnan(y_pool), strategy)
+        picks = _check_picks(picks, b, ~np.isnan(y_pool), who)
         clf, row = cycle_row(t, picks, query_s)
         rows.append(row)
         bar.update()

@@ -1,0 +1,383 @@
+"""Strategy benchmark: time and peak memory per query, alcore vs scikit-activeml.
+
+Three measurements:
+
+:func:`run_benchmark`
+    For every strategy and implementation, one query of ``batch`` samples on seeded synthetic
+    data (Gaussian blobs: one normal centre per class, unit-variance noise, float32), with a
+    random labelled pool of ``max(batch, 5 * classes)`` samples and a logistic regression fitted
+    on it beforehand (not timed; model-based strategies get it with ``fit_clf=False``). Each
+    measurement runs in a **fresh subprocess** (``python -m alcore.bench``) so that its peak
+    memory is its own, with BLAS/OpenMP threads pinned by ``threadpoolctl`` and the
+    ``*_NUM_THREADS`` variables (the count is reported), after a small warm-up query (imports,
+    JIT). ``seconds`` is the wall time of the query. ``peak_mb`` is the larger of two peaks
+    above the level just before the query: the ``tracemalloc`` peak (exact for numpy and Python
+    allocations; measured in a second, untimed query because tracing slows allocation down)
+    and the process RSS sampled every 2 ms by ``psutil`` in a thread during the timed query
+    (catches native buffers of BLAS, faiss or torch that ``tracemalloc`` misses). Runs over the
+    per-run timeout are killed (status ``timeout``). scikit-activeml runs whose estimated
+    memory (e.g. ProbCover's ``N x N`` float64 distance matrix) exceeds 70 % of the available
+    RAM are not started (status ``cannot run: needs X GB``).
+
+:func:`compare_accuracy`
+    alcore's and scikit-activeml's strategies driven by the same :func:`alcore.loop.run_al`
+    (same seeds, same IPS pool) for a few cycles; alcore should be "the same or better".
+
+:func:`full_run_ratio`
+    A whole run (IPS + ``cycles`` cycles) per strategy on a real pool, wall time relative to
+    Random.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+
+from . import strategies
+from .errors import UnknownNameError
+from .paths import atomic_write
+
+__all__ = ["SETTINGS", "SKACTIVEML", "make_data", "SkactivemlStrategy", "estimate_bytes",
+           "run_benchmark", "compare_accuracy", "full_run_ratio", "write_table"]
+
+SETTINGS = {
+    "default": {"n": 20000, "dim": 384, "classes": 20, "batch": 100},
+    "large": {"n": 120000, "dim": 768, "classes": 20, "batch": 100},
+    "huge": {"n": 650000, "dim": 384, "classes": 20, "batch": 100},
+}
+COLUMNS = ["setting", "strategy", "impl", "seconds", "peak_mb", "status", "blas_threads"]
+#: alcore name -> (scikit-activeml class, constructor kwargs, query needs the classifier)
+SKACTIVEML = {
+    "random": ("RandomSampling", {}, False),
+    "margin": ("UncertaintySampling", {"method": "margin_sampling"}, True),
+    "entropy": ("UncertaintySampling", {"method": "entropy"}, True),
+    "coreset": ("CoreSet", {}, False),
+    "probcover": ("ProbCover", {}, False),
+    "typiclust": ("TypiClust", {}, False),
+    "badge": ("Badge", {}, True),
+    "dropquery": ("DropQuery", {}, True),
+}
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+def make_data(n, dim, classes, random_state=0):
+    """Seeded Gaussian blobs: ``X`` float32 ``(n, dim)``, ``y`` int64 in ``0..classes-1``."""
+    rng = np.random.default_rng(random_state)
+    centres = rng.standard_normal((classes, dim), dtype=np.float32) * np.float32(0.5)
+    y = rng.integers(classes, size=n)
+    y[:classes] = np.arange(classes)                      # every class present
+    X = rng.standard_normal((n, dim), dtype=np.float32)
+    X += centres[y]
+    return X, y.astype(np.int64)
+
+
+class SkactivemlStrategy:
+    """A scikit-activeml pool strategy behind alcore's query API (for :func:`run_al`).
+
+    Parameters
+    ----------
+    name : str
+        alcore strategy name; the scikit-activeml equivalent is :data:`SKACTIVEML` ``[name]``.
+    n_classes : int, optional
+        Size of the class set; default ``max(clf.classes_) + 1`` at query time.
+    random_state : int or None
+        Seed of the scikit-activeml strategy and its classifier wrapper.
+    """
+
+    def __init__(self, name, n_classes=None, random_state=None):
+        self.name = name
+        self.n_classes = n_classes
+        self.random_state = random_state
+
+    def _build(self, seed):
+        import skactiveml.pool as pool
+
+        if self.name not in SKACTIVEML:
+            raise UnknownNameError("strategy", self.name, SKACTIVEML)
+        cls, kwargs, needs_clf = SKACTIVEML[self.name]
+        return getattr(pool, cls)(random_state=seed, **kwargs), needs_clf
+
+    def wrap(self, clf, X, y):
+        """A fitted ``skactiveml`` ``SklearnClassifier`` with ``clf``'s parameters."""
+        from sklearn.base import clone
+        from skactiveml.classifier import SklearnClassifier
+
+        n_classes = self.n_classes or int(np.max(clf.classes_)) + 1
+        wrapped = SklearnClassifier(clone(clf), classes=np.arange(n_classes),
+                                    random_state=self.random_state)
+        return wrapped.fit(X, y)
+
+    def query(self, X, y, clf=None, fit_clf=True, candidates=None, batch_size=1,
+              return_utilities=False):
+        """Pick ``batch_size`` unlabelled samples with the scikit-activeml strategy."""
+        if not hasattr(self, "rng_"):
+            self.rng_ = np.random.default_rng(self.random_state)
+        qs, needs_clf = self._build(int(self.rng_.integers(2**31 - 1)))
+        kw = {"candidates": candidates, "batch_size": batch_size,
+              "return_utilities": return_utilities}
+        if needs_clf:
+            if clf is None or not hasattr(clf, "classes_"):
+                raise ValueError(f"{self.name} needs a fitted classifier")
+            kw.update(clf=self.wrap(clf, X, y), fit_clf=False)
+        return qs.query(X, y, **kw)
+
+
+def estimate_bytes(strategy, impl, n, dim):
+    """Rough peak memory of one query (bytes), to skip runs that cannot fit.
+
+    scikit-activeml's ProbCover holds the full ``N x N`` float64 distance matrix plus a boolean
+    edge matrix (9 bytes per pair); everything else is counted as a few float64 copies of X.
+    """
+    if impl == "skactiveml" and strategy == "probcover":
+        return 9 * n * n
+    return 4 * n * dim * 8
+
+
+# -- one measurement, in its own process --------------------------------------------------------
+class _RssSampler(threading.Thread):
+    def __init__(self, interval=0.002):
+        super().__init__(daemon=True)
+        import psutil
+
+        self.proc, self.interval = psutil.Process(), interval
+        self.base = self.peak = self.proc.memory_info().rss
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(self.interval)
+
+
+def _measure(spec):
+    """Time and peak memory of one query; ``spec`` as built by :func:`run_benchmark`."""
+    import gc
+    import tracemalloc
+
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    threads = int(spec["threads"])
+    limiter = threadpool_limits(limits=threads)
+    X, y = make_data(spec["n"], spec["dim"], spec["classes"], spec["seed"])
+    rng = np.random.default_rng(spec["seed"])
+    lab = rng.choice(len(X), max(spec["batch"], 5 * spec["classes"]), replace=False)
+    y_pool = np.full(len(X), np.nan)
+    y_pool[lab] = y[lab]
+    clf = LogisticRegression(max_iter=1000).fit(X[lab], y[lab])
+    name, impl = spec["strategy"], spec["impl"]
+    if impl == "alcore":
+        def build():
+            return strategies.get(name, random_state=spec["seed"])
+        needs_clf = getattr(strategies.get_class(name), "needs_clf", False)
+        qclf = clf
+    else:
+        adapter = SkactivemlStrategy(name, n_classes=spec["classes"])
+
+        def build():
+            return adapter._build(spec["seed"])[0]
+        needs_clf = SKACTIVEML[name][2]
+        qclf = adapter.wrap(clf, X, y_pool) if needs_clf else None
+
+    def query(qs, Xq, yq, batch):
+        kw = {"clf": qclf, "fit_clf": False} if needs_clf else {}
+        return qs.query(Xq, yq, batch_size=batch, **kw)
+
+    m = min(len(X), 2000)                                  # warm-up: imports, JIT, caches
+    query(build(), X[:m], y_pool[:m], min(spec["batch"], 10))
+    gc.collect()
+    qs = build()
+    sampler = _RssSampler()
+    sampler.start()
+    start = time.perf_counter()
+    idx = query(qs, X, y_pool, spec["batch"])
+    seconds = time.perf_counter() - start
+    sampler.stop.set()
+    sampler.join()
+    rss = sampler.peak - sampler.base
+    del qs
+    gc.collect()
+    traced = 0
+    if spec.get("tracemalloc", True):
+        tracemalloc.start()
+        qs = build()
+        query(qs, X, y_pool, spec["batch"])
+        traced = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    blas = sorted({i["num_threads"] for i in threadpool_info()})
+    limiter.restore_original_limits()
+    ok = len(np.unique(idx)) == spec["batch"] and np.isnan(y_pool[np.asarray(idx)]).all()
+    return {"seconds": seconds, "peak_mb": max(rss, traced) / 2**20, "rss_mb": rss / 2**20,
+            "tracemalloc_mb": traced / 2**20, "blas_threads": ",".join(map(str, blas)),
+            "status": "ok" if ok else "invalid picks"}
+
+
+def _run_one(spec, timeout):
+    env = dict(os.environ, **{v: str(spec["threads"]) for v in _THREAD_VARS})
+    cmd = [sys.executable, "-m", "alcore.bench", json.dumps(spec)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"status": f"timeout after {timeout:g} s"}
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"status": f"error: {err[:200]}"}
+    return json.loads(lines[-1])
+
+
+def run_benchmark(setting="default", strategies_=None, impls=("alcore", "skactiveml"),
+                  threads=1, timeout=300.0, seed=0, tracemalloc=True, progress=False,
+                  **overrides):
+    """Time and peak memory of one query per strategy and implementation.
+
+    Parameters
+    ----------
+    setting : str, default="default"
+        A key of :data:`SETTINGS` (``default``: n=20000, dim=384; ``large``: 120000 x 768;
+        ``huge``: 650000 x 384; all 20 classes, batch 100).
+    strategies_ : sequence of str, optional
+        Strategy names (default all of ``alcore.strategies.NAMES``).
+    impls : sequence of {"alcore", "skactiveml"}
+        Implementations to measure.
+    threads : int, default=1
+        BLAS/OpenMP threads in each measurement.
+    timeout : float, default=300
+        Seconds per measurement before it is killed.
+    seed : int, default=0
+        Seed of the synthetic data, the labelled pool and the strategies.
+    tracemalloc : bool, default=True
+        Also trace numpy/Python allocations (in a second, untimed query).
+    progress : bool
+        Show a progress bar.
+    **overrides
+        ``n``, ``dim``, ``classes``, ``batch`` replacing the setting's values.
+
+    Returns
+    -------
+    pandas.DataFrame with columns ``setting, strategy, impl, seconds, peak_mb, status,
+    blas_threads`` (plus ``n, dim, rss_mb, tracemalloc_mb``).
+    """
+    import psutil
+    from tqdm.auto import tqdm
+
+    if setting not in SETTINGS:
+        raise UnknownNameError("setting", setting, SETTINGS)
+    params = {**SETTINGS[setting], **{k: v for k, v in overrides.items() if v is not None}}
+    unknown = set(params) - {"n", "dim", "classes", "batch"}
+    if unknown:
+        raise ValueError(f"unknown benchmark parameters {sorted(unknown)}; "
+                         "use n, dim, classes, batch")
+    if params["batch"] + max(params["batch"], 5 * params["classes"]) > params["n"]:
+        raise ValueError(f"n={params['n']} is too small for the labelled pool plus one batch")
+    names = list(strategies_ or strategies.NAMES)
+    for name in names:
+        if name not in strategies.NAMES:
+            raise UnknownNameError("strategy", name, strategies.NAMES)
+    for impl in impls:
+        if impl not in ("alcore", "skactiveml"):
+            raise ValueError(f"impl must be 'alcore' or 'skactiveml', got {impl!r}")
+    label = setting if not overrides or all(v is None for v in overrides.values()) else (
+        f"n={params['n']},dim={params['dim']}")
+    rows = []
+    jobs = [(s, i) for s in names for i in impls]
+    for name, impl in tqdm(jobs, desc="bench", disable=not progress):
+        spec = {**params, "strategy": name, "impl": impl, "seed": seed, "threads": threads,
+                "tracemalloc": tracemalloc}
+        need = estimate_bytes(name, impl, params["n"], params["dim"])
+        avail = psutil.virtual_memory().available
+        if impl == "skactiveml" and need > 0.7 * avail:
+            res = {"status": f"cannot run: needs {need / 2**30:.0f} GB "
+                             f"({avail / 2**30:.0f} GB available)"}
+        else:
+            res = _run_one(spec, timeout)
+        rows.append({"setting": label, "strategy": name, "impl": impl,
+                     "seconds": res.get("seconds", np.nan), "peak_mb": res.get("peak_mb", np.nan),
+                     "status": res["status"], "blas_threads": res.get("blas_threads", threads),
+                     "n": params["n"], "dim": params["dim"],
+                     "rss_mb": res.get("rss_mb", np.nan),
+                     "tracemalloc_mb": res.get("tracemalloc_mb", np.nan)})
+    return pd.DataFrame(rows)
+
+
+def write_table(df, path, replace_setting=True):
+    """Write ``df`` as CSV to ``path`` atomically, replacing earlier rows of the same settings."""
+    from pathlib import Path
+
+    path = Path(path)
+    if replace_setting and path.exists():
+        old = pd.read_csv(path)
+        if "setting" in old and "setting" in df:
+            old = old[~old["setting"].isin(df["setting"].unique())]
+            df = pd.concat([old, df], ignore_index=True)
+    with atomic_write(path, "w") as fh:
+        df.to_csv(fh, index=False, float_format="%.6g")
+    return df
+
+
+# -- accuracy and whole-run comparisons ---------------------------------------------------------
+def compare_accuracy(X_train, y_train, X_test, y_test, strategies_=None, k0=50, batch=50,
+                     cycles=5, seeds=(0, 1, 2), progress=False):
+    """Accuracy after ``cycles`` cycles of alcore vs scikit-activeml, both in :func:`run_al`.
+
+    Both implementations share the IPS pool (same seed, IPS random) and the classifier; only the
+    query differs. Returns one row per (strategy, impl, seed): ``accuracy, macro_f1, seconds``.
+    """
+    from tqdm.auto import tqdm
+
+    from .loop import run_al
+
+    names = list(strategies_ or strategies.NAMES)
+    n_classes = int(np.max(y_train)) + 1
+    budget = k0 + batch * cycles
+    rows = []
+    jobs = [(s, i, seed) for s in names for i in ("alcore", "skactiveml") for seed in seeds]
+    for name, impl, seed in tqdm(jobs, desc="accuracy", disable=not progress):
+        strat = name if impl == "alcore" else SkactivemlStrategy(name, n_classes, seed)
+        start = time.perf_counter()
+        df = run_al(X_train, y_train, X_test, y_test, k0=k0, budget=budget, cycles=cycles,
+                    strategy=strat, random_state=seed)
+        rows.append({"strategy": name, "impl": impl, "seed": seed,
+                     "accuracy": df["accuracy"].iloc[-1], "macro_f1": df["macro_f1"].iloc[-1],
+                     "seconds": time.perf_counter() - start})
+    return pd.DataFrame(rows)
+
+
+def full_run_ratio(emb, budget, k0=None, cycles=20, strategies_=None, seed=0, progress=False):
+    """Wall time of a whole AL run per strategy, and its ratio to Random's.
+
+    ``k0`` defaults to ``budget // (cycles + 1)`` (the grid's ``"batch"`` rule).
+    """
+    from tqdm.auto import tqdm
+
+    from .loop import run_al
+
+    k0 = max(1, budget // (cycles + 1)) if k0 is None else k0
+    rows = []
+    names = list(strategies_ or strategies.NAMES)
+    if "random" not in names:
+        names.insert(0, "random")
+    for name in tqdm(names, desc="full runs", disable=not progress):
+        start = time.perf_counter()
+        df = run_al(emb.X_train, emb.y_train, emb.X_test, emb.y_test, k0=k0, budget=budget,
+                    cycles=cycles, strategy=name, random_state=seed)
+        rows.append({"strategy": name, "seconds": time.perf_counter() - start,
+                     "query_seconds": df["query_seconds"].sum(),
+                     "fit_seconds": df["fit_seconds"].sum(),
+                     "final_accuracy": df["accuracy"].iloc[-1]})
+    out = pd.DataFrame(rows)
+    out["ratio_to_random"] = out["seconds"] / out.loc[out["strategy"] == "random",
+                                                      "seconds"].iloc[0]
+    return out
+
+
+if __name__ == "__main__":  # a single measurement in a fresh process (see run_benchmark)
+    print(json.dumps(_measure(json.loads(sys.argv[1]))))

@@ -1,0 +1,163 @@
+"""``alcore bench``: the strategy benchmark, the budget rule and whole-run timings."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+DATA_DIR = "book/data"
+
+
+def _csv_list(text):
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def register(sub) -> None:
+    """Add ``alcore bench {strategies,budget,accuracy,fullrun}``."""
+    bench = sub.add_parser("bench", help="benchmarks: strategies, budget, accuracy, fullrun",
+                           description="Benchmarks of alcore (time, memory, budgets).")
+    cmds = bench.add_subparsers(dest="bench_command", metavar="BENCH")
+    bench.set_defaults(func=lambda a: bench.print_help() or 2)
+
+    p = cmds.add_parser("strategies", help="time and peak memory per query, alcore vs "
+                        "scikit-activeml, on synthetic data (each run in a fresh process)")
+    p.add_argument("--setting", default="default",
+                   help="default (n=20000 dim=384), large (120000 x 768), huge (650000 x 384)")
+    for name in ("n", "dim", "classes", "batch"):
+        p.add_argument(f"--{name}", type=int, default=None, help=f"override the setting's {name}")
+    p.add_argument("--strategies", default=None, help="comma-separated names (default all)")
+    p.add_argument("--impls", default="alcore,skactiveml", help="alcore,skactiveml")
+    p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
+    p.add_argument("--timeout", type=float, default=300, help="seconds per run (default 300)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-tracemalloc", action="store_true",
+                   help="skip the second, traced query (peak_mb from RSS sampling only)")
+    p.add_argument("--out", default=f"{DATA_DIR}/bench_strategies.csv",
+                   help="CSV to update (rows of the same setting are replaced); '' to skip")
+    p.set_defaults(func=_strategies)
+
+    p = cmds.add_parser("budget", help="the budget B of a dataset: where Random sampling with "
+                        "the weakest encoder converges (alcore.budget)")
+    p.add_argument("--encoder", default="glove50")
+    p.add_argument("--dataset", default="all", help="a dataset name or 'all' offline ones")
+    p.add_argument("--seeds", type=int, default=3, help="random permutations (default 3)")
+    p.add_argument("--tol", type=float, default=0.01, help="accuracy tolerance (default 0.01)")
+    p.add_argument("--out", default=f"{DATA_DIR}/budgets.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_budget)
+
+    p = cmds.add_parser("accuracy", help="accuracy after a few cycles, alcore vs "
+                        "scikit-activeml driven by the same loop")
+    p.add_argument("--dataset", default="trec6")
+    p.add_argument("--encoder", default="glove50")
+    p.add_argument("--strategies", default=None)
+    p.add_argument("--k0", type=int, default=50)
+    p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--cycles", type=int, default=5)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--out", default=f"{DATA_DIR}/bench_accuracy.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_accuracy)
+
+    p = cmds.add_parser("fullrun", help="wall time of a whole 20-cycle run per strategy, "
+                        "relative to Random")
+    p.add_argument("--dataset", default="health_tweets")
+    p.add_argument("--encoder", default="glove50")
+    p.add_argument("--strategies", default=None)
+    p.add_argument("--budget", type=int, default=None, help="default: the registry's budget")
+    p.add_argument("--cycles", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=f"{DATA_DIR}/bench_fullrun.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_fullrun)
+
+
+def _print(df):
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.max_rows", 500):
+        print(df.to_string(index=False))
+
+
+def _write(df, out, replace_setting=False):
+    from ..bench import write_table
+
+    if out:
+        write_table(df, out, replace_setting=replace_setting)
+        print(f"wrote {out}")
+
+
+def _strategies(args):
+    from ..bench import COLUMNS, run_benchmark
+
+    df = run_benchmark(args.setting, _csv_list(args.strategies), tuple(_csv_list(args.impls)),
+                       threads=args.threads, timeout=args.timeout, seed=args.seed,
+                       tracemalloc=not args.no_tracemalloc, progress=True, n=args.n,
+                       dim=args.dim, classes=args.classes, batch=args.batch)
+    _print(df)
+    _write(df[COLUMNS + ["n", "dim", "rss_mb", "tracemalloc_mb"]], args.out, True)
+    return 0
+
+
+def _load(dataset, encoder):
+    from ..embed import load_embeddings
+
+    return load_embeddings(dataset, encoder)
+
+
+def _budget(args):
+    from .. import data
+    from ..budget import derive_budget
+
+    if args.dataset == "all":
+        names = [s.name for s in data.DATASETS.values() if s.offline]
+    else:
+        names = [args.dataset]
+    rows = []
+    for name in names:
+        emb = _load(name, args.encoder)
+        res = derive_budget(emb, seeds=range(args.seeds), tol=args.tol, progress=True)
+        curve = res["curve"].groupby("n_labelled")["accuracy"].mean()
+        rows.append({"dataset": name, "encoder": args.encoder, "budget": res["budget"],
+                     "converged": res["converged"], "full_accuracy": res["full_accuracy"],
+                     "accuracy_at_budget": curve[res["budget"]], "tol": res["tol"],
+                     "pool": len(emb.X_train), "classes": int(emb.y_train.max()) + 1,
+                     "registry_budget": getattr(data.DATASETS.get(name), "budget", None)})
+        _print(pd.DataFrame(rows[-1:]))
+    df = pd.DataFrame(rows)
+    _print(df)
+    _write(df, args.out)
+    return 0
+
+
+def _accuracy(args):
+    from ..bench import compare_accuracy
+
+    emb = _load(args.dataset, args.encoder)
+    df = compare_accuracy(emb.X_train, emb.y_train, emb.X_test, emb.y_test,
+                          _csv_list(args.strategies), k0=args.k0, batch=args.batch,
+                          cycles=args.cycles, seeds=range(args.seeds), progress=True)
+    df.insert(0, "dataset", args.dataset)
+    df.insert(1, "encoder", args.encoder)
+    summary = df.pivot_table(index="strategy", columns="impl", values="accuracy")
+    summary["alcore_minus_skactiveml"] = summary["alcore"] - summary["skactiveml"]
+    _print(summary.reset_index())
+    _write(df, args.out)
+    return 0
+
+
+def _fullrun(args):
+    from .. import data
+    from ..bench import full_run_ratio
+
+    try:
+        emb = _load(args.dataset, args.encoder)
+    except (FileNotFoundError, RuntimeError, OSError) as exc:
+        print(f"skipped: no embeddings of {args.dataset} with {args.encoder} ({exc})")
+        return 0
+    budget = args.budget or data.DATASETS[args.dataset].budget
+    if not budget:
+        raise ValueError(f"{args.dataset} has no registry budget; pass --budget")
+    df = full_run_ratio(emb, budget, cycles=args.cycles, strategies_=_csv_list(args.strategies),
+                        seed=args.seed, progress=True)
+    df.insert(0, "dataset", args.dataset)
+    df.insert(1, "encoder", args.encoder)
+    df.insert(2, "budget", budget)
+    _print(df)
+    _write(df, args.out)
+    return 0

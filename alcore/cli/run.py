@@ -1,0 +1,147 @@
+"""``alcore run`` (run a grid or one run into a results store) and ``alcore results``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def register(sub) -> None:
+    """Add ``run`` and ``results`` to the sub-parsers ``sub``."""
+    p = sub.add_parser(
+        "run", help="run an experiment grid (a profile, a YAML file, or one run)",
+        description="Run every configuration of a grid that the results store does not hold "
+                    "yet. Finished runs are skipped, so a killed grid resumes where it stopped.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--profile", help="experiments/<PROFILE>.yaml: quick, default or paper")
+    src.add_argument("--config", type=Path, help="a grid YAML file")
+    one = p.add_argument_group("one run (instead of --profile/--config)")
+    one.add_argument("--dataset")
+    one.add_argument("--encoder")
+    one.add_argument("--ips", default="random")
+    one.add_argument("--strategy", default="random")
+    one.add_argument("--seed", type=int, default=0)
+    one.add_argument("--k0", default="batch", help='initial pool size, or "batch"')
+    one.add_argument("--budget", default="registry", help='final pool size B, or "registry"')
+    one.add_argument("--cycles", type=int, default=20)
+    one.add_argument("--pool-cap", type=int, default=None)
+    p.add_argument("--store", type=Path,
+                   help="results directory (default results/<profile or config name>, "
+                        "results/single for one run)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="local worker processes")
+    p.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT")
+    p.add_argument("--retry-failed", action="store_true", help="re-run recorded failures")
+    p.add_argument("--dry-run", action="store_true", help="only count the runs to do")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--embeddings", default=None, metavar="MODULE:FUNCTION",
+                   help="custom load_embeddings(dataset, encoder) (default: the embedding "
+                        "cache, alcore.embed.load_embeddings); skips registry name checks")
+    p.set_defaults(func=_run)
+
+    r = sub.add_parser("results", help="summarise a results store",
+                       description="Runs done and failed per dataset x encoder x strategy, "
+                                   "and the mean final accuracy.")
+    src = r.add_mutually_exclusive_group(required=True)
+    src.add_argument("--profile", help="the store results/<PROFILE>")
+    src.add_argument("--store", type=Path, help="a results directory")
+    r.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    r.set_defaults(func=_results)
+
+
+def _grid_of(args):
+    from ..experiment import Grid, load_profile
+
+    if args.profile:
+        return load_profile(args.profile)
+    if args.config:
+        return Grid.from_yaml(args.config)
+    if not (args.dataset and args.encoder):
+        raise ValueError("give --profile, --config, or --dataset and --encoder for one run")
+    k0 = args.k0 if args.k0 == "batch" else _int(args.k0, "--k0")
+    budget = args.budget if args.budget == "registry" else _int(args.budget, "--budget")
+    spec = {"datasets": [args.dataset], "encoders": [args.encoder], "ips": [args.ips],
+            "k0": [k0], "strategies": [args.strategy], "seeds": [args.seed],
+            "budget": budget, "cycles": args.cycles}
+    if args.pool_cap is not None:
+        spec["pool_cap"] = args.pool_cap
+    return Grid(spec, name="single")
+
+
+def _int(text, what):
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{what} must be an integer, got {text!r}") from None
+
+
+def _run(args) -> int:
+    from ..grid import run_grid
+    from ..store import ResultStore, default_store_path
+
+    grid = _grid_of(args)
+    configs = grid.configs(check_names=args.embeddings is None)
+    store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
+    if args.dry_run:
+        done = store.done_keys()
+        left = sum(c.key() not in done for c in configs)
+        print(f"{grid.name}: {len(configs)} runs, {len(configs) - left} done, {left} to do "
+              f"-> {store.path}")
+        return 0
+    summary = run_grid(configs, store, jobs=args.jobs, scheduler=args.scheduler,
+                       retry_failed=args.retry_failed, progress=not args.no_progress,
+                       load_embeddings=args.embeddings)
+    print(f"{grid.name}: {summary['total']} runs; {summary['already_done']} already done, "
+          f"{summary['done']} done now, {summary['failed']} failed, "
+          f"{summary['skipped_failed']} failed earlier (skipped; --retry-failed re-runs them), "
+          f"{summary['upper_bounds']} upper bounds; {summary['seconds']:.1f} s -> "
+          f"{summary['store']}")
+    return 1 if summary["failed"] else 0
+
+
+def summarise(store):
+    """Per (dataset, encoder, ips, strategy): runs done, failed, mean final accuracy."""
+    import pandas as pd
+
+    from ..store import ResultStore, load_results
+
+    store = store if isinstance(store, ResultStore) else ResultStore(store)
+    df = load_results(store)
+    keys = ["dataset", "encoder", "ips", "strategy"]
+    if len(df):
+        final = df[df["cycle"] == df["cycles"]]
+        table = final.groupby(keys).agg(done=("run_key", "nunique"),
+                                        final_accuracy=("accuracy", "mean")).reset_index()
+    else:
+        table = pd.DataFrame(columns=keys + ["done", "final_accuracy"])
+    fails = store.failures()
+    if len(fails):
+        fails["ips"] = fails.get("ips", pd.Series(dtype=object)).fillna("-")
+        nf = fails.groupby(keys, dropna=False).size().rename("failed").reset_index()
+        table = table.merge(nf, on=keys, how="outer")
+    else:
+        table["failed"] = 0
+    table["done"] = table["done"].fillna(0).astype(int)
+    table["failed"] = table["failed"].fillna(0).astype(int)
+    return table.sort_values(keys).reset_index(drop=True)
+
+
+def _results(args) -> int:
+    from ..store import ResultStore, default_store_path
+
+    store = ResultStore(args.store or default_store_path(args.profile))
+    if not store.path.is_dir():
+        raise FileNotFoundError(f"no results store at {store.path}; run 'alcore run' first")
+    table = summarise(store)
+    if args.json:
+        print(json.dumps(table.to_dict(orient="records"), indent=1, default=str))
+    elif not len(table):
+        print(f"{store.path}: empty")
+    else:
+        print(f"{store.path}: {int(table['done'].sum())} runs done, "
+              f"{int(table['failed'].sum())} failed")
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return 0

@@ -1,0 +1,292 @@
+"""Every figure of the report, one function each; each returns a matplotlib Figure.
+
+Each figure carries a caption-friendly title and, in small print at its foot, the name of
+the function that drew it (e.g. ``alcore.plots.fig5_top_share``). The functions take the
+results store's tidy table (:func:`alcore.store.load_results`) or a table from
+:mod:`alcore.analysis` / :mod:`alcore.stats`, and never write files.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from . import analysis as A
+from . import stats as S
+
+__all__ = ["strategy_colors", "fig1_ips_winners", "fig2_accuracy_vs_k0",
+           "fig3_ips_gain_over_cycles", "fig4_win_rate_matrices", "fig5_top_share",
+           "fig6_learning_curves", "fig7_top_rates_by_encoder_dataset",
+           "critical_difference_diagram", "mteb_vs_gain"]
+
+_ORDER = ("random", "margin", "entropy", "coreset", "probcover", "typiclust", "badge",
+          "dropquery")
+
+
+def strategy_colors(names=()):
+    """A fixed colour per strategy (and IPS) name, the same in every figure."""
+    pal = sns.color_palette("tab10", 10)
+    known = {n: pal[i] for i, n in enumerate(_ORDER)}
+    extra = [n for n in names if n not in known]
+    more = sns.color_palette("Set2", max(len(extra), 1))
+    known.update({n: more[i] for i, n in enumerate(extra)})
+    return known
+
+
+def _order(names):
+    names = list(dict.fromkeys(names))
+    return sorted(names, key=lambda n: (_ORDER.index(n) if n in _ORDER else 99, n))
+
+
+def _finish(fig, title, name):
+    fig.suptitle(title)
+    fig.text(0.995, 0.005, f"drawn by alcore.plots.{name}", ha="right", va="bottom",
+             fontsize=7, color="0.4")
+    return fig
+
+
+def _empty(title, name, why):
+    fig, ax = plt.subplots(figsize=(6, 2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, why, ha="center", va="center", wrap=True)
+    return _finish(fig, title, name)
+
+
+def _grid(n, ncols=4, size=(3.6, 2.8), sharey=False):
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows + 0.8),
+                             squeeze=False, sharey=sharey, layout="constrained")
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    return fig, axes.flat
+
+
+def fig1_ips_winners(df, tol=0.0, metric="accuracy"):
+    """Paper Fig. 1: share of (dataset, encoder, seed) blocks each IPS wins, per ``k0``."""
+    name, title = "fig1_ips_winners", f"Winning initial-pool selection per k0 (ties within {tol:g} excluded)"
+    w = A.ips_winners(df, tol=tol, metric=metric)
+    if w.empty:
+        return _empty(title, name, "no IPS-study runs (cycles = 0) in the store")
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    k0s, ips = sorted(w["k0"].unique()), _order(w["ips"].unique())
+    colors, width = strategy_colors(ips), 0.8 / len(ips)
+    for i, name_ in enumerate(ips):
+        s = w[w["ips"] == name_].set_index("k0")["share"].reindex(k0s)
+        ax.bar(np.arange(len(k0s)) + (i - (len(ips) - 1) / 2) * width, s.fillna(0), width,
+               label=name_, color=colors[name_])
+    ties = w.groupby("k0")[["ties", "blocks"]].first().reindex(k0s)
+    ax.set_xticks(np.arange(len(k0s)),
+                  [f"{k}\n({t}/{b} ties)" for k, t, b in zip(k0s, ties["ties"], ties["blocks"])])
+    ax.set(xlabel="initial pool size k0", ylabel="share of wins", ylim=(0, 1.05))
+    ax.legend(title="IPS", fontsize=8)
+    return _finish(fig, title, name)
+
+
+def fig2_accuracy_vs_k0(df, metric="accuracy"):
+    """Paper Fig. 2: IPS-study accuracy against ``k0`` per IPS, one panel per dataset."""
+    name, title = "fig2_accuracy_vs_k0", f"Test {metric} after initial-pool selection alone"
+    t = A.ips_accuracy_by_k0(df, metric=metric)
+    if t.empty:
+        return _empty(title, name, "no IPS-study runs (cycles = 0) in the store")
+    datasets, ips = sorted(t["dataset"].unique()), _order(t["ips"].unique())
+    colors, styles = strategy_colors(ips), ["-", "--", ":", "-."]
+    encoders = sorted(t["encoder"].unique())
+    fig, axes = _grid(len(datasets))
+    for ax, d in zip(axes, datasets):
+        for name_ in ips:
+            for j, e in enumerate(encoders):
+                s = t[(t["dataset"] == d) & (t["ips"] == name_) & (t["encoder"] == e)]
+                s = s.sort_values("k0")
+                ax.plot(s["k0"], s["mean"], styles[j % 4], marker=".", color=colors[name_],
+                        label=f"{name_} / {e}")
+        ax.set(xscale="log", title=d, xlabel="k0", ylabel=metric)
+    axes[0].legend(fontsize=7, title="IPS / encoder")
+    return _finish(fig, title, name)
+
+
+def fig3_ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metric="accuracy"):
+    """Paper Figs. 3 and 8: mean paired gain of IPS ``a`` over IPS ``b`` per cycle.
+
+    One panel per value of ``col`` (``"encoder"``: Fig. 3, ``"dataset"``: Fig. 8), one line
+    per query strategy; the paired differences share dataset, encoder, strategy and seed.
+    """
+    name = "fig3_ips_gain_over_cycles"
+    title = f"{metric}: {a}-IPS minus {b}-IPS over the AL cycles, by {col}"
+    d = A.paired_differences(df, "ips", a, b, metric)
+    if d.empty:
+        return _empty(title, name, f"no paired runs with IPS {a!r} and {b!r} in the store")
+    panels, strategies = sorted(d[col].unique()), _order(d["strategy"].unique())
+    colors = strategy_colors(strategies)
+    fig, axes = _grid(len(panels), sharey=True)
+    for ax, p in zip(axes, panels):
+        m = d[d[col] == p].groupby(["strategy", "cycle"])["diff"].mean()
+        for s in strategies:
+            if s in m.index.get_level_values(0):
+                ax.plot(m[s].index, m[s].values, color=colors[s], label=s, lw=1.3)
+        ax.axhline(0, color="0.3", lw=0.8, ls="--")
+        ax.set(title=str(p), xlabel="cycle", ylabel=f"{metric} gain")
+    axes[0].legend(fontsize=7, ncols=2)
+    return _finish(fig, title, name)
+
+
+def fig4_win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
+    """Paper Fig. 4: pairwise win-rate matrix of the strategies, one per value of ``by``."""
+    name, title = "fig4_win_rate_matrices", f"Share of paired comparisons the row strategy wins ({metric})"
+    al = A.al_part(df)
+    if al.empty:
+        return _empty(title, name, "no active-learning runs (cycles > 0) in the store")
+    levels = sorted(al[by].unique())
+    fig, axes = _grid(len(levels), ncols=2, size=(5.2, 4.4))
+    for ax, lv in zip(axes, levels):
+        m = A.win_rate_matrix(al[al[by] == lv], metric=metric, tol=tol)
+        order = _order(m.index)
+        sns.heatmap(m.loc[order, order], ax=ax, vmin=0, vmax=1, cmap="RdBu_r", annot=True,
+                    fmt=".2f", annot_kws={"fontsize": 7}, cbar=False, square=True)
+        ax.set(title=f"{by} = {lv}", xlabel="opponent", ylabel="strategy")
+    return _finish(fig, title, name)
+
+
+def fig5_top_share(df, by="ips", metric="accuracy", tol=0.0):
+    """Paper Fig. 5: share of cycles each strategy is the best, one bar group per ``by``."""
+    name, title = "fig5_top_share", f"Share of AL cycles in which each strategy is top ({metric})"
+    if A.al_part(df).empty:
+        return _empty(title, name, "no active-learning runs (cycles > 0) in the store")
+    t = A.top_share(df, by=[by], metric=metric, tol=tol)
+    fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
+    sns.barplot(t, x="strategy", y="share", hue=by, order=_order(t["strategy"].unique()), ax=ax)
+    ax.set(ylabel="share of cycles on top", xlabel="")
+    return _finish(fig, title, name)
+
+
+def fig6_learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ips="random",
+                         metric="accuracy"):
+    """Paper Figs. 6, 9 and 10: learning curves, rows = encoders, columns = datasets.
+
+    Mean over seeds with a +-1 standard-deviation band; the full-data ``metric``
+    (``upper_bounds``) is drawn as a dashed black line.
+    """
+    name = "fig6_learning_curves"
+    title = f"Learning curves ({metric}, IPS = {ips}); dashed: full-data {metric}"
+    t = A.cycle_accuracy(df[df["ips"] == ips], metric=metric)
+    if datasets is not None:
+        t = t[t["dataset"].isin(datasets)]
+    if encoders is not None:
+        t = t[t["encoder"].isin(encoders)]
+    if t.empty:
+        return _empty(title, name, f"no active-learning runs with IPS {ips!r} for this selection")
+    ds, es = sorted(t["dataset"].unique()), sorted(t["encoder"].unique())
+    strategies = _order(t["strategy"].unique())
+    colors = strategy_colors(strategies)
+    fig, axes = plt.subplots(len(es), len(ds), figsize=(3.4 * len(ds), 2.6 * len(es) + 0.9),
+                             squeeze=False, layout="constrained")
+    ub = None if upper_bounds is None else upper_bounds.set_index(["dataset", "encoder"])
+    for i, e in enumerate(es):
+        for j, d in enumerate(ds):
+            ax = axes[i, j]
+            for s in strategies:
+                c = t[(t["dataset"] == d) & (t["encoder"] == e) & (t["strategy"] == s)]
+                if c.empty:
+                    continue
+                sd = c["std"].fillna(0).to_numpy()
+                ax.plot(c["n_labelled"], c["mean"], color=colors[s], label=s, lw=1.2)
+                ax.fill_between(c["n_labelled"], c["mean"] - sd, c["mean"] + sd,
+                                color=colors[s], alpha=0.12, lw=0)
+            if ub is not None and (d, e) in ub.index:
+                ax.axhline(float(ub.loc[(d, e), metric]), color="k", ls="--", lw=1)
+            ax.set_title(f"{d} / {e}", fontsize=9)
+            ax.set(xlabel="labelled samples" if i == len(es) - 1 else "",
+                   ylabel=metric if j == 0 else "")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=min(8, len(labels)),
+               fontsize=8)
+    return _finish(fig, title, name)
+
+
+def fig7_top_rates_by_encoder_dataset(df, metric="accuracy", tol=0.0):
+    """Paper Fig. 7: share of cycles each strategy is top, per encoder and per dataset."""
+    name, title = "fig7_top_rates_by_encoder_dataset", f"Share of AL cycles on top, by encoder and by dataset ({metric})"
+    if A.al_part(df).empty:
+        return _empty(title, name, "no active-learning runs (cycles > 0) in the store")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+    for ax, by in zip(axes, ("encoder", "dataset")):
+        t = A.top_share(df, by=[by], metric=metric, tol=tol)
+        m = t.pivot(index="strategy", columns=by, values="share")
+        sns.heatmap(m.loc[_order(m.index)], ax=ax, vmin=0, vmax=1, cmap="viridis", annot=True,
+                    fmt=".2f", annot_kws={"fontsize": 7}, cbar=by == "dataset")
+        ax.set(title=f"per {by}", xlabel=by, ylabel="strategy")
+    return _finish(fig, title, name)
+
+
+def critical_difference_diagram(result, title=None):
+    """Critical-difference diagram of :func:`alcore.stats.friedman_nemenyi`'s result.
+
+    Strategies sit at their average rank (1 = best, left); a bar joins every group whose
+    ranks differ by less than the Nemenyi critical difference.
+    """
+    name = "critical_difference_diagram"
+    r = result["avg_ranks"].sort_values()
+    cd, k = result["cd"], result["k"]
+    title = title or (f"Average ranks (AULC), Nemenyi CD = {cd:.2f} at alpha = "
+                      f"{result['alpha']:g} over {result['n']} blocks; Friedman p = {result['p']:.2g}")
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.28 * k), layout="constrained")
+    ax.set(xlim=(0.5, k + 0.5), ylim=(-(k / 2) - 1.5, 1.6))
+    ax.invert_xaxis()
+    ax.axhline(0, color="k", lw=1)
+    ax.set_xticks(range(1, k + 1))
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="x", labelsize=8)
+    for side in ("left", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_yticks([])
+    ax.plot([1, 1 + cd], [1.2, 1.2], color="C3", lw=2)
+    ax.text(1 + cd / 2, 1.35, "CD", ha="center", color="C3", fontsize=8)
+    half = int(np.ceil(k / 2))
+    for i, (s, rank) in enumerate(r.items()):
+        left = i < half
+        y = -(i if left else k - 1 - i) * 0.5 - 0.5
+        x_txt = k + 0.4 if not left else 0.6
+        ax.plot([rank, rank, x_txt], [0, y, y], color="0.3", lw=0.8)
+        ax.text(x_txt, y, f" {s} ({rank:.2f}) " if left else f" ({rank:.2f}) {s} ",
+                ha="right" if left else "left", va="center", fontsize=8)
+    vals, y = r.to_numpy(), -0.2
+    for i in range(k):  # maximal cliques of non-significant differences
+        j = max(j for j in range(i, k) if vals[j] - vals[i] < cd)
+        if j > i and not (i > 0 and vals[j] - vals[i - 1] < cd):
+            ax.plot([vals[i], vals[j]], [y, y], color="C0", lw=3, solid_capstyle="round")
+            y -= 0.18
+    return _finish(fig, title, name)
+
+
+def mteb_vs_gain(scores, mteb=None, baseline="random", value="aulc"):
+    """Each strategy's mean AULC gain over ``baseline`` against encoder MTEB score.
+
+    ``scores`` is :func:`alcore.analysis.aulc`'s table; the legend gives Spearman's rho from
+    :func:`alcore.stats.mteb_gain_correlation` (NaN with fewer than three scored encoders).
+    """
+    name = "mteb_vs_gain"
+    title = f"AULC gain over {baseline} against encoder MTEB score"
+    if scores.empty or baseline not in set(scores["strategy"]):
+        return _empty(title, name, f"no AULC scores with the baseline {baseline!r}")
+    d = S.paired_vs_baseline(scores, baseline, value)
+    q = A.encoder_quality(d["encoder"].unique(), mteb).dropna()
+    if q.empty:
+        return _empty(title, name, "no encoder in the store has an MTEB score")
+    rho = S.mteb_gain_correlation(scores, mteb, baseline, value, n_boot=200).set_index("strategy")
+    gain = d[d["encoder"].isin(q.index)].groupby(["strategy", "encoder"])["diff"].mean()
+    strategies = _order(gain.index.get_level_values(0).unique())
+    colors = strategy_colors(strategies)
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    for s in strategies:
+        g = gain[s].reindex(q.sort_values().index).dropna()
+        ax.plot(q[g.index], g.values, marker="o", color=colors[s],
+                label=f"{s} (rho = {rho.loc[s, 'rho']:.2f})")
+    for e, x in q.items():
+        ax.annotate(e, (x, ax.get_ylim()[0]), fontsize=7, rotation=90, va="bottom",
+                    color="0.4")
+    ax.axhline(0, color="0.3", lw=0.8, ls="--")
+    ax.set(xlabel="encoder MTEB score", ylabel=f"{value} gain over {baseline}")
+    ax.legend(fontsize=7, ncols=2)
+    return _finish(fig, title, name)

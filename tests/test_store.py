@@ -1,0 +1,109 @@
+"""The results store: atomic one-file-per-run Parquet, done_keys, failures, provenance."""
+
+import json
+import warnings
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from alcore.experiment import RunConfig
+from alcore.store import (COLUMNS, ResultStore, StoreSchemaError, load_provenance,
+                          load_results, load_upper_bounds)
+
+
+def _cfg(seed=0, strategy="margin"):
+    return RunConfig("toy", "e1", "random", 3, strategy, seed, 9, 2)
+
+
+def _cycles(offset=0.0):
+    return pd.DataFrame({"cycle": [0, 1, 2], "n_labelled": [3, 6, 9],
+                         "accuracy": [0.5 + offset, 0.6, 0.7], "macro_f1": [0.4, 0.5, 0.6],
+                         "fit_seconds": [0.1] * 3, "query_seconds": [0.0, 0.2, 0.2],
+                         "picked": [[1, 2, 3], [4, 5, 6], [7, 8, 9]]})
+
+
+def test_write_run_roundtrip_and_schema(tmp_path):
+    store = ResultStore(tmp_path / "s").check_writable()
+    assert store.done_keys() == set()
+    a, b = _cfg(0), _cfg(1)
+    store.write_run(a, _cycles(), 1.5)
+    store.write_run(b, _cycles(0.1), 2.5)
+    assert store.done_keys() == {a.key(), b.key()}
+    df = load_results(store)
+    assert list(df.columns) == COLUMNS and len(df) == 6
+    row = df[(df.run_key == a.key()) & (df.cycle == 1)].iloc[0]
+    assert (row.dataset, row.strategy, row.k0, row.budget, row.run_seconds) == (
+        "toy", "margin", 3, 9, 1.5)
+    assert row.picked == [4, 5, 6] and pd.isna(row.pool_cap)
+    meta = pq.read_metadata(store.run_path(a.key())).metadata
+    assert json.loads(meta[b"alcore_config"]) == a.to_dict()
+    # the same run in two stores appears once
+    other = ResultStore(tmp_path / "o")
+    other.write_run(a, _cycles(), 9.0)
+    assert len(load_results(store, other)) == 6
+
+
+def test_temp_and_corrupt_files_are_not_done(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    good = _cfg(0)
+    store.write_run(good, _cycles(), 1.0)
+    # what a killed atomic write leaves behind: a hidden temporary file
+    (store.runs_dir / f".{_cfg(1).key()}.parquet.abc.tmp").write_bytes(b"PAR1 half")
+    # a truncated file under a final name (e.g. copied by hand)
+    data = store.run_path(good.key()).read_bytes()
+    (store.runs_dir / f"{_cfg(2).key()}.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.warns(UserWarning, match="unreadable run file"):
+        assert store.done_keys() == {good.key()}
+    with pytest.warns(UserWarning, match="skipping unreadable"):
+        assert set(load_results(store).run_key) == {good.key()}
+
+
+def test_older_schema_is_refused(tmp_path):
+    store = ResultStore(tmp_path / "s")
+    store.write_provenance()
+    prov = load_provenance(store)
+    assert prov["schema_version"] == 1 and prov["machine"]["cores"] >= 1
+    assert {"python", "git_commit", "packages", "alcore_version"} <= set(prov)
+    (store.path / "provenance.json").write_text(json.dumps({**prov, "schema_version": 0}))
+    with pytest.raises(StoreSchemaError, match="re-run|Re-run"):
+        store.check_writable()
+    with pytest.raises(StoreSchemaError, match="migrate"):
+        load_results(store)
+    # an old run file in an otherwise current store
+    store2 = ResultStore(tmp_path / "s2")
+    store2.write_run(_cfg(), _cycles(), 1.0)
+    path = store2.run_path(_cfg().key())
+    table = pq.read_table(path)
+    pq.write_table(table.replace_schema_metadata({b"alcore_schema_version": b"0"}), path)
+    with pytest.raises(StoreSchemaError, match="schema_version"):
+        store2.done_keys()
+
+
+def test_unwritable_store_fails_before_work(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    with pytest.raises(OSError, match="not writable.*--store"):
+        ResultStore(blocker / "store").check_writable()
+
+
+def test_failures_and_upper_bounds(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    cfg = _cfg(3, "badge")
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        store.write_failure(cfg, exc)
+    assert store.failed_keys() == {cfg.key()}
+    rec = json.loads((store.failed_dir / f"{cfg.key()}.json").read_text())
+    assert rec["config"] == cfg.to_dict() and "boom" in rec["error"]
+    assert "RuntimeError" in rec["traceback"]
+    assert store.failures().iloc[0]["strategy"] == "badge"
+    store.write_run(cfg, _cycles(), 1.0)  # a later success clears the failure
+    assert store.failed_keys() == set() and store.done_keys() == {cfg.key()}
+    store.write_upper("toy", "e1", {"accuracy": 0.9, "macro_f1": 0.8})
+    up = load_upper_bounds(store)
+    assert up[["dataset", "encoder", "accuracy"]].values.tolist() == [["toy", "e1", 0.9]]
+    assert list(load_upper_bounds(ResultStore(tmp_path / "none")).columns)[:2] == [
+        "dataset", "encoder"]

@@ -1,0 +1,208 @@
+"""TypiClust and ProbCover: faithful to the papers, equivalent to scikit-activeml 1.0.1."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+
+from alcore.strategies import get
+from alcore.strategies._neighbors import ball_graph, nearest_other_label_distance
+from alcore.strategies.probcover import ProbCover, clear_cache, coverage, estimate_delta
+from alcore.strategies.typiclust import TypiClust, typicality
+
+skpool = pytest.importorskip("skactiveml.pool")
+pytestmark = pytest.mark.filterwarnings("ignore:The maximum purity:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(300, n_features=8, centers=5, cluster_std=2.0, random_state=0)
+    return X, y
+
+
+def _partial(y_true, idx):
+    y = np.full(len(y_true), np.nan)
+    y[idx] = y_true[idx]
+    return y
+
+
+def _pure_typi(**kw):
+    base = dict(k=5, min_cluster_size=0, max_clusters=None, normalize=False,
+                clusterer=KMeans(n_init=1, random_state=0))
+    return TypiClust(random_state=0, **{**base, **kw})
+
+
+# ---- TypiClust -------------------------------------------------------------------------
+@pytest.mark.parametrize("labelled", [[], [0, 5, 17, 40]])
+def test_typiclust_equals_skactiveml_with_same_clustering(blobs, labelled):
+    X, yt = blobs
+    y = _partial(yt, labelled)
+    ours = _pure_typi().query(X, y, batch_size=6)
+    ref = skpool.TypiClust(k=5, cluster_algo_dict={"n_init": 1, "random_state": 0},
+                           random_state=0).query(X, y, batch_size=6)
+    assert sorted(ours) == sorted(ref)
+
+
+def test_typiclust_picks_typical_points_of_uncovered_clusters(blobs):
+    X, yt = blobs
+    labelled = [0, 5, 17]
+    y = _partial(yt, labelled)
+    km = KMeans(n_clusters=len(labelled) + 4, n_init=1, random_state=0).fit(X)
+    picks = _pure_typi().query(X, y, batch_size=4)
+    covered = set(km.labels_[labelled])
+    assert not covered & set(km.labels_[picks])
+    assert len(set(km.labels_[picks])) == 4  # one pick per uncovered cluster
+    for p in picks:  # each pick is its cluster's most typical sample
+        members = np.flatnonzero(km.labels_ == km.labels_[p])
+        assert p == members[np.argmax(typicality(X[members], 5))]
+
+
+def test_typicality_is_inverse_mean_knn_distance():
+    X = np.array([[0.0], [1.0], [3.0], [7.0]])
+    t = typicality(X, k=1)  # k capped at n // 2 = 2 -> 1 stays
+    np.testing.assert_allclose(1 / t - 1e-5, [1, 1, 2, 4], rtol=1e-6)
+
+
+def test_typiclust_ips_cap_and_min_cluster_size(blobs):
+    X, _ = blobs
+    y = np.full(len(X), np.nan)
+    s = TypiClust(max_clusters=3, random_state=1)
+    picks, util = s.query(X, y, batch_size=7, return_utilities=True)
+    assert len(set(picks)) == 7 and util.shape == (7, len(X))
+    # more picks than (capped) clusters: cycles through the 3 clusters
+    lab = KMeans(3, n_init="auto", random_state=0).fit_predict(X)
+    assert len(set(lab[picks])) >= 2
+    # all clusters tiny: the size filter falls back to every cluster
+    tiny = TypiClust(min_cluster_size=10**6, random_state=0).query(X[:40], y[:40], batch_size=3)
+    assert len(set(tiny)) == 3
+
+
+def test_typiclust_candidates_and_reproducible(blobs):
+    X, yt = blobs
+    y = _partial(yt, [1, 2])
+    cand = np.arange(100, 200)
+    a = TypiClust(random_state=3).query(X, y, candidates=cand, batch_size=5)
+    b = TypiClust(random_state=3).query(X, y, candidates=cand, batch_size=5)
+    assert np.array_equal(a, b) and set(a) <= set(cand) and len(set(a)) == 5
+    assert get("typiclust", random_state=3).query(X, y, candidates=cand, batch_size=5).tolist() \
+        == a.tolist()
+
+
+def test_typiclust_minibatch_path_and_bad_params(blobs):
+    X, _ = blobs
+    y = np.full(len(X), np.nan)
+    picks = TypiClust(minibatch_above=100, random_state=0).query(X, y, batch_size=4)
+    assert len(set(picks)) == 4
+    with pytest.raises(ValueError, match="k must be"):
+        TypiClust(k=0).query(X, y)
+    with pytest.raises(ValueError, match="max_clusters"):
+        TypiClust(max_clusters=0).query(X, y)
+
+
+# ---- ProbCover -------------------------------------------------------------------------
+def _dense_graph(X, delta):
+    d = np.linalg.norm(X[:, None] - X[None], axis=-1)
+    return d < delta
+
+
+def test_ball_graph_matches_dense(blobs):
+    X, _ = blobs
+    indptr, indices = ball_graph(X, 3.0)
+    dense = np.zeros((len(X), len(X)), bool)
+    dense[np.repeat(np.arange(len(X)), np.diff(indptr)), indices] = True
+    assert np.array_equal(dense, _dense_graph(X, 3.0))
+
+
+@pytest.mark.parametrize("labelled", [[], [0, 5, 17]])
+def test_probcover_greedy_equals_skactiveml_step_by_step(blobs, labelled):
+    """Same gains as scikit-activeml at every step; each pick is one of its argmaxes."""
+    X, yt = blobs
+    y = _partial(yt, labelled)
+    picks, util = ProbCover(delta=3.0, normalize=False, random_state=0).query(
+        X, y, batch_size=8, return_utilities=True)
+    for b in range(8):
+        yy = y.copy()
+        yy[picks[:b]] = 0  # scikit-activeml: non-candidates cover
+        _, ref = skpool.ProbCover(deltas=[3.0], random_state=0).query(
+            X, yy, batch_size=1, return_utilities=True)
+        np.testing.assert_array_equal(util[b], ref[0])
+        assert ref[0][picks[b]] == np.nanmax(ref[0])
+
+
+def test_probcover_batch_coverage_matches_skactiveml(blobs):
+    X, yt = blobs
+    y = _partial(yt, [0, 5, 17])
+    L = [0, 5, 17]
+    ours = ProbCover(delta=3.0, normalize=False, random_state=0).query(X, y, batch_size=10)
+    ref = skpool.ProbCover(deltas=[3.0], random_state=0).query(X, y, batch_size=10)
+    c_ours = coverage(X, np.r_[L, ours], 3.0, normalize=False)
+    c_ref = coverage(X, np.r_[L, ref], 3.0, normalize=False)
+    assert abs(c_ours - c_ref) <= 0.02  # greedy ties broken by different random draws
+
+
+def test_delta_estimate_equals_skactiveml(blobs):
+    X, yt = blobs
+    y = _partial(yt, [0, 1])
+    grid = np.arange(0.5, 15.01, 0.5)
+    delta, purity = estimate_delta(X, 5, 0.95, grid, random_state=0,
+                                   clusterer=KMeans(n_init=1, random_state=0))
+    ref = skpool.ProbCover(n_classes=5, deltas=grid, random_state=0,
+                           cluster_algo_dict={"n_init": 1, "random_state": 0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.query(X, y)
+    assert delta == ref.delta_max_ and purity >= 0.95
+    # subsampled purity (large-pool path) lands on the same grid point here
+    sub, _ = estimate_delta(X, 5, 0.95, grid, max_samples=200, random_state=0,
+                            clusterer=KMeans(n_init=1, random_state=0))
+    assert abs(sub - delta) <= 0.5
+
+
+def test_nearest_other_label_distance_brute_force(blobs):
+    X, _ = blobs
+    lab = np.arange(len(X)) % 3
+    q = np.arange(0, len(X), 7)
+    d = np.linalg.norm(X[q, None] - X[None], axis=-1)
+    d[lab[q][:, None] == lab[None]] = np.inf
+    np.testing.assert_allclose(nearest_other_label_distance(X, lab, q), d.min(1), rtol=1e-4)
+
+
+def test_probcover_coverage_grows_and_fallback(blobs):
+    X, yt = blobs
+    y = np.full(len(X), np.nan)
+    picks = ProbCover(delta=0.6, random_state=0).query(X, y, batch_size=12)
+    covs = [coverage(X, picks[:b], 0.6) for b in range(1, 13)]
+    assert all(b >= a for a, b in zip(covs, covs[1:])) and covs[-1] > covs[0]
+    # a huge delta: the first pick covers everything, the rest are random, all distinct
+    many = ProbCover(delta=10.0, random_state=0).query(X, y, batch_size=5)
+    assert coverage(X, many[:1], 10.0) == 1.0 and len(set(many)) == 5
+
+
+def test_probcover_ips_estimates_delta_candidates_and_reproducible(blobs):
+    X, yt = blobs
+    clear_cache()
+    y = np.full(len(X), np.nan)
+    s = get("probcover", n_classes=5, random_state=2)
+    a = s.query(X, y, batch_size=5)
+    assert 0 < s.delta_ <= 2 and len(set(a)) == 5
+    b = ProbCover(n_classes=5, random_state=2, cache=False).query(X, y, batch_size=5)
+    assert np.array_equal(a, b)
+    y2 = _partial(yt, [3, 4])
+    cand = np.arange(50, 120)
+    c = ProbCover(n_classes=5, random_state=2).query(X, y2, candidates=cand, batch_size=6)
+    assert set(c) <= set(cand) and len(set(c)) == 6
+
+
+def test_probcover_bad_params(blobs):
+    X, _ = blobs
+    y = np.full(len(X), np.nan)
+    with pytest.raises(ValueError, match="delta must be"):
+        ProbCover(delta=-1.0).query(X, y)
+    with pytest.raises(ValueError, match="alpha"):
+        ProbCover(alpha=1.5, cache=False).query(X, y)
+    with pytest.raises(ValueError, match="n_classes"):
+        ProbCover(n_classes=1, cache=False).query(X, y)
+    with pytest.raises(ValueError, match="deltas"):
+        ProbCover(deltas=[-1.0, 0.5], cache=False).query(X, y)

@@ -1,0 +1,132 @@
+"""Execute the report notebooks with papermill and build the Jupyter Book.
+
+    python tools/build_book.py --profile quick            # results/quick -> book/_build/html
+    python tools/build_book.py --profile default --store /data/results/default
+    python tools/build_book.py --profile quick --no-build  # only execute the notebooks
+
+Every ``notebooks/NN_*.ipynb`` is executed (kernel ``python3`` of this interpreter) with the
+parameters ``profile`` and ``store`` into ``<book>/notebooks/``; the dataset and encoder
+tables of the Methods chapter are written there too. Then ``jupyter-book build <book> -n -W
+--keep-going`` runs: any warning fails it. A notebook that raises fails the build and names
+the notebook and the cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _fail(msg: str) -> None:
+    print(f"build_book: ERROR: {msg}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def ensure_kernel() -> None:
+    """Install the ``python3`` kernel spec into this interpreter's prefix if it is missing."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if "python3" not in KernelSpecManager().find_kernel_specs():
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"],
+                       check=True)
+
+
+def write_tables(out: Path) -> None:
+    """The Methods chapter's dataset and encoder tables, as Markdown, into ``out``."""
+    from alcore.data import list_datasets
+    from alcore.embed import list_encoders
+    from alcore.paths import atomic_write
+
+    ds = list_datasets()[["name", "offline", "rows_train", "rows_test", "classes",
+                          "stands_in_for", "budget"]]
+    enc = list_encoders()[["name", "kind", "dim", "pooling", "mteb", "mteb_source", "offline"]]
+    for name, table in (("_datasets.md", ds), ("_encoders.md", enc)):
+        with atomic_write(out / name, "w") as fh:
+            fh.write(table.astype(object).where(table.notna(), "").to_markdown(index=False) + "\n")
+
+
+def execute(notebooks, out: Path, params: dict) -> None:
+    """Execute each notebook with papermill into ``out``; exit 1 on the first failure."""
+    import papermill as pm
+
+    out.mkdir(parents=True, exist_ok=True)
+    for nb in notebooks:
+        t0 = time.perf_counter()
+        print(f"build_book: executing {nb.name} ...", flush=True)
+        try:
+            pm.execute_notebook(str(nb), str(out / nb.name), parameters=params,
+                                kernel_name="python3", cwd=str(ROOT), progress_bar=False)
+        except pm.PapermillExecutionError as exc:
+            _fail(f"notebook {nb.name} failed in cell {exc.exec_count}: {exc.ename}: "
+                  f"{exc.evalue}\n  see the executed copy {out / nb.name}")
+        print(f"build_book: {nb.name} done in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def check_toc(book: Path) -> None:
+    """Fail clearly if the table of contents names a chapter that does not exist."""
+    import yaml
+
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    files = [toc["root"]]
+    stack = list(toc.get("chapters", [])) + [c for p in toc.get("parts", [])
+                                             for c in p.get("chapters", [])]
+    while stack:
+        entry = stack.pop()
+        if "file" in entry:
+            files.append(entry["file"])
+        stack += entry.get("sections", [])
+    missing = [f for f in files if not any((book / f).with_suffix(s).is_file()
+                                           for s in (".md", ".ipynb"))]
+    if missing:
+        _fail(f"the book's _toc.yml names missing chapter(s) {missing}; execute their "
+              "notebooks first (or add the notebook to notebooks/)")
+
+
+def build(book: Path) -> None:
+    """``jupyter-book build <book> -n -W --keep-going``; exit 1 on warnings or errors."""
+    check_toc(book)
+    jb = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(book), "-n", "-W",
+           "--keep-going"]
+    print("build_book:", " ".join(cmd), flush=True)
+    if subprocess.run(cmd).returncode:
+        _fail("jupyter-book build failed (warnings count as errors); see the log above")
+    print(f"build_book: HTML in {book / '_build' / 'html' / 'index.html'}")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--profile", default="quick", help="results/<PROFILE> (default quick)")
+    p.add_argument("--store", help="results directory (default results/<profile>)")
+    p.add_argument("--book", type=Path, default=ROOT / "book", help="the book's source dir")
+    p.add_argument("--only", nargs="*", help="notebook name prefixes to run (default all)")
+    p.add_argument("--no-build", action="store_true", help="execute the notebooks only")
+    args = p.parse_args(argv)
+
+    os.environ.pop("MPLBACKEND", None)  # with agg the figures vanish from executed notebooks
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if args.only:
+        notebooks = [nb for nb in notebooks if nb.name.startswith(tuple(args.only))]
+    if not notebooks:
+        _fail("no notebooks to execute in notebooks/")
+    out = args.book / "notebooks"
+    ensure_kernel()
+    write_tables(out)
+    params = {"profile": args.profile}
+    if args.store:
+        params["store"] = str(Path(args.store).resolve())
+    execute(notebooks, out, params)
+    if not args.no_build:
+        build(args.book)
+
+
+if __name__ == "__main__":
+    main()
