@@ -28,6 +28,9 @@ tol = 0.0              # tie tolerance (accuracy) for winners and top shares
 random_state = 0       # seeds every bootstrap'''
 
 SETUP = '''%matplotlib inline
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto without widgets
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display

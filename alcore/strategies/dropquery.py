@@ -34,9 +34,10 @@ class DropQuery(QueryStrategy):
     - Fewer uncertain samples than ``batch_size``: all of them are taken and the rest is
       drawn uniformly at random from the other candidates (the original code does not handle
       it; scikit-activeml instead takes the most-disagreeing ones).
-    - k-means: scikit-learn ``KMeans`` (k-means++ init, ``n_init=1`` like the original
-      code's single faiss run of 100 iterations: ``max_iter=100``) seeded from ``random_state``; above ``minibatch_threshold``
-      uncertain samples ``MiniBatchKMeans`` (batch 4096) to keep the query fast.
+    - k-means: scikit-learn ``KMeans`` (k-means++ init, ``n_init=1``, ``max_iter=100``:
+      the original code's single 100-iteration faiss run) seeded from ``random_state``;
+      above ``minibatch_threshold`` uncertain samples ``MiniBatchKMeans`` (batch 4096) keeps
+      the query fast.
     - Nearest sample per centroid: centroids in order, each taking its nearest sample not yet
       picked.
     - ``return_utilities``: every row holds the disagreement rate (fraction of dropout

@@ -1,0 +1,118 @@
+"""The report end to end: notebooks 01-03 run on a small store, the book builds with -W, and
+every page and figure loads in headless Chromium. The one slow test module (about a minute
+or two); the structural checks at the top are fast."""
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from _synth import make_results, write_store
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+REPORT = ("01_ips_study", "02_ips_on_al", "03_embedding_quality")
+
+
+def _build_book_module():
+    spec = importlib.util.spec_from_file_location("build_book", ROOT / "tools" / "build_book.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("name", REPORT + ("04_findings", "05_performance", "06_reproducibility"))
+def test_notebook_structure(name):
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for section in ("## Overview", "## Setup", "## Parameters", "## Results", "## Summary"):
+        assert section in md, f"{name} lacks the section {section}"
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and "profile" in tagged[0].source and "store" in tagged[0].source
+
+
+def test_build_fails_clearly_on_missing_chapter(tmp_path, capsys):
+    bb = _build_book_module()
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n"
+                                       "  - file: notebooks/99_missing\n")
+    with pytest.raises(SystemExit) as exc:
+        bb.check_toc(tmp_path)
+    assert exc.value.code == 1 and "99_missing" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    """Execute notebooks 01-03 on a small synthetic store and build the book with -W."""
+    tmp = tmp_path_factory.mktemp("book")
+    df, ub = make_results(seeds=(0, 1), cycles=4, ips_k0=(5, 20),
+                          datasets={"toy_binary": 2, "toy_topics": 8},
+                          encoders={"weak": 0.7, "strong": 0.9},
+                          strategies=("random", "margin", "typiclust"))
+    write_store(tmp / "store", df, ub)
+    src = tmp / "book"
+    src.mkdir()
+    for f in ("intro.md", "methods.md", "_config.yml"):
+        shutil.copy(ROOT / "book" / f, src / f)
+    chapters = "".join(f"  - file: notebooks/{n}\n" for n in REPORT)
+    (src / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n  - file: methods\n"
+                                  f"{chapters}")
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"),
+                           "--profile", "quick", "--store", str(tmp / "store"), "--book",
+                           str(src), "--only", "01", "02", "03"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return src
+
+
+def test_executed_notebooks_hold_no_errors(book):
+    for name in REPORT:
+        nb = nbformat.read(book / "notebooks" / f"{name}.ipynb", as_version=4)
+        tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+        assert "injected-parameters" in tags, name
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for o in outputs if o.output_type == "error"], name
+        assert not [o for o in outputs if o.get("name") == "stderr"], name
+        images = [o for o in outputs if "image/png" in o.get("data", {})]
+        assert images, f"{name} shows no figure"
+        text = json.dumps(nb.cells)
+        assert "drawn by `alcore.plots." in text, name
+
+
+def test_pages_and_figures_load_in_chromium(book):
+    if not (CHROMIUM.exists() and DRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver "
+                    "(apt-get install -y chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip)")
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"):
+        opts.add_argument(flag)
+    html = book / "_build" / "html"
+    pages = ["intro.html", "methods.html"] + [f"notebooks/{n}.html" for n in REPORT]
+    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
+    try:
+        for page in pages:
+            path = html / page
+            assert path.is_file(), f"{page} was not built"
+            driver.get(path.as_uri())
+            state = driver.execute_script("return document.readyState")
+            assert state == "complete", page
+            assert driver.title and "404" not in driver.title, page
+            imgs = driver.execute_script(
+                "return Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth])")
+            broken = [src for src, done, width in imgs if not done or width == 0]
+            assert not broken, f"{page}: images that did not load: {broken}"
+            if page.startswith("notebooks/"):
+                assert len(imgs) >= 2, f"{page} shows {len(imgs)} images"
+                body = driver.find_element("tag name", "body").text
+                assert "Traceback" not in body, page
+    finally:
+        driver.quit()
