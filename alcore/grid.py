@@ -8,7 +8,8 @@ Local (default)
     task pins the BLAS/OpenMP threads of its process with threadpoolctl (``threads``,
     default 1, never above ``cpu_count // jobs``), so N workers do not oversubscribe the
     cores. If a worker process dies,
-    the unfinished runs are resubmitted (twice at most) and then recorded as failed.
+    its runs in flight are re-run one at a time; a run that kills its worker three times
+    is recorded as failed.
 Dask distributed
     ``scheduler="tcp://HOST:PORT"`` (an existing cluster) or a ``distributed.Client``.
     Every run is one task submitted with ``retries=2``: a worker that dies has its task
@@ -46,7 +47,7 @@ import importlib
 import os
 import time
 import traceback
-from collections import OrderedDict
+from collections import Counter, OrderedDict, deque
 
 from .experiment import RunConfig, cap_pool
 from .store import ResultStore
@@ -127,30 +128,45 @@ def _execute(kind, payload, loader, threads):
 
 
 def _local(tasks, jobs, loader, threads):
-    """Yield ``(task, result)``; jobs=1 in-process, else loky workers (resubmit on death)."""
+    """Yield ``(task, result)``; jobs=1 in-process, else loky worker processes.
+
+    At most ``jobs`` tasks are in flight. If a worker process dies, the tasks in flight then
+    are suspects: they are re-run one at a time (so a death names its task exactly) before
+    the rest goes on in parallel; a task that kills its worker 3 times is recorded failed.
+    """
     if jobs == 1:
         for task in tasks:
             yield task, _execute(task[0], task[1], loader, threads)
         return
-    from joblib import Parallel, delayed
-    from joblib.externals.loky.process_executor import TerminatedWorkerError
+    from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 
-    left = dict(enumerate(tasks))
-    for attempt in range(3):
-        try:
-            par = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
-            for i, result in par(delayed(_indexed)(i, t[0], t[1], loader, threads)
-                                 for i, t in list(left.items())):
-                yield left.pop(i), result
-            return
-        except TerminatedWorkerError as exc:
-            error = f"worker process died (attempt {attempt + 1} of 3): {exc}"
-    for task in left.values():
-        yield task, {"ok": False, "error": error, "traceback": ""}
+    from joblib.externals.loky import get_reusable_executor
 
-
-def _indexed(i, kind, payload, loader, threads):
-    return i, _execute(kind, payload, loader, threads)
+    queue, suspects, deaths = deque(enumerate(tasks)), deque(), Counter()
+    while queue or suspects:
+        solo = bool(suspects)
+        source, limit = (suspects, 1) if solo else (queue, jobs)
+        executor = get_reusable_executor(max_workers=jobs)
+        running, broken = {}, False
+        while (source and not broken) or running:
+            while source and not broken and len(running) < limit:
+                i, task = source.popleft()
+                running[executor.submit(_execute, task[0], task[1], loader, threads)] = (i, task)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                i, task = running.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenExecutor as exc:
+                    broken = True
+                    deaths[i] += solo
+                    if deaths[i] >= 3:
+                        yield task, {"ok": False, "traceback": "",
+                                     "error": f"worker process died 3 times running it: {exc}"}
+                    else:
+                        suspects.append((i, task))
+                    continue
+                yield task, result
 
 
 def _dask(tasks, scheduler, loader, threads):

@@ -18,7 +18,7 @@ from alcore.strategies import get
 from alcore.strategies.badge import sq_dist_to
 
 skpool = pytest.importorskip("skactiveml.pool")
-from skactiveml.classifier import SklearnClassifier  # noqa: E402
+from skactiveml.classifier import SklearnClassifier
 
 
 def make_pool(n=200, d=8, n_classes=4, n_lab=16, seed=0):

@@ -165,7 +165,35 @@ def test_unknown_name_lists_valid_names():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_whole_pool_as_batch(name, pool):
-    X, y, clf = pool
+    y = pool[1]
     cand = np.flatnonzero(np.isnan(y))[:6]
     idx = query(name, pool, candidates=cand, batch_size=6)
     assert sorted(idx.tolist()) == sorted(cand.tolist())
+
+
+def test_coreset_mean_start_is_deterministic(pool):
+    X = pool[0]
+    y = np.full(N, np.nan)
+    picks = {tuple(get("coreset", start="mean", random_state=s).query(X, y, batch_size=3))
+             for s in range(3)}
+    assert len(picks) == 1
+    with pytest.raises(ValueError, match="start"):
+        get("coreset", start="centre").query(X, y)
+
+
+@pytest.mark.parametrize("params", [{"dropout_rate": 1.0}, {"dropout_rate": 0},
+                                    {"n_dropout": 0}, {"n_dropout": 2.5}])
+def test_dropquery_bad_params(pool, params):
+    X, y, clf = pool
+    with pytest.raises(ValueError, match=next(iter(params))):
+        get("dropquery", **params).query(X, y, clf=clf, fit_clf=False)
+
+
+def test_dropquery_fills_up_randomly_when_few_are_uncertain(pool):
+    X, y, clf = pool  # tiny dropout: (almost) no prediction flips, so the batch is filled
+    a = get("dropquery", dropout_rate=1e-6, random_state=0).query(X, y, clf=clf, fit_clf=False,
+                                                                  batch_size=8)
+    b = get("dropquery", dropout_rate=1e-6, random_state=1).query(X, y, clf=clf, fit_clf=False,
+                                                                  batch_size=8)
+    assert len(set(a.tolist())) == 8 and np.isnan(y[a]).all()
+    assert set(a.tolist()) != set(b.tolist())

@@ -11,7 +11,7 @@ import numpy as np
 from .base import QueryStrategy
 from .random import batch_from_utilities
 
-__all__ = ["MarginSampling", "EntropySampling", "predict_proba", "require_labels"]
+__all__ = ["EntropySampling", "MarginSampling", "predict_proba", "require_labels"]
 
 
 def require_labels(labelled, name):
