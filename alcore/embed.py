@@ -26,12 +26,32 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoders import ENCODERS, POOLINGS, Encoder, EncoderSpec, get_encoder, list_encoders, pool
+from .encoders import (
+    ENCODERS,
+    POOLINGS,
+    Encoder,
+    EncoderSpec,
+    get_encoder,
+    list_encoders,
+    pool,
+)
 from .errors import check_finite
 from .paths import atomic_save_npy, atomic_write_json, cache_dir
 
-__all__ = ["ENCODERS", "POOLINGS", "Encoder", "EncoderSpec", "Embeddings", "get_encoder",
-           "list_encoders", "pool", "embed", "load_embeddings", "cache_path", "measure_throughput"]
+__all__ = [
+    "ENCODERS",
+    "POOLINGS",
+    "Embeddings",
+    "Encoder",
+    "EncoderSpec",
+    "cache_path",
+    "embed",
+    "get_encoder",
+    "list_encoders",
+    "load_embeddings",
+    "measure_throughput",
+    "pool",
+]
 
 SPLITS = ("train", "test")
 
@@ -106,7 +126,8 @@ def _read_cached(path: Path, config: dict):
         else:
             X = np.load(path, allow_pickle=False)
             if list(X.shape) != list(meta["shape"]) or str(X.dtype) != meta["dtype"]:
-                problem = f"shape/dtype {X.shape}/{X.dtype} differ from the sidecar's {meta['shape']}/{meta['dtype']}"
+                problem = (f"shape/dtype {X.shape}/{X.dtype} differ from the sidecar's "
+                           f"{meta['shape']}/{meta['dtype']}")
             elif hashlib.sha256(X.tobytes()).hexdigest() != meta["sha256"]:
                 problem = "its sha256 differs from the sidecar's"
     except FileNotFoundError as exc:
@@ -141,11 +162,11 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
     check_finite(X, f"embeddings of {dataset.name}/{split} by {encoder.name}")
     if X.shape[0] != len(texts):
         raise RuntimeError(f"{encoder.name} returned {X.shape[0]} vectors for {len(texts)} texts")
-    meta = dict(shape=list(X.shape), dtype=str(X.dtype), sha256=hashlib.sha256(X.tobytes()).hexdigest(),
-                config=config, n_texts=len(texts), seconds=round(seconds, 4),
-                texts_per_second=round(len(texts) / seconds, 2) if seconds > 0 else None,
-                device=getattr(encoder, "_device", lambda: "cpu")(),
-                created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    meta = {"shape": list(X.shape), "dtype": str(X.dtype), "sha256": hashlib.sha256(X.tobytes()).hexdigest(),
+                "config": config, "n_texts": len(texts), "seconds": round(seconds, 4),
+                "texts_per_second": round(len(texts) / seconds, 2) if seconds > 0 else None,
+                "device": getattr(encoder, "_device", lambda: "cpu")(),
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     atomic_save_npy(path, X)
     atomic_write_json(path.with_suffix(".json"), meta)
     _log(f"embedded {dataset.name}/{split} with {encoder.name} in {seconds:.1f}s -> {path}")
@@ -190,12 +211,14 @@ def load_embeddings(dataset, encoder, *, batch_size=None, progress=True, recompu
                     **encoder_kw) -> Embeddings:
     """Both splits of ``dataset`` embedded by ``encoder`` (cached), with labels and classes.
 
-    Arguments as for :func:`embed`. ``meta`` reports per split the embedding seconds,
-    throughput, device and whether the cache was used.
+    Arguments as for :func:`embed`. ``meta`` reports per split (``<key>_train``,
+    ``<key>_test``) ``embed_seconds``, ``texts_per_second``, ``device``, ``path``, ``created``
+    and ``cache_hit``; on a cache hit the seconds are those recorded when the entry was made.
+    ``meta["embed_seconds"]`` is ``{"train": s, "test": s}``.
     """
     ds = _as_dataset(dataset)
     enc = _as_encoder(encoder, encoder_kw)
-    meta = dict(dataset=ds.name, encoder=enc.name, config=enc.config())
+    meta = {"dataset": ds.name, "encoder": enc.name, "config": enc.config()}
     out = {}
     for split in SPLITS:
         X, info = _embed_cached(ds, enc, split, batch_size, progress, recompute)

@@ -31,7 +31,7 @@ from .archives import Archive, fetch_archive
 from .errors import OfflineError, UnknownNameError
 from .paths import cache_dir, ensure_within
 
-__all__ = ["EncoderSpec", "ENCODERS", "POOLINGS", "Encoder", "get_encoder", "list_encoders"]
+__all__ = ["ENCODERS", "POOLINGS", "Encoder", "EncoderSpec", "get_encoder", "list_encoders"]
 
 POOLINGS = ("mean", "cls", "last")
 PAIR_SEP = " [SEP] "
@@ -156,9 +156,9 @@ ENCODERS: dict[str, EncoderSpec] = {s.name: s for s in _SPECS}
 
 def list_encoders() -> pd.DataFrame:
     """The encoder table: name, kind, dim, pooling, mteb, mteb_source, offline, hub_id, package."""
-    rows = [dict(name=s.name, kind=s.kind, dim=s.dim, pooling=s.pooling, max_length=s.max_length,
-                 mteb=s.mteb, mteb_source=s.mteb_source, offline=s.offline, hub_id=s.hub_id,
-                 package=f"{s.package}=={s.version}" if s.package else None)
+    rows = [{"name": s.name, "kind": s.kind, "dim": s.dim, "pooling": s.pooling, "max_length": s.max_length,
+                 "mteb": s.mteb, "mteb_source": s.mteb_source, "offline": s.offline, "hub_id": s.hub_id,
+                 "package": f"{s.package}=={s.version}" if s.package else None}
             for s in ENCODERS.values()]
     return pd.DataFrame(rows)
 
@@ -246,9 +246,9 @@ class Encoder:
 
     def config(self) -> dict:
         """What determines the vectors: it keys the embedding cache."""
-        return dict(encoder=self.spec.name, kind=self.spec.kind, pooling=self.pooling,
-                    max_length=self.max_length, weights=self._weights_id(),
-                    precision=self._precision())
+        return {"encoder": self.spec.name, "kind": self.spec.kind, "pooling": self.pooling,
+                    "max_length": self.max_length, "weights": self._weights_id(),
+                    "precision": self._precision()}
 
     def _weights_id(self) -> str:
         if self.spec.archives:
@@ -393,11 +393,11 @@ class TransformersEncoder(Encoder):
         from transformers import AutoModel, AutoTokenizer
 
         if self.spec.archives:
-            source, kw = str(_extract(self.spec)), dict(local_files_only=True)
+            source, kw = str(_extract(self.spec)), {"local_files_only": True}
         elif self.path is not None:
-            source, kw = str(self.path), dict(local_files_only=True)
+            source, kw = str(self.path), {"local_files_only": True}
         else:
-            source, kw = self.spec.hub_id, dict(revision=self.spec.revision)
+            source, kw = self.spec.hub_id, {"revision": self.spec.revision}
         if self.trust_remote_code:
             warnings.warn(f"loading {source} with trust_remote_code=True: it runs the model's "
                           "own Python code from the Hub", stacklevel=3)
@@ -481,10 +481,9 @@ def get_encoder(name_or_path, pooling=None, max_length=None, device=None,
         path = None
     else:
         raise UnknownNameError("encoder", name, list(ENCODERS))
-    if spec.kind != "transformers":
-        if pooling not in (None, "mean"):
-            raise ValueError(f"encoder {name!r} is a static model that only mean-pools; "
-                             f"pooling={pooling!r} is not possible")
+    if spec.kind != "transformers" and pooling not in (None, "mean"):
+        raise ValueError(f"encoder {name!r} is a static model that only mean-pools; "
+                         f"pooling={pooling!r} is not possible")
     pooling = pooling or spec.pooling
     if pooling not in POOLINGS:
         raise ValueError(f"unknown pooling {pooling!r}; use one of {', '.join(POOLINGS)}")

@@ -56,6 +56,7 @@ __all__ = ["run_grid", "run_one", "upper_bound"]
 
 _EMB_CACHE: OrderedDict = OrderedDict()  # per worker process: the last embeddings loaded
 _EMB_CACHE_SIZE = 1
+MAX_WORKER_DEATHS = 3  # local executor: a run that kills its worker this often is failed
 
 
 def _resolve_loader(loader):
@@ -160,9 +161,9 @@ def _local(tasks, jobs, loader, threads):
                 except BrokenExecutor as exc:
                     broken = True
                     deaths[i] += solo
-                    if deaths[i] >= 3:
-                        yield task, {"ok": False, "traceback": "",
-                                     "error": f"worker process died 3 times running it: {exc}"}
+                    if deaths[i] >= MAX_WORKER_DEATHS:
+                        yield task, {"ok": False, "traceback": "", "error": (
+                            f"worker process died {deaths[i]} time(s) running it: {exc}")}
                     else:
                         suspects.append((i, task))
                     continue

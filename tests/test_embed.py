@@ -11,12 +11,20 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from alcore import paths  # noqa: E402
-from alcore.embed import (  # noqa: E402
-    ENCODERS, Encoder, EncoderSpec, cache_path, embed, get_encoder, list_encoders,
-    load_embeddings, measure_throughput, pool,
+from alcore import paths
+from alcore.embed import (
+    ENCODERS,
+    Encoder,
+    EncoderSpec,
+    cache_path,
+    embed,
+    get_encoder,
+    list_encoders,
+    load_embeddings,
+    measure_throughput,
+    pool,
 )
-from alcore.errors import UnknownNameError  # noqa: E402
+from alcore.errors import UnknownNameError
 
 OFFLINE = ("glove50", "wordllama", "potion8m", "minilm", "mpnet")
 REAL_HOME = paths.home()
@@ -126,7 +134,8 @@ def tiny_model(tmp_path_factory):
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     d = tmp_path_factory.mktemp("tiny-bert")
-    words = "the a cat dog sat on mat sun rain is red blue big small ran".split()
+    words = ["the", "a", "cat", "dog", "sat", "on", "mat", "sun", "rain", "is", "red", "blue",
+             "big", "small", "ran"]
     (d / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
     BertTokenizerFast(vocab_file=str(d / "vocab.txt")).save_pretrained(d)
     torch.manual_seed(0)
@@ -292,3 +301,18 @@ def test_cli_list_and_embed(capsys):
     assert "--encoder" in capsys.readouterr().err
     assert main(["embed", "--dataset", "toy", "--encoder", "nope"]) == 2
     assert "unknown encoder 'nope'" in capsys.readouterr().err
+
+
+def test_fresh_extraction_is_complete_and_leaves_no_temp(home):
+    from alcore.encoders import _extract
+
+    (home / "encoders").unlink()  # a real, empty encoders/ instead of the shared one
+    try:
+        folder = _extract(ENCODERS["glove50"])
+    except RuntimeError as exc:
+        if "could not download" in str(exc):
+            pytest.skip(f"glove50 archive not downloadable here ({exc})")
+        raise
+    assert sorted(p.name for p in folder.iterdir()) == ["glove_6B_50d_emb.npy", "glove_6B_index.parquet"]
+    assert [p.name for p in (home / "encoders").iterdir()] == [folder.name]  # no temp leftovers
+    assert _extract(ENCODERS["glove50"]) == folder  # second call: no work

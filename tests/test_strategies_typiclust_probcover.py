@@ -93,7 +93,7 @@ def test_typiclust_candidates_and_reproducible(blobs):
 def test_typiclust_minibatch_path_and_bad_params(blobs):
     X, _ = blobs
     y = np.full(len(X), np.nan)
-    picks = TypiClust(minibatch_above=100, random_state=0).query(X, y, batch_size=4)
+    picks = TypiClust(fast_kmeans_above=100, random_state=0).query(X, y, batch_size=4)
     assert len(set(picks)) == 4
     with pytest.raises(ValueError, match="k must be"):
         TypiClust(k=0).query(X, y)

@@ -48,26 +48,35 @@ def fingerprint(X) -> str:
     return h.hexdigest()
 
 
-def kmeans_labels(X, n_clusters, seed, clusterer=None, minibatch_above=10_000):
+def kmeans_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000):
     """Cluster labels of ``X`` into ``n_clusters`` groups.
 
     ``clusterer`` (an unfitted scikit-learn estimator with ``n_clusters``) is cloned and used
-    if given; else ``KMeans`` (k-means++, ``n_init="auto"``) for ``len(X) <= minibatch_above``
-    and ``MiniBatchKMeans(batch_size=5000)`` above (the original TypiClust code's setting).
-    ``seed`` (int) is the ``random_state`` unless ``clusterer`` fixes its own.
+    if given; else scikit-learn's ``KMeans`` (k-means++, ``n_init="auto"``) for
+    ``len(X) <= fast_kmeans_above`` and faiss k-means above (20 Lloyd iterations on at most
+    256 samples per centroid, faiss's defaults, then every sample assigned to its nearest
+    centroid). scikit-learn's ``MiniBatchKMeans`` was tried first: 120 s for 20,000 x 384
+    into 200 clusters on 2 cores, against 8 s for faiss. ``seed`` (int) is the
+    ``random_state`` unless ``clusterer`` fixes its own.
     """
     from sklearn.base import clone
-    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.cluster import KMeans
 
     if clusterer is not None:
         est = clone(clusterer).set_params(n_clusters=int(n_clusters))
         if "random_state" in est.get_params() and est.get_params()["random_state"] is None:
             est.set_params(random_state=seed)
-    elif len(X) > minibatch_above:
-        est = MiniBatchKMeans(n_clusters=int(n_clusters), batch_size=5000, n_init="auto",
-                              random_state=seed)
-    else:
-        est = KMeans(n_clusters=int(n_clusters), n_init="auto", random_state=seed)
+        return np.asarray(est.fit_predict(X), dtype=np.int64)
+    if len(X) > fast_kmeans_above:
+        import faiss
+
+        X = as_f32(X)
+        km = faiss.Kmeans(X.shape[1], int(n_clusters), niter=20, seed=int(seed) % 2**31,
+                          verbose=False)
+        km.train(X)
+        _, lab = km.index.search(X, 1)
+        return lab[:, 0].astype(np.int64)
+    est = KMeans(n_clusters=int(n_clusters), n_init="auto", random_state=seed)
     return np.asarray(est.fit_predict(X), dtype=np.int64)
 
 

@@ -37,7 +37,7 @@ def _cached(key, make, use_cache):
 
 
 def estimate_delta(X, n_clusters, alpha=0.95, deltas=None, max_samples=10_000,
-                   random_state=None, clusterer=None, minibatch_above=10_000):
+                   random_state=None, clusterer=None, fast_kmeans_above=10_000):
     """The largest ``delta`` in ``deltas`` whose ball purity stays ``>= alpha``.
 
     The pool is clustered into ``n_clusters`` groups (k-means); the ball of ``x`` is pure if
@@ -66,7 +66,7 @@ def estimate_delta(X, n_clusters, alpha=0.95, deltas=None, max_samples=10_000,
     if len(deltas) == 1:
         return float(deltas[0]), float("nan")
     labels = kmeans_labels(X, n_clusters, int(rng.integers(2**31 - 1)), clusterer,
-                           minibatch_above)
+                           fast_kmeans_above)
     n = len(X)
     q = np.arange(n) if n <= max_samples else np.sort(rng.choice(n, max_samples, False))
     d = nearest_other_label_distance(X, labels, q)
@@ -165,8 +165,8 @@ class ProbCover(QueryStrategy):
         L2-normalise the embeddings first.
     max_purity_samples : int, default=10000
         Balls used to estimate purity on large pools.
-    minibatch_above : int, default=10000
-        Pool size above which the purity clustering uses ``MiniBatchKMeans``.
+    fast_kmeans_above : int, default=10000
+        Pool size above which the purity clustering uses faiss k-means.
     clusterer : scikit-learn clusterer or None, default=None
         Overrides the purity clustering (cloned, ``n_clusters`` set).
     cache : bool, default=True
@@ -187,7 +187,7 @@ class ProbCover(QueryStrategy):
     """
 
     def __init__(self, delta=None, n_classes=None, alpha=0.95, deltas=None, normalize=True,
-                 max_purity_samples=10_000, minibatch_above=10_000, clusterer=None,
+                 max_purity_samples=10_000, fast_kmeans_above=10_000, clusterer=None,
                  cache=True, progress=False, random_state=None):
         self.delta = delta
         self.n_classes = n_classes
@@ -195,7 +195,7 @@ class ProbCover(QueryStrategy):
         self.deltas = deltas
         self.normalize = normalize
         self.max_purity_samples = max_purity_samples
-        self.minibatch_above = minibatch_above
+        self.fast_kmeans_above = fast_kmeans_above
         self.clusterer = clusterer
         self.cache = cache
         self.progress = progress
@@ -217,7 +217,7 @@ class ProbCover(QueryStrategy):
         ckey = ("delta", key, int(k), float(self.alpha), grid, self.max_purity_samples)
         return _cached(ckey, lambda: estimate_delta(
             X, int(k), self.alpha, self.deltas, self.max_purity_samples, rng,
-            self.clusterer, self.minibatch_above)[0], self.cache)
+            self.clusterer, self.fast_kmeans_above)[0], self.cache)
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
         X = l2_normalize(X) if self.normalize else as_f32(X)
@@ -231,7 +231,7 @@ class ProbCover(QueryStrategy):
         if labelled.any():
             uncovered[_gather_rows(indptr, indices, np.flatnonzero(labelled))] = False
         # gain[i] = uncovered samples in the ball of i
-        gain = np.add.reduceat(uncovered[indices].astype(np.int64), indptr[:-1])
+        gain = np.add.reduceat(uncovered[indices].astype(np.int32), indptr[:-1]).astype(np.int64)
         is_cand = np.zeros(n, dtype=bool)
         is_cand[candidates] = True
         picked, rows = [], np.full((batch_size, n), np.nan)
