@@ -38,8 +38,16 @@ import numpy as np
 
 from .errors import UnknownNameError
 
-__all__ = ["RunConfig", "Grid", "load_profile", "profile_path", "PROFILES_DIR",
-           "list_profiles", "cap_pool", "CLF_DEFAULTS"]
+__all__ = [
+    "CLF_DEFAULTS",
+    "PROFILES_DIR",
+    "Grid",
+    "RunConfig",
+    "cap_pool",
+    "list_profiles",
+    "load_profile",
+    "profile_path",
+]
 
 CLF_DEFAULTS = {"solver": "lbfgs", "max_iter": 1000}
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "experiments"
@@ -97,7 +105,7 @@ class RunConfig:
         return json.loads(json.dumps(asdict(self), sort_keys=True))
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RunConfig":
+    def from_dict(cls, d: dict) -> RunConfig:
         """Inverse of :meth:`to_dict`; unknown keys are an error."""
         names = {f.name for f in fields(cls)}
         extra = set(d) - names
@@ -113,7 +121,7 @@ class RunConfig:
     def __hash__(self):  # dict fields are unhashable; the key is a faithful stand-in
         return hash(self.key())
 
-    def validate(self, check_names: bool = True) -> "RunConfig":
+    def validate(self, check_names: bool = True) -> RunConfig:
         """Check types, ranges and (with ``check_names``) registry names; return ``self``."""
         for name in ("dataset", "encoder", "ips", "strategy"):
             if not isinstance(getattr(self, name), str):
@@ -166,7 +174,7 @@ def _pool_size(dataset: str):
     try:
         from . import data
 
-        return int(getattr(data.DATASETS[dataset], "rows_train"))
+        return int(data.DATASETS[dataset].rows_train)
     except Exception:  # noqa: BLE001 - unknown sizes are capped at run time instead
         return None
 
@@ -241,7 +249,7 @@ class Grid:
     name: str = "custom"
 
     @classmethod
-    def from_yaml(cls, path, name=None) -> "Grid":
+    def from_yaml(cls, path, name=None) -> Grid:
         """Read a grid from a YAML file."""
         import yaml
 

@@ -110,7 +110,7 @@ def upper_bound(dataset, encoder, clf=None, load_embeddings=None) -> dict:
     start = time.perf_counter()
     scores = full_data_accuracy(emb.X_train, emb.y_train, emb.X_test, emb.y_test,
                                 clf_params=clf)
-    return {**scores, "n_train": int(len(emb.y_train)), "seconds": time.perf_counter() - start}
+    return {**scores, "n_train": len(emb.y_train), "seconds": time.perf_counter() - start}
 
 
 def _execute(kind, payload, loader, threads):

@@ -31,9 +31,17 @@ import pandas as pd
 
 from .paths import atomic_write_bytes, atomic_write_json
 
-__all__ = ["ResultStore", "load_results", "load_upper_bounds", "load_provenance",
-           "SCHEMA_VERSION", "CONFIG_COLUMNS", "CYCLE_COLUMNS", "StoreSchemaError",
-           "default_store_path"]
+__all__ = [
+    "CONFIG_COLUMNS",
+    "CYCLE_COLUMNS",
+    "SCHEMA_VERSION",
+    "ResultStore",
+    "StoreSchemaError",
+    "default_store_path",
+    "load_provenance",
+    "load_results",
+    "load_upper_bounds",
+]
 
 SCHEMA_VERSION = 1
 CONFIG_COLUMNS = ["run_key", "dataset", "encoder", "ips", "k0", "strategy", "seed", "budget",
@@ -91,7 +99,7 @@ class ResultStore:
         return self.runs_dir / f"{key}.parquet"
 
     # -- checks -----------------------------------------------------------------------------
-    def check_writable(self) -> "ResultStore":
+    def check_writable(self) -> ResultStore:
         """Create the store directories and prove a file can be written; else raise OSError.
 
         Also refuses a store of another schema version (:class:`StoreSchemaError`).

@@ -1,16 +1,20 @@
 """The results store: atomic one-file-per-run Parquet, done_keys, failures, provenance."""
 
 import json
-import warnings
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from alcore.experiment import RunConfig
-from alcore.store import (COLUMNS, ResultStore, StoreSchemaError, load_provenance,
-                          load_results, load_upper_bounds)
+from alcore.store import (
+    COLUMNS,
+    ResultStore,
+    StoreSchemaError,
+    load_provenance,
+    load_results,
+    load_upper_bounds,
+)
 
 
 def _cfg(seed=0, strategy="margin"):

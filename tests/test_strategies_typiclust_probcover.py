@@ -1,5 +1,6 @@
 """TypiClust and ProbCover: faithful to the papers, equivalent to scikit-activeml 1.0.1."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -29,8 +30,8 @@ def _partial(y_true, idx):
 
 
 def _pure_typi(**kw):
-    base = dict(k=5, min_cluster_size=0, max_clusters=None, normalize=False,
-                clusterer=KMeans(n_init=1, random_state=0))
+    base = {"k": 5, "min_cluster_size": 0, "max_clusters": None, "normalize": False,
+            "clusterer": KMeans(n_init=1, random_state=0)}
     return TypiClust(random_state=0, **{**base, **kw})
 
 
@@ -170,11 +171,11 @@ def test_nearest_other_label_distance_brute_force(blobs):
 
 
 def test_probcover_coverage_grows_and_fallback(blobs):
-    X, yt = blobs
+    X, _ = blobs
     y = np.full(len(X), np.nan)
     picks = ProbCover(delta=0.6, random_state=0).query(X, y, batch_size=12)
     covs = [coverage(X, picks[:b], 0.6) for b in range(1, 13)]
-    assert all(b >= a for a, b in zip(covs, covs[1:])) and covs[-1] > covs[0]
+    assert all(b >= a for a, b in itertools.pairwise(covs)) and covs[-1] > covs[0]
     # a huge delta: the first pick covers everything, the rest are random, all distinct
     many = ProbCover(delta=10.0, random_state=0).query(X, y, batch_size=5)
     assert coverage(X, many[:1], 10.0) == 1.0 and len(set(many)) == 5

@@ -14,12 +14,12 @@ import numpy as np
 
 __all__ = [
     "as_f32",
-    "l2_normalize",
+    "ball_graph",
+    "fingerprint",
     "kmeans_labels",
     "knn_mean_distance",
-    "ball_graph",
+    "l2_normalize",
     "nearest_other_label_distance",
-    "fingerprint",
 ]
 
 _RANGE_CHUNK = 4096  # queries per faiss range_search call

@@ -7,11 +7,17 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._neighbors import (as_f32, ball_graph, fingerprint, kmeans_labels, l2_normalize,
-                         nearest_other_label_distance)
+from ._neighbors import (
+    as_f32,
+    ball_graph,
+    fingerprint,
+    kmeans_labels,
+    l2_normalize,
+    nearest_other_label_distance,
+)
 from .base import QueryStrategy
 
-__all__ = ["ProbCover", "estimate_delta", "coverage", "clear_cache"]
+__all__ = ["ProbCover", "clear_cache", "coverage", "estimate_delta"]
 
 DEFAULT_DELTAS = np.round(np.arange(0.05, 2.0001, 0.05), 2)
 _CACHE: OrderedDict = OrderedDict()  # (kind, key) -> delta or (indptr, indices)

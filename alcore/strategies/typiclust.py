@@ -139,10 +139,9 @@ class TypiClust(QueryStrategy):
             cycle = [c for c in order if has_cand[c]]
         free = ~labelled  # unlabelled and not yet picked: the density set
         picked, rows = [], np.full((batch_size, n), np.nan)
-        pos = 0
         for b in range(batch_size):
             while True:
-                c = cycle[pos % len(cycle)]
+                c = cycle[b % len(cycle)]
                 members = np.flatnonzero((labels == c) & free)
                 if is_cand[members].any():
                     break
@@ -155,5 +154,4 @@ class TypiClust(QueryStrategy):
             i = int(members[best[0] if len(best) == 1 else rng.choice(best)])
             picked.append(i)
             free[i] = is_cand[i] = False
-            pos += 1
         return np.array(picked, dtype=np.int64), rows
