@@ -5,6 +5,7 @@ PYTHON  ?= python3
 VENV    ?= .venv
 PROFILE ?= default
 JOBS    ?= 2
+EMBED_ALL ?=
 BIN      = $(VENV)/bin
 
 .PHONY: setup test book data embed experiments notebooks bench clean-book help
@@ -31,8 +32,10 @@ test: setup
 data: setup
 	$(BIN)/alcore data fetch all
 
+# EMBED_ALL=1 embeds every offline dataset with every offline encoder (mpnet included: slow)
 embed: data
-	$(BIN)/alcore embed --profile $(PROFILE)
+	$(BIN)/alcore embed --profile $(PROFILE) --no-progress
+	$(if $(EMBED_ALL),$(BIN)/alcore embed --all-offline --no-progress)
 
 experiments: embed
 	$(BIN)/alcore run --profile $(PROFILE) --jobs $(JOBS)

@@ -12,9 +12,17 @@ the rule in words; alcore makes it operational as follows (:func:`derive_budget`
    (nested pools, exactly what Random sampling labels) train the logistic regression for every
    ``n`` of a geometric grid of label counts (default: the 1-1.5-2-3-5-7 series times powers
    of ten, from ``2 * C`` up to the pool size). Scores are on the test split.
-3. ``B`` is the smallest grid count whose mean accuracy over the seeds is within ``tol``
-   (absolute, default 0.01 = one percentage point) of ``A*``. If no grid count below the
-   pool gets there, ``B`` is the pool size and ``converged`` is False.
+3. ``B`` is the smallest grid count from which on the mean accuracy over the seeds stays at
+   or above ``target * A*`` (default ``target=0.95``: 95 % of the full-data accuracy) at every
+   larger grid count. If only the whole pool gets there, ``B`` is the pool size and
+   ``converged`` is False.
+
+Why a relative target rather than "within one point of ``A*``": with a weak encoder the
+learning curve of a linear model keeps creeping up by a point per doubling of the labels
+until the whole pool is used (TREC-6 with GloVe-50d: 0.63 at 1,000 labels, 0.66 at 3,000,
+0.69 at all 5,452), so an absolute one-point rule returns the pool size, which is no budget
+at all. 95 % of the full-data accuracy marks where the curve has flattened out; "stays
+above" guards against a noisy early crossing.
 
 The numbers are computed with the weakest offline encoder (``glove50``) by
 ``alcore bench budget`` and stored in the dataset registry.
@@ -45,7 +53,7 @@ def budget_grid(n_pool: int, start: int = 10) -> np.ndarray:
     return np.asarray(grid + [int(n_pool)], dtype=np.int64)
 
 
-def derive_budget(emb, seeds=(0, 1, 2), grid=None, tol=0.01, clf_params=None,
+def derive_budget(emb, seeds=(0, 1, 2), grid=None, target=0.95, clf_params=None,
                   progress=False) -> dict:
     """Derive the budget ``B``: the label count at which Random sampling has converged.
 
@@ -57,8 +65,8 @@ def derive_budget(emb, seeds=(0, 1, 2), grid=None, tol=0.01, clf_params=None,
         One random permutation of the pool per seed; the curve is averaged over them.
     grid : sequence of int, optional
         Label counts to evaluate; default :func:`budget_grid` from ``2 * C``.
-    tol : float, default=0.01
-        How close (absolute accuracy) to the full-data accuracy counts as converged.
+    target : float, default=0.95
+        Fraction of the full-data accuracy that counts as converged, in (0, 1].
     clf_params : dict, optional
         Overrides for the logistic regression.
     progress : bool, default=False
@@ -67,14 +75,16 @@ def derive_budget(emb, seeds=(0, 1, 2), grid=None, tol=0.01, clf_params=None,
     Returns
     -------
     dict
-        ``budget`` (int), ``converged`` (bool), ``full_accuracy`` (float), ``tol``, and
+        ``budget`` (int), ``converged`` (bool), ``full_accuracy`` (float), ``target``,
+        ``threshold`` (``target * full_accuracy``) and
         ``curve``: a DataFrame with columns ``n_labelled, seed, accuracy, macro_f1``.
     """
     from tqdm.auto import tqdm
 
     X, y, Xt, yt, n_classes = _validate(emb.X_train, emb.y_train, emb.X_test, emb.y_test)
-    if not 0 <= tol < 1:
-        raise ValueError(f"tol must be in [0, 1), got {tol}")
+    if not 0 < target <= 1:
+        raise ValueError(f"target must be a fraction of the full-data accuracy in (0, 1], "
+                         f"got {target}")
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
@@ -97,8 +107,9 @@ def derive_budget(emb, seeds=(0, 1, 2), grid=None, tol=0.01, clf_params=None,
                 bar.update()
     curve = pd.DataFrame(rows)
     mean = curve.groupby("n_labelled")["accuracy"].mean()
-    hit = mean.index[mean >= full - tol]
-    converged = bool(len(hit)) and int(hit[0]) < len(X)
-    budget = int(hit[0]) if len(hit) else int(len(X))
-    return {"budget": budget, "converged": converged, "full_accuracy": float(full),
-            "tol": float(tol), "curve": curve}
+    threshold = target * full
+    below = np.flatnonzero(mean.to_numpy() < threshold)       # grid points under the bar
+    first = 0 if below.size == 0 else below[-1] + 1           # stays above from here on
+    budget = int(mean.index[first]) if first < len(mean) else int(len(X))
+    return {"budget": budget, "converged": budget < len(X), "full_accuracy": float(full),
+            "target": float(target), "threshold": float(threshold), "curve": curve}

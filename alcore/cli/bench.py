@@ -40,7 +40,8 @@ def register(sub) -> None:
     p.add_argument("--encoder", default="glove50")
     p.add_argument("--dataset", default="all", help="a dataset name or 'all' offline ones")
     p.add_argument("--seeds", type=int, default=3, help="random permutations (default 3)")
-    p.add_argument("--tol", type=float, default=0.01, help="accuracy tolerance (default 0.01)")
+    p.add_argument("--target", type=float, default=0.95,
+                   help="fraction of the full-data accuracy that counts as converged (0.95)")
     p.add_argument("--out", default=f"{DATA_DIR}/budgets.csv", help="CSV; '' to skip")
     p.set_defaults(func=_budget)
 
@@ -111,11 +112,11 @@ def _budget(args):
     rows = []
     for name in names:
         emb = _load(name, args.encoder)
-        res = derive_budget(emb, seeds=range(args.seeds), tol=args.tol, progress=True)
+        res = derive_budget(emb, seeds=range(args.seeds), target=args.target, progress=True)
         curve = res["curve"].groupby("n_labelled")["accuracy"].mean()
         rows.append({"dataset": name, "encoder": args.encoder, "budget": res["budget"],
                      "converged": res["converged"], "full_accuracy": res["full_accuracy"],
-                     "accuracy_at_budget": curve[res["budget"]], "tol": res["tol"],
+                     "accuracy_at_budget": curve[res["budget"]], "target": res["target"],
                      "pool": len(emb.X_train), "classes": int(emb.y_train.max()) + 1,
                      "registry_budget": getattr(data.DATASETS.get(name), "budget", None)})
         _print(pd.DataFrame(rows[-1:]))

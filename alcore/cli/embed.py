@@ -10,6 +10,8 @@ examples:
   alcore embed --dataset trec6 --encoder minilm
   alcore embed --dataset trec6 --encoder ./my-bert --pooling cls --max-length 128 --split test
   alcore embed --dataset sms_spam --encoder wordllama --recompute
+  alcore embed --profile default        # every pair the default experiment profile uses
+  alcore embed --all-offline            # every offline dataset x every offline encoder
 
 Embeddings are cached under $ALCORE_HOME/embeddings/<dataset>/<encoder>/ (default
 ~/.cache/alcore); a second run prints 'cache hit' and encodes nothing.
@@ -25,11 +27,38 @@ def _print_table() -> int:
     return 0
 
 
+def _pairs(args):
+    """The (dataset, encoder) pairs of --profile / --all-offline, or the one named."""
+    if args.all_offline:
+        from ..data import DATASETS
+        from ..embed import ENCODERS
+
+        return [(d, e) for d, s in DATASETS.items() if s.offline
+                for e, t in ENCODERS.items() if t.offline]
+    if args.profile:
+        from ..experiment import load_profile
+
+        seen = {}
+        for cfg in load_profile(args.profile).configs():
+            seen.setdefault((cfg.dataset, cfg.encoder), None)
+        return list(seen)
+    if not args.dataset or not args.encoder:
+        raise ValueError("alcore embed needs --dataset and --encoder, --profile NAME or "
+                         "--all-offline (or --list to see encoders)")
+    return [(args.dataset, args.encoder)]
+
+
 def _run(args) -> int:
     if args.list:
         return _print_table()
-    if not args.dataset or not args.encoder:
-        raise ValueError("alcore embed needs --dataset and --encoder (or --list to see encoders)")
+    pairs = _pairs(args)
+    if len(pairs) > 1:
+        print(f"alcore embed: {len(pairs)} dataset x encoder pairs", flush=True)
+        for dataset, encoder in pairs:
+            args.dataset, args.encoder, args.profile, args.all_offline = dataset, encoder, None, False
+            _run(args)
+        return 0
+    args.dataset, args.encoder = pairs[0]
     from ..embed import _as_dataset, _embed_cached, get_encoder
 
     enc = get_encoder(args.encoder, pooling=args.pooling, max_length=args.max_length,
@@ -54,6 +83,9 @@ def register(sub) -> None:
     p.add_argument("--list", action="store_true", help="print the encoder table and exit")
     p.add_argument("--dataset", help="dataset name (see 'alcore data --list')")
     p.add_argument("--encoder", help="encoder name (see --list), local model folder or Hub id")
+    p.add_argument("--profile", help="embed every (dataset, encoder) pair of this experiment profile")
+    p.add_argument("--all-offline", action="store_true",
+                   help="embed every offline dataset with every offline encoder (mpnet: slow)")
     p.add_argument("--split", choices=("train", "test", "both"), default="both",
                    help="which split to embed (default: both)")
     p.add_argument("--pooling", choices=("mean", "cls", "last"),
