@@ -128,3 +128,28 @@ def test_bad_inputs(data):
     Xinf[0, 0] = np.inf
     with pytest.raises(ValueError, match="NaN or Inf"):
         full_data_accuracy(X, y, Xinf, yt)
+
+
+def test_strategy_object_and_broken_strategy(data):
+    from alcore import strategies
+
+    class Broken:
+        def query(self, X, y, clf=None, fit_clf=True, candidates=None, batch_size=1,
+                  return_utilities=False):
+            return np.flatnonzero(~np.isnan(y))[:batch_size]   # re-picks labelled samples
+
+    obj = strategies.get("random", random_state=0)
+    df = run_al(*data, k0=5, budget=15, cycles=2, strategy=obj)
+    assert df["n_labelled"].tolist() == [5, 10, 15]
+    with pytest.raises(RuntimeError, match="invalid picks"):
+        run_al(*data, k0=5, budget=15, cycles=2, strategy=Broken())
+    with pytest.raises(ValueError, match="strategy_params"):
+        run_al(*data, k0=5, budget=15, cycles=2, strategy=obj, strategy_params={"a": 1})
+
+
+@pytest.mark.parametrize("strategy", ["margin", "entropy", "badge", "dropquery", "coreset",
+                                      "probcover", "typiclust"])
+def test_single_class_start_every_strategy(data, strategy):
+    df = run_al(*data, k0=1, budget=7, cycles=3, strategy=strategy, random_state=0)
+    assert df["n_labelled"].tolist() == [1, 3, 5, 7]
+    assert len({i for p in df["picked"] for i in p}) == 7

@@ -43,6 +43,8 @@ def register(sub) -> None:
     p.add_argument("--target", type=float, default=0.95,
                    help="fraction of the full-data accuracy that counts as converged (0.95)")
     p.add_argument("--out", default=f"{DATA_DIR}/budgets.csv", help="CSV; '' to skip")
+    p.add_argument("--curves", default=f"{DATA_DIR}/budget_curves.csv",
+                   help="CSV of the Random learning curves behind the budgets; '' to skip")
     p.set_defaults(func=_budget)
 
     p = cmds.add_parser("accuracy", help="accuracy after a few cycles, alcore vs "
@@ -109,10 +111,11 @@ def _budget(args):
         names = [s.name for s in data.DATASETS.values() if s.offline]
     else:
         names = [args.dataset]
-    rows = []
+    rows, curves = [], []
     for name in names:
         emb = _load(name, args.encoder)
         res = derive_budget(emb, seeds=range(args.seeds), target=args.target, progress=True)
+        curves.append(res["curve"].assign(dataset=name, encoder=args.encoder))
         curve = res["curve"].groupby("n_labelled")["accuracy"].mean()
         rows.append({"dataset": name, "encoder": args.encoder, "budget": res["budget"],
                      "converged": res["converged"], "full_accuracy": res["full_accuracy"],
@@ -123,6 +126,7 @@ def _budget(args):
     df = pd.DataFrame(rows)
     _print(df)
     _write(df, args.out)
+    _write(pd.concat(curves, ignore_index=True), args.curves)
     return 0
 
 

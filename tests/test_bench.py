@@ -1,0 +1,90 @@
+"""Tests of the strategy benchmark (alcore.bench) at tiny sizes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alcore.bench import (COLUMNS, SkactivemlStrategy, compare_accuracy, estimate_bytes,
+                          make_data, run_benchmark, write_table)
+from alcore.errors import UnknownNameError
+
+
+def test_make_data_seeded():
+    X, y = make_data(200, 8, 4, random_state=1)
+    X2, y2 = make_data(200, 8, 4, random_state=1)
+    assert X.dtype == np.float32 and X.shape == (200, 8) and set(y) == {0, 1, 2, 3}
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+
+
+def test_run_benchmark_writes_table(tmp_path):
+    df = run_benchmark("default", ["random"], impls=("alcore", "skactiveml"), n=400, dim=8,
+                       classes=3, batch=10, timeout=120)
+    assert list(df.columns[:len(COLUMNS)]) == COLUMNS
+    assert df["status"].tolist() == ["ok", "ok"], df["status"].tolist()
+    assert (df["seconds"] > 0).all() and (df["peak_mb"] >= 0).all()
+    assert df["blas_threads"].astype(str).eq("1").all()
+    out = tmp_path / "bench.csv"
+    write_table(df[COLUMNS], out)
+    back = pd.read_csv(out)
+    assert list(back.columns) == COLUMNS and len(back) == 2
+    write_table(df[COLUMNS], out)                 # same setting again: replaced, not appended
+    assert len(pd.read_csv(out)) == 2
+
+
+def test_cannot_run_is_reported_not_started():
+    df = run_benchmark("huge", ["probcover"], impls=("skactiveml",), timeout=5)
+    assert df["status"].iloc[0].startswith("cannot run: needs")
+    assert np.isnan(df["seconds"].iloc[0])
+    assert estimate_bytes("probcover", "skactiveml", 650000, 384) > 3e12
+
+
+def test_bad_benchmark_input():
+    with pytest.raises(UnknownNameError):
+        run_benchmark("nope")
+    with pytest.raises(UnknownNameError):
+        run_benchmark("default", ["nope"])
+    with pytest.raises(ValueError, match="too small"):
+        run_benchmark("default", ["random"], n=50, classes=3, batch=40)
+    with pytest.raises(ValueError, match="impl"):
+        run_benchmark("default", ["random"], impls=("sklearn",), n=400)
+
+
+def test_skactiveml_adapter_in_the_loop():
+    X, y = make_data(300, 6, 3, random_state=0)
+    Xt, yt = make_data(100, 6, 3, random_state=0)
+    df = compare_accuracy(X, y, Xt, yt, ["random", "margin"], k0=10, batch=10, cycles=2,
+                          seeds=(0,))
+    assert len(df) == 4 and set(df["impl"]) == {"alcore", "skactiveml"}
+    assert df["accuracy"].between(0, 1).all()
+    picks = SkactivemlStrategy("margin", n_classes=3, random_state=0)
+    y_pool = np.full(300, np.nan)
+    y_pool[:20] = y[:20]
+    from sklearn.linear_model import LogisticRegression
+    clf = LogisticRegression(max_iter=1000).fit(X[:20], y[:20])
+    idx = picks.query(X, y_pool, clf=clf, fit_clf=False, batch_size=5)
+    assert len(set(idx)) == 5 and np.isnan(y_pool[idx]).all()
+
+
+def test_cli_budget_and_strategies(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    import alcore.cli.bench as cli_bench
+    from alcore.cli import main
+
+    X, y = make_data(400, 4, 3, random_state=0)
+    Xt, yt = make_data(150, 4, 3, random_state=0)
+    monkeypatch.setattr(cli_bench, "_load", lambda d, e: SimpleNamespace(
+        X_train=X, y_train=y, X_test=Xt, y_test=yt))
+    out, curves = tmp_path / "budgets.csv", tmp_path / "curves.csv"
+    assert main(["bench", "budget", "--dataset", "trec6", "--seeds", "1", "--out", str(out),
+                 "--curves", str(curves)]) == 0
+    df = pd.read_csv(out)
+    assert df["dataset"].tolist() == ["trec6"] and 1 <= df["budget"].iloc[0] <= 400
+    assert {"n_labelled", "seed", "accuracy", "dataset"} <= set(pd.read_csv(curves).columns)
+    table = tmp_path / "bench.csv"
+    assert main(["bench", "strategies", "--n", "300", "--dim", "4", "--classes", "3",
+                 "--batch", "5", "--strategies", "random", "--impls", "alcore",
+                 "--out", str(table)]) == 0
+    assert pd.read_csv(table)["status"].tolist() == ["ok"]
+    assert main(["bench", "strategies", "--setting", "nope", "--out", ""]) == 2
+    assert "unknown setting" in capsys.readouterr().err
