@@ -141,6 +141,9 @@ class TypiClust(QueryStrategy):
         picked, rows = [], np.full((batch_size, n), np.nan)
         for b in range(batch_size):
             while True:
+                if not cycle:  # the large clusters ran dry: fall back to any with candidates
+                    left = np.bincount(labels[is_cand], minlength=n_clusters) > 0
+                    cycle = [c for c in order if left[c]]
                 c = cycle[b % len(cycle)]
                 members = np.flatnonzero((labels == c) & free)
                 if is_cand[members].any():
