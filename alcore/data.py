@@ -460,6 +460,11 @@ def _finalize(name, df, classes=None, split=None, test_mask_fn=None):
     for part, what in ((train_df, "train"), (test_df, "test")):
         if len(part) == 0:
             raise ValueError(f"dataset {name!r}: the {what} split is empty")
+    unseen = sorted(set(test_df["label"]) - set(train_df["label"]))
+    if unseen:
+        raise ValueError(f"dataset {name!r}: class(es) {[classes[i] for i in unseen][:5]} occur "
+                         "in the test split but never in training; drop those test rows or add "
+                         "training examples of them")
     return train_df, test_df, classes
 
 

@@ -36,7 +36,14 @@ from .encoders import (
     pool,
 )
 from .errors import check_finite
-from .paths import atomic_save_npy, atomic_write_json, cache_dir
+from .paths import (
+    atomic_save_npy,
+    atomic_write_json,
+    cache_dir,
+    check_free_space,
+    ensure_within,
+    safe_name,
+)
 
 __all__ = [
     "ENCODERS",
@@ -103,14 +110,19 @@ def _as_encoder(encoder, encoder_kw) -> Encoder:
     return get_encoder(encoder, **encoder_kw)
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name)) or "_"
+_safe = safe_name
 
 
 def cache_path(dataset_name: str, encoder_name: str, split: str, config: dict) -> Path:
-    """The ``.npy`` path of one cache entry (the sidecar is the same path with ``.json``)."""
+    """The ``.npy`` path of one cache entry (the sidecar is the same path with ``.json``).
+
+    Dataset and encoder names are made safe path components (:func:`alcore.paths.safe_name`),
+    so no name can point outside ``cache_dir("embeddings")``.
+    """
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-    return cache_dir("embeddings") / _safe(dataset_name) / _safe(encoder_name) / f"{split}-{digest}.npy"
+    root = cache_dir("embeddings")
+    return ensure_within(Path(_safe(dataset_name)) / _safe(encoder_name)
+                         / f"{_safe(split)}-{digest}.npy", root)
 
 
 def _read_cached(path: Path, config: dict):
@@ -154,6 +166,9 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
         if X is not None:
             _log(f"cache hit {dataset.name}/{split} x {encoder.name}: {X.shape} from {path}")
             return X, dict(meta, cache_hit=True, path=str(path))
+    # a full disk is reported now, not after the encoding when the result cannot be saved
+    check_free_space(path.parent, len(texts) * max(int(encoder.dim or 0), 1) * 4 + (1 << 20),
+                     f"the embeddings of {dataset.name}/{split} by {encoder.name}")
     _log(f"embedding {dataset.name}/{split} ({len(texts)} texts) with {encoder.name}")
     encoder.load()
     start = time.perf_counter()

@@ -398,6 +398,12 @@ class TransformersEncoder(Encoder):
             source, kw = str(self.path), {"local_files_only": True}
         else:
             source, kw = self.spec.hub_id, {"revision": self.spec.revision}
+        if self.spec.trust_remote_code and not self.trust_remote_code:
+            raise ValueError(
+                f"encoder {self.name!r} ({source}) runs its own Python code from the Hub, which "
+                "alcore never allows by default. If you trust it, pass trust_remote_code=True "
+                "(alcore embed --trust-remote-code) when embedding; cached embeddings are then "
+                "read without it.")
         if self.trust_remote_code:
             warnings.warn(f"loading {source} with trust_remote_code=True: it runs the model's "
                           "own Python code from the Hub", stacklevel=3)
@@ -461,8 +467,9 @@ def get_encoder(name_or_path, pooling=None, max_length=None, device=None,
     device : str, optional
         ``cuda``/``cpu``; default CUDA when available.
     trust_remote_code : bool
-        Run the model's own code from the Hub (a warning says so). Registry entries that need it
-        set it themselves.
+        Run the model's own code from the Hub (a warning says so). Off unless asked for, per
+        call: registry entries that need it (``nv-embed-v2``, ``stella-v5``,
+        ``gte-qwen2-7b``) refuse to load their weights without it.
     """
     name = str(name_or_path)
     if name in ENCODERS:
@@ -490,7 +497,7 @@ def get_encoder(name_or_path, pooling=None, max_length=None, device=None,
     if max_length is not None and int(max_length) < 1:
         raise ValueError(f"max_length must be a positive number of tokens, got {max_length}")
     enc = _KINDS[spec.kind](spec, path, pooling, max_length or spec.max_length, device,
-                            bool(trust_remote_code or spec.trust_remote_code))
+                            bool(trust_remote_code))
     return enc
 
 

@@ -190,6 +190,16 @@ def _registry_budget(dataset: str) -> int:
     return int(budget)
 
 
+def _check_budget_fits(dataset, budget, cap, check_names):
+    """Refuse, before any work, a budget larger than the (capped) training pool."""
+    size = _pool_size(dataset) if check_names else None
+    pool = min(x for x in (size, cap) if x is not None) if (size or cap) else None
+    if pool is not None and budget > pool:
+        raise ValueError(f"budget={budget} is larger than the training pool of {dataset!r} "
+                         f"({pool} samples{' after pool_cap' if cap == pool else ''}); lower "
+                         "the budget or raise pool_cap")
+
+
 def cap_pool(y, pool_cap, random_state=0) -> np.ndarray:
     """Indices of a stratified subsample of at most ``pool_cap`` of the labels ``y``.
 
@@ -299,6 +309,7 @@ class Grid:
                     datasets, encoders, _as_list(s["ips"], "ips"), k0s,
                     _as_list(s["strategies"], "strategies"), _as_list(s["seeds"], "seeds", int)):
                 b = _registry_budget(d) if budget == "registry" else int(budget)
+                _check_budget_fits(d, b, _cap_for(pool_cap, d), check_names)
                 k0 = max(1, b // (cycles + 1)) if k0 == "batch" else k0
                 out.append(RunConfig(d, e, ips, int(k0), strat, int(seed), b, int(cycles),
                                      clf, _cap_for(pool_cap, d), dict(sparams.get(strat, {}))))

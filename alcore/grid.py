@@ -246,7 +246,7 @@ def run_grid(configs, store, jobs=1, scheduler=None, retry_failed=False, progres
     pairs = {}
     for c in sorted(configs, key=lambda c: (c.dataset, c.encoder)):
         if not store.has_upper(c.dataset, c.encoder) and (
-                retry_failed or f"upper__{c.dataset}__{c.encoder}" not in failed):
+                retry_failed or store.upper_failure_key(c.dataset, c.encoder) not in failed):
             pairs.setdefault((c.dataset, c.encoder), c.clf)
     # one upper-bound task per pair, placed before that pair's runs (embeddings reused)
     tasks, seen = [], set()
@@ -273,7 +273,7 @@ def run_grid(configs, store, jobs=1, scheduler=None, retry_failed=False, progres
                 n_upper += 1
             else:
                 store.write_upper_failure(payload[0], payload[1], res["error"], res["traceback"])
-                failed_now.append(f"upper__{payload[0]}__{payload[1]}")
+                failed_now.append(store.upper_failure_key(payload[0], payload[1]))
         else:
             cfg = RunConfig.from_dict(payload)
             if res["ok"]:

@@ -9,8 +9,10 @@ or the new one, never a truncated one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,7 +26,35 @@ __all__ = [
     "atomic_write_json",
     "atomic_save_npy",
     "ensure_within",
+    "check_free_space",
+    "safe_name",
 ]
+
+#: errno values that mean "the disk (or quota) is full"
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _full_disk_error(path: Path, exc: OSError) -> OSError:
+    return OSError(exc.errno, (
+        f"the disk holding {path.parent} is full ({exc.strerror or exc}); {path.name} was not "
+        "written and any older copy is unchanged. Free some space, or point ALCORE_HOME / "
+        "--store at another disk, then run the same command again."))
+
+
+def check_free_space(path: Path | str, need_bytes: int, what: str = "this") -> None:
+    """Raise ``OSError(ENOSPC)`` if the disk holding ``path`` has less than ``need_bytes`` free.
+
+    Called before long work (embedding, a grid) so that a full disk is reported before the
+    work is done rather than when its result cannot be saved.
+    """
+    path = Path(path)
+    probe = next((p for p in (path, *path.parents) if p.exists()), Path.cwd())
+    free = shutil.disk_usage(probe).free
+    if free < need_bytes:
+        raise OSError(errno.ENOSPC, (
+            f"only {free / 2**20:.1f} MiB free on the disk holding {probe}, but {what} needs "
+            f"about {need_bytes / 2**20:.1f} MiB. Free some space, or point ALCORE_HOME / "
+            "--store at another disk."))
 
 
 def home() -> Path:
@@ -56,11 +86,23 @@ def ensure_within(path: Path | str, root: Path | str) -> Path:
     return resolved
 
 
+def safe_name(name) -> str:
+    """``name`` as one harmless path component: letters, digits, ``-_.``; no ``.``/``..``.
+
+    Every other character becomes ``_`` (``"../../x"`` -> ``".._.._x"``), and a name made only
+    of dots gets a leading ``_``, so a name from a config can never leave its directory.
+    """
+    out = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name)) or "_"
+    return "_" + out if set(out) == {"."} else out
+
+
 @contextlib.contextmanager
 def atomic_write(path: Path | str, mode: str = "wb"):
     """Open a temporary file beside ``path``; rename it over ``path`` on success.
 
-    On any exception the temporary file is removed and ``path`` is untouched.
+    On any exception the temporary file is removed and ``path`` is untouched; a full disk
+    (``ENOSPC``/``EDQUOT``) is re-raised as an ``OSError`` of the same errno whose message names
+    the file and says what to do.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,9 +113,11 @@ def atomic_write(path: Path | str, mode: str = "wb"):
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in _FULL:
+            raise _full_disk_error(path, exc) from exc
         raise
 
 

@@ -29,7 +29,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import atomic_write_bytes, atomic_write_json
+from .paths import (
+    atomic_write_bytes,
+    atomic_write_json,
+    check_free_space,
+    ensure_within,
+    safe_name,
+)
 
 __all__ = [
     "CONFIG_COLUMNS",
@@ -44,6 +50,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+#: free disk space a store must have before a grid starts (a run file is a few KiB)
+MIN_FREE_BYTES = 16 << 20
 CONFIG_COLUMNS = ["run_key", "dataset", "encoder", "ips", "k0", "strategy", "seed", "budget",
                   "cycles", "pool_cap"]
 CYCLE_COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds",
@@ -96,13 +104,20 @@ class ResultStore:
         return self.path / "upper"
 
     def run_path(self, key: str) -> Path:
-        return self.runs_dir / f"{key}.parquet"
+        return ensure_within(f"{safe_name(key)}.parquet", self.runs_dir)
+
+    @staticmethod
+    def upper_failure_key(dataset: str, encoder: str) -> str:
+        """Key (file stem in ``failed/``) of a failed upper bound of ``(dataset, encoder)``."""
+        return f"upper__{safe_name(dataset)}__{safe_name(encoder)}"
 
     # -- checks -----------------------------------------------------------------------------
     def check_writable(self) -> ResultStore:
         """Create the store directories and prove a file can be written; else raise OSError.
 
-        Also refuses a store of another schema version (:class:`StoreSchemaError`).
+        Also refuses a store on a disk with less than :data:`MIN_FREE_BYTES` free
+        (``OSError`` with errno ``ENOSPC``) and a store of another schema version
+        (:class:`StoreSchemaError`).
         """
         try:
             for d in (self.runs_dir, self.failed_dir, self.upper_dir):
@@ -112,6 +127,7 @@ class ResultStore:
         except OSError as exc:
             raise OSError(f"the results store {self.path} is not writable ({exc}). "
                           "Pass a writable directory with --store PATH.") from exc
+        check_free_space(self.runs_dir, MIN_FREE_BYTES, f"the results store {self.path}")
         self.check_schema()
         return self
 
@@ -199,14 +215,18 @@ class ResultStore:
         if isinstance(error, BaseException):
             traceback = traceback or "".join(tb.format_exception(error))
             error = f"{type(error).__name__}: {error}"
-        atomic_write_json(self.failed_dir / f"{config.key()}.json", {
+        atomic_write_json(self._failed_path(config.key()), {
             "key": config.key(), "config": config.to_dict(), "error": str(error),
             "traceback": traceback or "", "time": _now()})
 
+    def _failed_path(self, key: str) -> Path:
+        return ensure_within(f"{safe_name(key)}.json", self.failed_dir)
+
     def write_upper_failure(self, dataset, encoder, error, traceback=""):
         """Record a failed upper bound as ``failed/upper__<dataset>__<encoder>.json``."""
-        atomic_write_json(self.failed_dir / f"upper__{dataset}__{encoder}.json", {
-            "key": f"upper__{dataset}__{encoder}", "error": str(error),
+        key = self.upper_failure_key(dataset, encoder)
+        atomic_write_json(self._failed_path(key), {
+            "key": key, "error": str(error),
             "config": {"dataset": dataset, "encoder": encoder, "strategy": "upper_bound"},
             "traceback": traceback or "", "time": _now()})
 
@@ -226,14 +246,15 @@ class ResultStore:
 
     # -- upper bounds -----------------------------------------------------------------------
     def upper_path(self, dataset: str, encoder: str) -> Path:
-        return self.upper_dir / f"{dataset}__{encoder}.json"
+        """``upper/<dataset>__<encoder>.json`` (names made safe: never outside ``upper/``)."""
+        return ensure_within(f"{safe_name(dataset)}__{safe_name(encoder)}.json", self.upper_dir)
 
     def has_upper(self, dataset: str, encoder: str) -> bool:
         return self.upper_path(dataset, encoder).is_file()
 
     def write_upper(self, dataset: str, encoder: str, scores: dict, **extra) -> None:
         """Record the full-data accuracy of ``(dataset, encoder)``."""
-        (self.failed_dir / f"upper__{dataset}__{encoder}.json").unlink(missing_ok=True)
+        self._failed_path(self.upper_failure_key(dataset, encoder)).unlink(missing_ok=True)
         atomic_write_json(self.upper_path(dataset, encoder),
                           {"dataset": dataset, "encoder": encoder, **scores, **extra})
 

@@ -28,7 +28,12 @@ store = None               # unused here; kept so every chapter takes the same p
 datasets = None            # offline dataset names; None: all seven
 encoders = None            # offline encoder names for the throughput table; None: all five
 throughput_texts = 500     # how many TREC-6 test questions each encoder embeds for its timing""", metadata={"tags": ["parameters"]}),
-code("""offline_datasets = [n for n, s in DATASETS.items() if s.offline]
+code("""from alcore.params import check_params
+
+# stop here, naming the parameter, if papermill passed a value of the wrong type
+globals().update(check_params(profile=profile, store=store, datasets=datasets,
+                              encoders=encoders, throughput_texts=throughput_texts))
+offline_datasets = [n for n, s in DATASETS.items() if s.offline]
 offline_encoders = [n for n, s in ENCODERS.items() if s.offline]
 datasets = list(datasets or offline_datasets)
 encoders = list(encoders or offline_encoders)"""),
@@ -84,4 +89,12 @@ Where an MTEB average is not published for an encoder, the later chapters use th
 full-data accuracy of the logistic regression on its embeddings as the quality axis."""),
 ]
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-nbf.write(nb, "notebooks/00_data_encoders.ipynb")
+for i, c in enumerate(nb.cells):  # stable ids: regenerating changes nothing else
+    c["id"] = f"cell-{i:02d}"
+from pathlib import Path
+import sys
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from alcore.paths import atomic_write  # noqa: E402
+with atomic_write(ROOT / "notebooks" / "00_data_encoders.ipynb", "w") as fh:
+    nbf.write(nb, fh)

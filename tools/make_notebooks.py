@@ -53,7 +53,13 @@ def show(fig, caption):
     fn = fig.texts[-1].get_text().replace("drawn by ", "") if fig.texts else "alcore.plots"
     display(Markdown(f"*{caption}* (drawn by `{fn}`)"))'''
 
-LOAD = '''data = A.load_report_data(profile, store, datasets, encoders, strategies, seeds)
+LOAD = '''from alcore.params import check_params
+
+# stop here, naming the parameter, if papermill passed a value of the wrong type
+globals().update(check_params(profile=profile, store=store, datasets=datasets, encoders=encoders,
+                              strategies=strategies, seeds=seeds, tol=tol,
+                              random_state=random_state))
+data = A.load_report_data(profile, store, datasets, encoders, strategies, seeds)
 df, upper = data["results"], data["upper_bounds"]
 if data["message"]:
     note(data["message"])

@@ -46,7 +46,8 @@ def main(argv=None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (UnknownNameError, ValueError, FileNotFoundError, RuntimeError) as exc:
+    # OSError: an unwritable store or cache, a full disk (the message says what to do)
+    except (UnknownNameError, ValueError, OSError, RuntimeError) as exc:
         print(f"alcore {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

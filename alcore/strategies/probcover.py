@@ -22,6 +22,10 @@ __all__ = ["ProbCover", "clear_cache", "coverage", "estimate_delta"]
 DEFAULT_DELTAS = np.round(np.arange(0.05, 2.0001, 0.05), 2)
 _CACHE: OrderedDict = OrderedDict()  # (kind, key) -> delta or (indptr, indices)
 _CACHE_SIZE = 4
+#: seed of the purity k-means behind the delta estimate: fixed, so that delta depends on the
+#: data and settings only (the same for every run and seed, cached or not), and the query's
+#: own random stream is not consumed by a computation the cache may skip
+DELTA_SEED = 0
 
 
 def clear_cache():
@@ -140,8 +144,10 @@ class ProbCover(QueryStrategy):
       the pool is larger; exact below (see :func:`estimate_delta`).
     - **Caching**: the estimated ``delta`` and the sparse graph are cached in memory per
       embedding matrix (a fingerprint of shape, dtype and 1,024 rows) and settings
-      (``cache=True``), so the AL loop pays for them once; the first estimate wins, like
-      scikit-activeml's ``delta_max_``. :func:`clear_cache` empties the cache.
+      (``cache=True``), so the AL loop pays for them once. The estimate's k-means uses the
+      fixed seed :data:`DELTA_SEED`, not ``random_state``: delta is a property of the pool
+      (one per dataset, as in the paper), and picks do not depend on whether the cache was
+      warm. :func:`clear_cache` empties the cache.
     - **Ball boundary**: strict ``<`` as in the original code (scikit-activeml: ``<=``).
       Balls always contain their centre.
     - **Who covers**: only labelled samples and the batch picked so far (the original code);
@@ -222,7 +228,7 @@ class ProbCover(QueryStrategy):
         grid = None if self.deltas is None else tuple(np.sort(np.ravel(self.deltas)))
         ckey = ("delta", key, int(k), float(self.alpha), grid, self.max_purity_samples)
         return _cached(ckey, lambda: estimate_delta(
-            X, int(k), self.alpha, self.deltas, self.max_purity_samples, rng,
+            X, int(k), self.alpha, self.deltas, self.max_purity_samples, DELTA_SEED,
             self.clusterer, self.fast_kmeans_above)[0], self.cache)
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
