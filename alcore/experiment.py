@@ -8,7 +8,7 @@ A profile YAML holds lists whose Cartesian product is the grid::
     k0: [batch]                       # initial pool size: ints, or "batch" = budget // (cycles+1)
     strategies: [random, margin, badge]
     seeds: [0, 1, 2]
-    budget: registry                  # the dataset registry's budget, or an int (final pool size B)
+    budget: registry                  # the registry's budget, an int, or {dataset: int, ...}
     cycles: 20
     pool_cap: {health_tweets: 20000}  # optional: an int for every dataset, or per dataset
     clf: {solver: lbfgs, max_iter: 1000}
@@ -298,8 +298,15 @@ class Grid:
         if not _is_int(cycles):
             raise ValueError(f"cycles must be an int, got {cycles!r}")
         budget = s.get("budget", "registry")
-        if budget != "registry" and not _is_int(budget):
-            raise ValueError(f'budget must be "registry" or an int, got {budget!r}')
+        if isinstance(budget, dict):
+            bad = {k: v for k, v in budget.items() if not _is_int(v)}
+            absent = sorted(set(datasets) - set(budget))
+            if bad or absent:
+                raise ValueError(f"budget mapping needs an int for every dataset; bad values "
+                                 f"{bad}, missing datasets {absent}")
+        elif budget != "registry" and not _is_int(budget):
+            raise ValueError(f'budget must be "registry", an int or a mapping dataset -> int, '
+                             f'got {budget!r}')
         out = []
         if "strategies" in s:
             k0s = s["k0"] if isinstance(s["k0"], list) else [s["k0"]]
@@ -308,7 +315,8 @@ class Grid:
             for d, e, ips, k0, strat, seed in itertools.product(
                     datasets, encoders, _as_list(s["ips"], "ips"), k0s,
                     _as_list(s["strategies"], "strategies"), _as_list(s["seeds"], "seeds", int)):
-                b = _registry_budget(d) if budget == "registry" else int(budget)
+                b = (_registry_budget(d) if budget == "registry" else
+                     int(budget[d]) if isinstance(budget, dict) else int(budget))
                 _check_budget_fits(d, b, _cap_for(pool_cap, d), check_names)
                 k0 = max(1, b // (cycles + 1)) if k0 == "batch" else k0
                 out.append(RunConfig(d, e, ips, int(k0), strat, int(seed), b, int(cycles),

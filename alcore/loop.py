@@ -236,7 +236,8 @@ def run_al(X_train, y_train, X_test, y_test, *, ips="random", k0, strategy="rand
     if k0 < 1:
         raise ValueError(f"k0 must be at least 1 (the initial pool size), got {k0}")
     if k0 > n:
-        raise ValueError(f"k0={k0} is larger than the pool of {n} training samples")
+        raise ValueError(f"k0={k0} is larger than the pool of {n} training samples; "
+                         "lower k0 (or raise pool_cap if the pool was capped)")
     if budget > n:
         raise ValueError(f"budget={budget} is larger than the pool of {n} training samples; "
                          "lower the budget")

@@ -70,6 +70,8 @@ def test_grid_expands_product_and_ips_study(tmp_path):
      "strategies: [random]\n", "k0 must be"),
     ("datasets: [a]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
      "strategies: [random]\nbudget: lots\n", "budget must be"),
+    ("datasets: [a, b]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
+     "strategies: [random]\nbudget: {a: 50}\n", "missing datasets \\['b'\\]"),
     ("datasets: a\nencoders: [e]\nips: [random]\nk0: [5]\n", "lacks key"),
 ])
 def test_grid_validation_errors(tmp_path, text, match):
@@ -77,6 +79,14 @@ def test_grid_validation_errors(tmp_path, text, match):
     path.write_text(text)
     with pytest.raises(ValueError, match=match):
         Grid.from_yaml(path).configs(check_names=False)
+
+
+def test_grid_budget_per_dataset(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_text("datasets: [a, b]\nencoders: [e]\nips: [random]\nk0: [batch]\n"
+                    "strategies: [random]\nseeds: [0]\nbudget: {a: 42, b: 84}\ncycles: 5\n")
+    configs = Grid.from_yaml(path).configs(check_names=False)
+    assert {(c.dataset, c.budget, c.k0) for c in configs} == {("a", 42, 7), ("b", 84, 14)}
 
 
 def test_unknown_profile_lists_profiles():

@@ -56,7 +56,7 @@ def test_grid_skips_done_runs_and_is_bit_identical(tmp_path):
     assert load_upper_bounds(tmp_path / "a").accuracy.between(0, 1).all()
 
 
-def test_failing_run_is_recorded_and_retried(tmp_path):
+def test_failing_run_is_recorded_and_retried(tmp_path, capsys):
     configs = _configs(datasets=("toy", "broken"), strategies=("random",), seeds=(0,))
     s = run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
     assert (s["done"], s["failed"]) == (1, 2)  # the broken run and its upper bound
@@ -64,6 +64,10 @@ def test_failing_run_is_recorded_and_retried(tmp_path):
     assert store.failed_keys() == {configs[1].key(), "upper__broken__e1"}
     assert "broken on purpose" in store.failures().set_index("run_key").loc[
         configs[1].key(), "error"]
+    from alcore.cli import main as cli_main
+
+    assert cli_main(["results", "--store", str(tmp_path)]) == 0  # lists the failure's error
+    assert "broken on purpose" in capsys.readouterr().out
     s = run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
     assert (s["done"], s["failed"], s["skipped_failed"]) == (0, 0, 1)
     # the cause is fixed (another loader): only --retry-failed re-runs it

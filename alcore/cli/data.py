@@ -32,7 +32,7 @@ def _list(args) -> int:
     with pd.option_context("display.max_colwidth", 70, "display.width", 250):
         table = df[cols].astype(object)
         print(table.where(table.notna(), "-").to_string(index=False))
-    print("\nbudget: labels in the final pool (offline values are provisional; '-' = not known)")
+    print("\nbudget: labels in the final pool (offline: derived by `alcore bench budget`; '-' = not known)")
     return 0
 
 

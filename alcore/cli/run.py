@@ -144,4 +144,12 @@ def _results(args) -> int:
         print(f"{store.path}: {int(table['done'].sum())} runs done, "
               f"{int(table['failed'].sum())} failed")
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+        fails = store.failures()
+        if len(fails):
+            print(f"\nfailed runs (re-run them with 'alcore run ... --retry-failed'; the full "
+                  f"tracebacks are in {store.failed_dir}):")
+            for _, f in fails.iterrows():
+                what = " ".join(str(f.get(c)) for c in ("dataset", "encoder", "ips", "strategy",
+                                                        "seed") if c in f and f.get(c) == f.get(c))
+                print(f"  {f['run_key']}  {what}: {str(f['error']).splitlines()[0][:160]}")
     return 0
