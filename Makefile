@@ -26,7 +26,7 @@ $(BIN)/.alcore-installed: pyproject.toml requirements.lock
 
 setup: $(BIN)/.alcore-installed
 
-test: setup
+test: data
 	$(BIN)/python -m pytest -q --timeout=900
 
 data: setup
