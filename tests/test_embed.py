@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
 
 import numpy as np
@@ -11,7 +10,6 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from alcore import paths
 from alcore.embed import (
     ENCODERS,
     Encoder,
@@ -27,21 +25,13 @@ from alcore.embed import (
 from alcore.errors import UnknownNameError
 
 OFFLINE = ("glove50", "wordllama", "potion8m", "minilm", "mpnet")
-REAL_HOME = paths.home()
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
+def home(linked_home, monkeypatch):
     """A fresh ALCORE_HOME whose archives/ and encoders/ are the real (shared) caches."""
-    h = tmp_path / "home"
-    h.mkdir()
-    for kind in ("archives", "encoders"):
-        real = REAL_HOME / kind
-        real.mkdir(parents=True, exist_ok=True)
-        os.symlink(real, h / kind)
-    monkeypatch.setenv("ALCORE_HOME", str(h))
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    return h
+    return linked_home
 
 
 class Toy:

@@ -4,12 +4,10 @@ Tiny synthetic embeddings come from ``tests/toy_embeddings.py`` (importable by s
 and worker processes through ``PYTHONPATH``).
 """
 
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,17 +16,12 @@ from alcore.experiment import RunConfig
 from alcore.grid import run_grid
 from alcore.store import ResultStore, load_results, load_upper_bounds
 
-TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
 LOADER = "toy_embeddings:load"
 
 
 @pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), str(ROOT)]))
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    if str(TESTS) not in sys.path:
-        monkeypatch.syspath_prepend(str(TESTS))
+def _env(toy_loader_env):
+    pass
 
 
 def _configs(datasets=("toy",), strategies=("random", "margin"), seeds=(0, 1), cycles=3):

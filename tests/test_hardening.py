@@ -113,29 +113,17 @@ from alcore.store import ResultStore, StoreSchemaError, load_results
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-REAL_HOME = paths.home()
 LOADER = "toy_embeddings:load"
 
 
 @pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), str(ROOT)]))
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    if str(TESTS) not in sys.path:
-        monkeypatch.syspath_prepend(str(TESTS))
+def _env(toy_loader_env):
+    pass
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A fresh ALCORE_HOME whose archives/ and encoders/ link to the real (shared) caches."""
-    h = tmp_path / "home"
-    h.mkdir()
-    for kind in ("archives", "encoders"):
-        real = REAL_HOME / kind
-        real.mkdir(parents=True, exist_ok=True)
-        os.symlink(real, h / kind)
-    monkeypatch.setenv("ALCORE_HOME", str(h))
-    return h
+def home(linked_home):
+    return linked_home
 
 
 def _csv(path, n=120):
