@@ -409,6 +409,10 @@ class TransformersEncoder(Encoder):
                           "own Python code from the Hub", stacklevel=3)
             kw["trust_remote_code"] = True
         dtype = torch.bfloat16 if self._precision() == "bfloat16" else torch.float32
+        from transformers.utils import logging as hf_logging
+
+        bar = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # the "Loading weights" bar: noise in logs and books
         try:
             tok = AutoTokenizer.from_pretrained(source, **kw)
             model = AutoModel.from_pretrained(source, dtype=dtype, **kw)
@@ -418,6 +422,9 @@ class TransformersEncoder(Encoder):
             raise OfflineError(f"cannot load {source!r} from the Hugging Face Hub ({exc}). It needs a "
                                "network; offline, use one of the offline encoders "
                                "(glove50, wordllama, potion8m, minilm, mpnet) or a local folder.") from exc
+        finally:
+            if bar:
+                hf_logging.enable_progress_bar()
         if tok.pad_token is None:  # decoder models: pad with EOS (pooling reads the mask)
             tok.pad_token = tok.eos_token
         return tok, model.to(self._device()).eval()

@@ -19,7 +19,7 @@ from . import stats as S
 __all__ = ["strategy_colors", "fig1_ips_winners", "fig2_accuracy_vs_k0",
            "fig3_ips_gain_over_cycles", "fig4_win_rate_matrices", "fig5_top_share",
            "fig6_learning_curves", "fig7_top_rates_by_encoder_dataset",
-           "critical_difference_diagram", "mteb_vs_gain"]
+           "critical_difference_diagram", "mteb_vs_gain", "bench_query_time"]
 
 _ORDER = ("random", "margin", "entropy", "coreset", "probcover", "typiclust", "badge",
           "dropquery")
@@ -289,4 +289,50 @@ def mteb_vs_gain(scores, mteb=None, baseline="random", value="aulc"):
     ax.axhline(0, color="0.3", lw=0.8, ls="--")
     ax.set(xlabel="encoder MTEB score", ylabel=f"{value} gain over {baseline}")
     ax.legend(fontsize=7, ncols=2)
+    return _finish(fig, title, name)
+
+
+def bench_query_time(bench):
+    """Seconds per query (log scale) of each strategy, alcore beside scikit-activeml.
+
+    ``bench`` is ``book/data/bench_strategies.csv``; one panel per setting (pool size x
+    dimension). A strategy that did not run (out of memory, timed out) is marked with its
+    status instead of a bar.
+    """
+    name = "bench_query_time"
+    title = "Seconds per query (batch of 100), alcore vs scikit-activeml"
+    if bench is None or bench.empty:
+        return _empty(title, name, "no benchmark table: run `alcore bench strategies`")
+    known = ("default", "large", "huge")
+    settings = sorted(dict.fromkeys(bench["setting"]),
+                      key=lambda s: (known.index(s) if s in known else len(known), s))
+    fig, axes = _grid(len(settings), ncols=3, size=(5.0, 3.4))
+    impls, colors = ("alcore", "skactiveml"), {"alcore": "tab:blue", "skactiveml": "tab:gray"}
+    for ax, setting in zip(axes, settings):
+        d = bench[bench["setting"] == setting]
+        strategies = _order(d["strategy"])
+        x = np.arange(len(strategies))
+        top = np.nanmax(pd.to_numeric(d["seconds"], errors="coerce").to_numpy(), initial=1.0)
+        labelled = set()
+        for j, impl in enumerate(impls):
+            for i, s in enumerate(strategies):
+                row = d[(d["strategy"] == s) & (d["impl"] == impl)]
+                if row.empty:
+                    continue
+                sec = pd.to_numeric(row["seconds"], errors="coerce").iloc[0]
+                xpos = i + (j - 0.5) * 0.4
+                if np.isfinite(sec) and str(row["status"].iloc[0]) == "ok":
+                    ax.bar(xpos, sec, width=0.4, color=colors[impl],
+                           label=None if impl in labelled else impl)
+                    labelled.add(impl)
+                else:
+                    ax.text(xpos, top, str(row["status"].iloc[0]).split(":")[0], rotation=90,
+                            ha="center", va="top", fontsize=6, color=colors[impl])
+        first = d.iloc[0]
+        ax.set_yscale("log")
+        ax.set_xticks(x, strategies, rotation=45, ha="right", fontsize=8)
+        ax.set(ylabel="seconds per query", title=f"{setting}: n={int(first['n']):,}, "
+               f"d={int(first['dim'])}" if "n" in d else setting)
+        if labelled:
+            ax.legend(fontsize=7)
     return _finish(fig, title, name)

@@ -4,6 +4,7 @@ or two); the structural checks at the top are fast."""
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -84,6 +85,12 @@ def test_executed_notebooks_hold_no_errors(book):
 
 
 def test_pages_and_figures_load_in_chromium(book):
+    pages = ["intro.html", "methods.html"] + [f"notebooks/{n}.html" for n in REPORT]
+    _check_pages(book / "_build" / "html", pages,
+                 min_images=lambda page: 2 if page.startswith("notebooks/") else 0)
+
+
+def _chromium_driver():
     if not (CHROMIUM.exists() and DRIVER.exists()):
         pytest.skip("needs Debian's chromium and chromium-driver "
                     "(apt-get install -y chromium chromium-driver)")
@@ -95,24 +102,83 @@ def test_pages_and_figures_load_in_chromium(book):
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"):
         opts.add_argument(flag)
-    html = book / "_build" / "html"
-    pages = ["intro.html", "methods.html"] + [f"notebooks/{n}.html" for n in REPORT]
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
+    return webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
+
+
+def _check_pages(html, pages, min_images):
+    """Every page loads in headless Chromium, with every image loaded and no traceback."""
+    driver = _chromium_driver()
     try:
         for page in pages:
             path = html / page
             assert path.is_file(), f"{page} was not built"
             driver.get(path.as_uri())
-            state = driver.execute_script("return document.readyState")
-            assert state == "complete", page
+            assert driver.execute_script("return document.readyState") == "complete", page
             assert driver.title and "404" not in driver.title, page
             imgs = driver.execute_script(
                 "return Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth])")
             broken = [src for src, done, width in imgs if not done or width == 0]
             assert not broken, f"{page}: images that did not load: {broken}"
-            if page.startswith("notebooks/"):
-                assert len(imgs) >= 2, f"{page} shows {len(imgs)} images"
-                body = driver.find_element("tag name", "body").text
-                assert "Traceback" not in body, page
+            assert len(imgs) >= min_images(page), f"{page} shows {len(imgs)} images"
+            assert "Traceback" not in driver.find_element("tag name", "body").text, page
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def quick_book(tmp_path_factory):
+    """The real pipeline on the `quick` profile: embed (real encoders), run the grid into a
+    fresh store, execute every notebook with papermill and build the whole book with -W."""
+    from alcore import paths
+
+    tmp = tmp_path_factory.mktemp("quick")
+    home = tmp / "home"
+    home.mkdir()
+    real = paths.home()
+    for kind in ("archives", "datasets", "encoders"):  # shared downloads; embeddings fresh
+        (real / kind).mkdir(parents=True, exist_ok=True)
+        (home / kind).symlink_to(real / kind)
+    env = {**os.environ, "ALCORE_HOME": str(home)}
+    env.pop("MPLBACKEND", None)
+    alcore = [sys.executable, "-m", "alcore"]
+    store = tmp / "store"
+    for cmd in (alcore + ["embed", "--profile", "quick", "--no-progress"],
+                alcore + ["run", "--profile", "quick", "--store", str(store), "--jobs", "2",
+                          "--no-progress"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=ROOT)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    src = tmp / "book"
+    shutil.copytree(ROOT / "book", src, ignore=shutil.ignore_patterns("_build", "notebooks"))
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"),
+                           "--profile", "quick", "--store", str(store), "--book", str(src)],
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return {"book": src, "store": store}
+
+
+def test_quick_profile_store_is_complete(quick_book):
+    from alcore.experiment import load_profile
+    from alcore.store import load_results
+
+    df = load_results(quick_book["store"])
+    expected = {c.key() for c in load_profile("quick").configs()}
+    assert set(df["run_key"]) == expected
+    assert not list((quick_book["store"] / "failed").glob("*.json"))
+    assert df["accuracy"].between(0, 1).all()
+
+
+def test_quick_profile_book_every_chapter_in_chromium(quick_book):
+    import yaml
+
+    book = quick_book["book"]
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    chapters = [c["file"] for p in toc["parts"] for c in p["chapters"]]
+    for name in [c for c in chapters if c.startswith("notebooks/")]:
+        nb = nbformat.read(book / f"{name}.ipynb", as_version=4)
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for o in outputs if o.output_type == "error"], name
+        assert not [o for o in outputs if o.get("name") == "stderr"], name
+    figures = {"notebooks/00", "notebooks/01", "notebooks/02", "notebooks/03",
+               "notebooks/05"}
+    _check_pages(book / "_build" / "html", ["intro.html"] + [f"{c}.html" for c in chapters],
+                 min_images=lambda page: int(page[:12] in figures))

@@ -60,3 +60,46 @@ def test_figures_explain_missing_data(synth):
                       (P.mteb_vs_gain(A.aulc(df), mteb={}), "mteb_vs_gain")):
         assert any("no " in t.get_text() for t in fig.axes[0].texts), name
         _signed(fig, name)
+
+
+def _bench_table():
+    import pandas as pd
+
+    rows = []
+    for setting, n in (("default", 20000), ("large", 120000)):
+        for strategy, a, b in (("random", 0.01, 0.02), ("badge", 0.3, 27.0)):
+            rows.append(dict(setting=setting, strategy=strategy, impl="alcore", seconds=a,
+                             peak_mb=10.0, status="ok", n=n, dim=384))
+            ok = setting == "default" or strategy == "random"
+            rows.append(dict(setting=setting, strategy=strategy, impl="skactiveml",
+                             seconds=b if ok else float("nan"), peak_mb=50.0 if ok else float("nan"),
+                             status="ok" if ok else "cannot run: needs 27 GB", n=n, dim=384))
+    return pd.DataFrame(rows)
+
+
+def test_bench_speedups_pairs_the_implementations():
+    table = A.bench_speedups(_bench_table())
+    assert list(table["setting"]) == ["default", "default", "large", "large"]
+    badge = table.set_index(["setting", "strategy"])
+    assert badge.loc[("default", "badge"), "speedup"] == pytest.approx(90.0)
+    assert badge.loc[("large", "random"), "speedup"] == pytest.approx(2.0)
+    big = badge.loc[("large", "badge")]
+    assert big["skactiveml_status"].startswith("cannot run") and big["speedup"] != big["speedup"]
+
+
+def test_bench_query_time_draws_bars_and_marks_what_did_not_run():
+    fig = P.bench_query_time(_bench_table())
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "cannot run" in texts
+    assert sum(len(ax.patches) for ax in fig.axes) == 7  # 8 measurements, one did not run
+    _signed(fig, "bench_query_time")
+
+
+def test_bench_targets_say_met_or_missed():
+    t = A.bench_targets(_bench_table()).set_index(["setting", "strategy"])
+    assert bool(t.loc[("default", "badge"), "met"]) is True        # 90x >= 5x
+    assert bool(t.loc[("default", "random"), "met"]) is True       # 2x >= 1x
+    assert bool(t.loc[("large", "badge"), "met"]) is True          # 0.3 s, 10 MB
+    slow = _bench_table().assign(seconds=lambda d: d["seconds"] * 100)
+    t = A.bench_targets(slow).set_index(["setting", "strategy"])
+    assert bool(t.loc[("large", "badge"), "met"]) is False         # 30 s > 10 s

@@ -14,6 +14,9 @@ which dataset-encoder pairs the embedding cache holds. The paper's own datasets 
 are registered too, with their Hugging Face ids, for readers who have the Hub and a GPU."""),
 md("## Setup"),
 code("""%matplotlib inline
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto without widgets
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -47,7 +50,13 @@ code("""summary = dataset_summary(datasets)
 src = list_datasets().set_index("name")[["package"]]
 summary = summary.join(src, on="name")
 summary"""),
-code("""fig = catalog.fig_class_balance([load_dataset(n) for n in datasets])"""),
+code("""import matplotlib.pyplot as plt
+
+fig = catalog.fig_class_balance([load_dataset(n) for n in datasets])
+display(fig)
+plt.close(fig)
+display(Markdown("*Class balance: share of each class in the training split, classes sorted "
+                 "by size.* (drawn by `alcore.catalog.fig_class_balance`)"))"""),
 md("""The paper's ten ActiveGLAE datasets are registered with their Hugging Face ids and load
 with `datasets.load_dataset` where the Hub can be reached; offline, naming one raises an error
 that names its stand-in."""),
@@ -61,7 +70,7 @@ apart). The paper's seven encoders are listed below them; they need the Hub (and
 models, a GPU)."""),
 code("""from alcore.data import load_dataset
 questions = load_dataset("trec6").texts("test")[:throughput_texts]
-speed = catalog.throughput_table(encoders, questions)
+speed = catalog.throughput_table(encoders, questions, progress=False)
 enc = list_encoders().set_index("name")
 table = speed.join(enc[["kind", "pooling", "mteb", "mteb_source", "package"]], on="encoder")
 table"""),
