@@ -31,10 +31,17 @@ Fewer than two classes
     over the full class set ``0..C-1``. Model-based strategies then see identical scores for
     every candidate and break the ties at random. The run continues as usual once a second
     class is labelled.
+
+The label space
+    The number of classes ``C`` is known in advance (the training labels hold every class), as
+    in the papers: strategies that take ``n_classes`` get it (ProbCover clusters the pool into
+    ``C`` groups to choose its ball radius, once per pool, instead of re-estimating the radius
+    each time a new class shows up among the labels). ``strategy_params`` can override it.
 """
 
 from __future__ import annotations
 
+import inspect
 import time
 
 import numpy as np
@@ -165,6 +172,15 @@ def _validate(X_train, y_train, X_test, y_test):
     return X_train, y_train, X_test, y_test, len(classes)
 
 
+def _build_strategy(name, rng, params, n_classes):
+    """``strategies.get(name)``, told the size of the label space if it takes ``n_classes``."""
+    params = dict(params or {})
+    cls = strategies.get_class(name)
+    if "n_classes" in inspect.signature(cls.__init__).parameters:
+        params.setdefault("n_classes", n_classes)
+    return cls(random_state=rng, **params)
+
+
 def _fit(X, y, n_classes, params):
     if np.unique(y).size < 2:
         return ConstantClassifier(n_classes=n_classes).fit(X, y)
@@ -281,7 +297,7 @@ def run_al(X_train, y_train, X_test, y_test, *, ips="random", k0, strategy="rand
     rows = [row]
     bar.update()
     query = (strategy if hasattr(strategy, "query") else
-             strategies.get(strategy, random_state=seeds["strategy"], **(strategy_params or {})))
+             _build_strategy(strategy, seeds["strategy"], strategy_params, n_classes))
     for t, b in enumerate(batch_sizes(k0, budget, cycles), start=1):
         start = time.perf_counter()
         picks = (query.query(X_train, y_pool, clf=clf, fit_clf=False, batch_size=b)

@@ -153,3 +153,26 @@ def test_single_class_start_every_strategy(data, strategy):
     df = run_al(*data, k0=1, budget=7, cycles=3, strategy=strategy, random_state=0)
     assert df["n_labelled"].tolist() == [1, 3, 5, 7]
     assert len({i for p in df["picked"] for i in p}) == 7
+
+
+def test_probcover_gets_the_label_space_and_estimates_delta_once(data, monkeypatch):
+    """k of ProbCover's purity k-means is the number of classes C, known from the start: the
+    radius is estimated once per pool, not again each time a new class is labelled."""
+    from alcore.strategies import probcover
+
+    probcover.clear_cache()
+    calls = []
+    real = probcover.estimate_delta
+
+    def counting(X, n_clusters, *args, **kw):
+        calls.append(n_clusters)
+        return real(X, n_clusters, *args, **kw)
+
+    monkeypatch.setattr(probcover, "estimate_delta", counting)
+    run_al(*data, k0=1, budget=31, cycles=6, strategy="probcover", random_state=0)
+    assert calls == [3]
+    probcover.clear_cache()
+    calls.clear()
+    run_al(*data, k0=1, budget=31, cycles=6, strategy="probcover", random_state=0,
+           strategy_params={"n_classes": 5})
+    assert calls == [5]                                           # an explicit value wins
