@@ -239,12 +239,17 @@ NB05 = _nb(
     [("md", "### Seconds per query\n\nOne query of a batch of 100 on seeded Gaussian blobs "
             "(20 classes), each in a fresh process after a warm-up, cold caches "
             "(`alcore bench strategies --setting default|large|huge`, `alcore.bench`)."),
-     ("code", '''root = A.repo_root()
-data_dir = root / "book" / "data"
-bench = pd.read_csv(data_dir / "bench_strategies.csv") if (data_dir / "bench_strategies.csv").is_file() else pd.DataFrame()
-if bench.empty:
-    note("`book/data/bench_strategies.csv` does not exist yet: run `alcore bench strategies`.")
-else:
+     ("code", '''def read_bench(name, command):
+    """A table of book/data/, or an empty one and a note saying how to make it."""
+    path = A.repo_root() / "book" / "data" / name
+    if path.is_file():
+        return pd.read_csv(path)
+    note(f"`book/data/{name}` does not exist yet: run `alcore bench {command}`.")
+    return pd.DataFrame()
+
+
+bench = read_bench("bench_strategies.csv", "strategies")
+if not bench.empty:
     show(P.bench_query_time(bench), "Seconds per query; labels mark runs that could not run or timed out.")
     display(A.bench_speedups(bench).round(3))'''),
      ("md", "### The targets\n\nAt the default setting alcore should be at least 5x faster "
@@ -263,29 +268,20 @@ else:
             "driven by the same loop, seeds and initial pool on TREC-6 x GloVe-50 "
             "(`alcore bench accuracy`): final test accuracy after the cycles, mean over seeds. "
             "The deterministic strategies (margin, entropy, CoreSet) give identical numbers."),
-     ("code", '''path = data_dir / "bench_accuracy.csv"
-if path.is_file():
-    acc = pd.read_csv(path)
+     ("code", '''acc = read_bench("bench_accuracy.csv", "accuracy")
+if not acc.empty:
     table = acc.pivot_table(index="strategy", columns="impl", values=["accuracy", "seconds"], aggfunc="mean")
     table[("accuracy", "alcore - skactiveml")] = table[("accuracy", "alcore")] - table[("accuracy", "skactiveml")]
-    display(table.round(4))
-else:
-    note("`book/data/bench_accuracy.csv` does not exist yet: run `alcore bench accuracy`.")'''),
+    display(table.round(4))'''),
      ("md", "### A whole run against Random\n\nWall time of one 20-cycle run per strategy on "
             "the largest offline pool (health_tweets, 50,660 texts, GloVe-50), relative to "
             "Random (`alcore bench fullrun`)."),
-     ("code", '''path = data_dir / "bench_fullrun.csv"
-if path.is_file():
-    display(pd.read_csv(path).round(3))
-else:
-    note("`book/data/bench_fullrun.csv` does not exist yet: run `alcore bench fullrun`.")'''),
+     ("code", '''display(read_bench("bench_fullrun.csv", "fullrun").round(3))'''),
      ("md", "### Budgets and the grid's query times\n\nThe budget B of each offline "
             "dataset (`alcore bench budget`: where Random with the weakest encoder reaches "
             "95% of its full-data accuracy), and the mean query seconds per run in this "
             "store (paper Table 5)."),
-     ("code", '''path = data_dir / "budgets.csv"
-if path.is_file():
-    display(pd.read_csv(path))
+     ("code", '''display(read_bench("budgets.csv", "budget"))
 if not al.empty:
     display(A.runtime_table(df, "query_seconds").round(3))''')],
     '''if bench.empty:
