@@ -317,7 +317,9 @@ def bench_speedups(bench):
     ``bench`` is ``book/data/bench_strategies.csv`` (:func:`alcore.bench.run_benchmark`).
     Returns one row per (setting, strategy): seconds and peak MB of each implementation,
     ``speedup`` (scikit-activeml seconds / alcore seconds; NaN where either did not run) and
-    each implementation's status (``ok``, ``timeout ...``, ``cannot run: needs X GB``).
+    each implementation's status (``ok``, ``timeout ...``, ``cannot run: needs X GB``), and
+    ``alcore_warm_seconds`` (the same query once alcore's per-pool caches are filled) where
+    the table has it.
     """
     _check(bench, ["setting", "strategy", "impl", "seconds", "peak_mb", "status"], "bench")
     wide = bench.pivot_table(index=["setting", "strategy"], columns="impl",
@@ -330,6 +332,9 @@ def bench_speedups(bench):
     for col in ("alcore_seconds", "skactiveml_seconds", "alcore_peak_mb", "skactiveml_peak_mb"):
         out[col] = pd.to_numeric(out[col], errors="coerce")
     out["speedup"] = out["skactiveml_seconds"] / out["alcore_seconds"]
+    if "warm_seconds" in bench:  # alcore's per-cycle cost once its per-pool caches are filled
+        warm = bench[bench["impl"] == "alcore"].set_index(["setting", "strategy"])["warm_seconds"]
+        out["alcore_warm_seconds"] = pd.to_numeric(warm.reindex(out.index), errors="coerce")
     order = {s: i for i, s in enumerate(("default", "large", "huge"))}
     out = out.reset_index()
     out["_s"] = out["setting"].map(order).fillna(len(order))

@@ -32,6 +32,8 @@ def test_run_benchmark_writes_table(tmp_path):
     assert len(pd.read_csv(out)) == 1
     write_table(df[COLUMNS].assign(setting="other"), out)     # another setting: kept both
     assert sorted(pd.read_csv(out)["setting"]) == ["n=400,dim=8", "other"]
+    write_table(df[COLUMNS].assign(setting="other", impl="alcore"), out)  # another impl: kept
+    assert len(pd.read_csv(out)) == 3
 
 
 def test_cannot_run_is_reported_not_started():
@@ -89,5 +91,11 @@ def test_cli_budget_and_strategies(tmp_path, monkeypatch, capsys):
                  "--batch", "5", "--strategies", "random", "--impls", "alcore",
                  "--out", str(table)]) == 0
     assert pd.read_csv(table)["status"].tolist() == ["ok"]
+    assert main(["bench", "strategies", "--n", "300", "--dim", "4", "--classes", "3",
+                 "--batch", "5", "--strategies", "probcover", "--impls", "alcore",
+                 "--no-tracemalloc", "--out", str(table)]) == 0
+    row = pd.read_csv(table).iloc[-1]
+    assert row["strategy"] == "probcover" and row["status"] == "ok"
+    assert 0 < row["warm_seconds"] and 0 < row["seconds"]     # second, cached query timed too
     assert main(["bench", "strategies", "--setting", "nope", "--out", ""]) == 2
     assert "unknown setting" in capsys.readouterr().err

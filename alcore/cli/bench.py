@@ -93,7 +93,8 @@ def _strategies(args):
                        tracemalloc=not args.no_tracemalloc, progress=True, n=args.n,
                        dim=args.dim, classes=args.classes, batch=args.batch)
     _print(df)
-    _write(df[COLUMNS + ["n", "dim", "rss_mb", "tracemalloc_mb"]], args.out, True)
+    _write(df[COLUMNS + ["n", "dim", "rss_mb", "tracemalloc_mb", "warm_seconds"]], args.out,
+           True)
     return 0
 
 
