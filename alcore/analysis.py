@@ -21,7 +21,7 @@ __all__ = [
     "top_share", "aulc", "labels_to_reach", "runtime_table", "bench_speedups",
     "bench_targets", "BENCH_TARGETS",
     "read_embedding_sidecars",
-    "embedding_runtime_table", "encoder_quality", "recommend",
+    "embedding_runtime_table", "encoder_quality", "probe_quality", "recommend",
 ]
 
 CONFIG = ["dataset", "encoder", "ips", "k0", "strategy", "seed", "budget", "cycles"]
@@ -413,6 +413,18 @@ def embedding_runtime_table(sidecars):
     tot = s.groupby("encoder")[["seconds", "n_texts"]].sum()
     table["texts_per_second"] = tot["n_texts"] / tot["seconds"].where(tot["seconds"] > 0)
     return table
+
+
+def probe_quality(upper_bounds, metric="accuracy"):
+    """Measured embedding quality: the linear-probe ``metric`` of each (dataset, encoder).
+
+    The probe is the study's own classifier (logistic regression, LBFGS) trained on the whole
+    training split of the frozen embeddings and scored on the test split: the store's upper
+    bounds (:func:`alcore.store.load_upper_bounds`). Returns a Series indexed by
+    ``(dataset, encoder)``.
+    """
+    _check(upper_bounds, ["dataset", "encoder", _metric(metric)], "upper_bounds")
+    return upper_bounds.groupby(["dataset", "encoder"])[metric].mean().rename("probe_" + metric)
 
 
 def encoder_quality(encoders, mteb=None):

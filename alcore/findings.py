@@ -2,8 +2,10 @@
 
 :func:`takeaways` computes, from whatever the store holds, one row per takeaway of Rauch et
 al. (2025) with our evidence (numbers computed now, never typed in), a verdict and the
-figure that shows it. A takeaway the data cannot test (e.g. fewer than three encoders with
-an MTEB score) gets the verdict ``"not testable here"``.
+figure that shows it. A takeaway the data cannot test gets the verdict ``"not testable
+here"``. Embedding quality is the encoders' published MTEB average where at least three
+encoders have one (the paper's axis), else the measured linear-probe accuracy of each
+(dataset, encoder) pair (:func:`alcore.analysis.probe_quality`).
 """
 
 from __future__ import annotations
@@ -68,21 +70,32 @@ def _spearman(x, y):
     return float(spearmanr(x[ok], y[ok]).statistic), int(ok.sum())
 
 
-def _t3_ips_quality(df, mteb):
+def _t3_ips_quality(df, mteb, upper):
     claim = "The TypiClust initial pool synergises with high-quality embeddings."
     d, _, _ = _early_late(df)
     if d.empty:
         return _row("T3", claim, "no paired IPS runs", UNTESTED, "Fig. 3")
     T = int(d["cycles"].max())
-    gain = d[d["cycle"] <= max(1, T // 4)].groupby("encoder")["diff"].mean()
+    early = d[d["cycle"] <= max(1, T // 4)]
+    gain = early.groupby("encoder")["diff"].mean()
     q = A.encoder_quality(gain.index, mteb)
     rho, n = _spearman(q.to_numpy(), gain.to_numpy())
-    if np.isnan(rho):
+    if not np.isnan(rho):
+        ev = f"Spearman rho(MTEB, early IPS gain) = {rho:+.2f} over {n} encoders"
+    elif upper is not None and not upper.empty:
+        pair_gain = early.groupby(["dataset", "encoder"])["diff"].mean()
+        rho, n_d = S.within_dataset_spearman(A.probe_quality(upper), pair_gain)
+        if np.isnan(rho):
+            return _row("T3", claim, f"{n} encoder(s) with an MTEB score, and no dataset with "
+                        "3 encoders that have a linear-probe accuracy", UNTESTED, "Fig. 3")
+        ev = (f"{n} encoder(s) with an MTEB score, so quality = linear-probe accuracy: "
+              f"Spearman rho(probe accuracy, early IPS gain) = {rho:+.2f}, within each of "
+              f"{n_d} datasets, averaged")
+    else:
         return _row("T3", claim, f"{n} encoder(s) with an MTEB score: need 3", UNTESTED,
                     "Fig. 3")
     verdict = HOLDS if rho >= 0.5 else PARTLY if rho > 0 else NO
-    return _row("T3", claim, f"Spearman rho(MTEB, early IPS gain) = {rho:+.2f} over {n} "
-                "encoders", verdict, "Fig. 3 (02_ips_on_al)")
+    return _row("T3", claim, ev, verdict, "Fig. 3 (02_ips_on_al)")
 
 
 def _t4_quality_sensitive(df, tol):
@@ -128,20 +141,25 @@ def _t6_badge_robust(df):
     return _row("T6", claim, ev, verdict, "critical-difference diagram (03_embedding_quality)")
 
 
-def _t7_gain_quality(df, mteb):
+def _t7_gain_quality(df, mteb, upper):
     claim = "Strategies gain more over Random with higher-quality embeddings."
     au = A.aulc(df)
     if "random" not in set(au["strategy"]):
         return _row("T7", claim, "no Random runs in the store", UNTESTED, "MTEB vs gain")
     c = S.mteb_gain_correlation(au, mteb, n_boot=200).dropna(subset=["rho"])
+    what, fig = "MTEB", "MTEB vs gain (03_embedding_quality)"
+    if c.empty and upper is not None and not upper.empty:
+        c = S.probe_gain_correlation(au, upper, n_boot=200).dropna(subset=["rho"])
+        what = "linear-probe accuracy, within datasets"
+        fig = "probe quality vs gain (03_embedding_quality)"
     if c.empty:
-        return _row("T7", claim, "fewer than three encoders with an MTEB score", UNTESTED,
-                    "MTEB vs gain")
+        return _row("T7", claim, "fewer than three encoders with an MTEB score or a "
+                    "linear-probe accuracy", UNTESTED, "MTEB vs gain")
     pos = float((c["rho"] > 0).mean())
     verdict = HOLDS if pos >= 2 / 3 else PARTLY if pos > 0 else NO
-    ev = (f"rho(MTEB, AULC gain) > 0 for {pos:.0%} of {len(c)} strategies (median rho "
+    ev = (f"rho({what}, AULC gain) > 0 for {pos:.0%} of {len(c)} strategies (median rho "
           f"{c['rho'].median():+.2f})")
-    return _row("T7", claim, ev, verdict, "MTEB vs gain (03_embedding_quality)")
+    return _row("T7", claim, ev, verdict, fig)
 
 
 def _t8_no_free_lunch(df, tol):
@@ -153,7 +171,7 @@ def _t8_no_free_lunch(df, tol):
     return _row("T8", claim, ev, HOLDS if n > 1 else NO, "Fig. 5, Fig. 7")
 
 
-def takeaways(results, mteb=None, tol=0.0):
+def takeaways(results, mteb=None, tol=0.0, upper_bounds=None):
     """One row per takeaway of the paper: ``id, paper, here, verdict, figure``.
 
     Parameters
@@ -164,6 +182,10 @@ def takeaways(results, mteb=None, tol=0.0):
         Encoder -> MTEB score; default ``alcore.embed.ENCODERS[...].mteb``.
     tol : float
         Tie tolerance for winners and top shares.
+    upper_bounds : DataFrame or None
+        The store's full-data accuracies (:func:`alcore.store.load_upper_bounds`). Where fewer
+        than three encoders have an MTEB score, T3 and T7 measure embedding quality as this
+        linear-probe accuracy instead (compared within each dataset).
     """
     rows = [_t1_ips_small_k0(results, tol)]
     al = A.al_part(results)
@@ -172,7 +194,7 @@ def takeaways(results, mteb=None, tol=0.0):
             rows.append(_row(tid, "(AL takeaway)", "no active-learning runs in the store",
                              UNTESTED, ""))
     else:
-        rows += [_t2_ips_fades(al), _t3_ips_quality(al, mteb), _t4_quality_sensitive(al, tol),
-                 _t5_margin_spikes(al, tol), _t6_badge_robust(al), _t7_gain_quality(al, mteb),
+        rows += [_t2_ips_fades(al), _t3_ips_quality(al, mteb, upper_bounds), _t4_quality_sensitive(al, tol),
+                 _t5_margin_spikes(al, tol), _t6_badge_robust(al), _t7_gain_quality(al, mteb, upper_bounds),
                  _t8_no_free_lunch(al, tol)]
     return pd.DataFrame(rows, columns=["id", "paper", "here", "verdict", "figure"])

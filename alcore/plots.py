@@ -19,7 +19,7 @@ from . import stats as S
 __all__ = ["strategy_colors", "fig1_ips_winners", "fig2_accuracy_vs_k0",
            "fig3_ips_gain_over_cycles", "fig4_win_rate_matrices", "fig5_top_share",
            "fig6_learning_curves", "fig7_top_rates_by_encoder_dataset",
-           "critical_difference_diagram", "mteb_vs_gain", "bench_query_time"]
+           "critical_difference_diagram", "mteb_vs_gain", "probe_quality_vs_gain", "bench_query_time"]
 
 _ORDER = ("random", "margin", "entropy", "coreset", "probcover", "typiclust", "badge",
           "dropquery")
@@ -291,6 +291,45 @@ def mteb_vs_gain(scores, mteb=None, baseline="random", value="aulc"):
     ax.legend(fontsize=7, ncols=2)
     return _finish(fig, title, name)
 
+
+
+def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc"):
+    """Each strategy's mean AULC gain over ``baseline`` against measured embedding quality.
+
+    Quality is the linear-probe accuracy of each (dataset, encoder)
+    (:func:`alcore.analysis.probe_quality`); one panel per strategy, one line per dataset
+    through its encoders (sorted by quality), so a rising line means: on this task, the
+    better encoder gives this strategy the larger gain. Panel titles give the within-dataset
+    Spearman rho of :func:`alcore.stats.probe_gain_correlation`.
+    """
+    name = "probe_quality_vs_gain"
+    title = f"AULC gain over {baseline} against linear-probe accuracy (per dataset)"
+    if scores.empty or baseline not in set(scores["strategy"]):
+        return _empty(title, name, f"no AULC scores with the baseline {baseline!r}")
+    if upper_bounds is None or upper_bounds.empty:
+        return _empty(title, name, "no full-data accuracies (upper bounds) in the store")
+    q = A.probe_quality(upper_bounds)
+    d = S.paired_vs_baseline(scores, baseline, value)
+    gain = d.groupby(["strategy", "dataset", "encoder"])["diff"].mean()
+    rho = S.probe_gain_correlation(scores, upper_bounds, baseline, value,
+                                   n_boot=0).set_index("strategy")["rho"]
+    strategies = _order(gain.index.get_level_values(0).unique())
+    datasets = sorted(gain.index.get_level_values(1).unique())
+    pal = dict(zip(datasets, sns.color_palette("tab10", max(len(datasets), 1))))
+    fig, axes = _grid(len(strategies), ncols=4, size=(3.4, 2.8))
+    for ax, s in zip(axes, strategies):
+        for ds, g in gain.loc[s].groupby(level=0):
+            pts = pd.DataFrame({"q": q.reindex(g.index).to_numpy(), "g": g.to_numpy()})
+            pts = pts.dropna().sort_values("q")
+            ax.plot(pts["q"], pts["g"], marker="o", ms=3, lw=1, color=pal[ds],
+                    label=ds if s == strategies[0] else None)
+        ax.axhline(0, color="0.3", lw=0.8, ls="--")
+        r = rho.get(s, np.nan)
+        ax.set_title(f"{s} (rho = {r:+.2f})" if np.isfinite(r) else s, fontsize=9)
+        ax.set_xlabel("linear-probe accuracy", fontsize=8)
+        ax.set_ylabel(f"{value} gain", fontsize=8)
+    fig.legend(loc="outside lower center", ncols=min(len(datasets), 7), fontsize=7)
+    return _finish(fig, title, name)
 
 def bench_query_time(bench):
     """Seconds per query (log scale) of each strategy, alcore beside scikit-activeml.

@@ -7,13 +7,15 @@ same dataset, encoder, IPS and seed. Every random thing takes ``random_state``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 __all__ = ["holm", "bootstrap_ci", "paired_vs_baseline", "paired_bootstrap",
            "wilcoxon_holm", "nemenyi_cd", "friedman_nemenyi", "block_scores",
-           "mteb_gain_correlation"]
+           "mteb_gain_correlation", "within_dataset_spearman", "probe_gain_correlation"]
 
 PAIR = ("dataset", "encoder", "ips", "seed")
 
@@ -186,3 +188,92 @@ def mteb_gain_correlation(scores, mteb=None, baseline="random", value="aulc", n_
                 row["low"], row["high"] = np.quantile(boots, [(1 - ci) / 2, (1 + ci) / 2])
         rows.append(row)
     return pd.DataFrame(rows, columns=["strategy", "n_encoders", "rho", "low", "high", "p"])
+
+
+def within_dataset_spearman(quality, gain, min_encoders=3):
+    """Spearman correlation of encoder quality with a gain, computed inside each dataset and
+    averaged over the datasets (a stratified rank correlation).
+
+    Comparing encoders inside a dataset keeps the task's difficulty out of the quality axis:
+    a hard dataset has low accuracies with every encoder.
+
+    Parameters
+    ----------
+    quality, gain : Series indexed by (dataset, encoder)
+        E.g. the linear-probe accuracy (:func:`alcore.analysis.probe_quality`) and the mean
+        AULC gain over Random.
+    min_encoders : int, default=3
+        Datasets with fewer encoders that have both values (or no spread) are left out.
+
+    Returns
+    -------
+    rho : float
+        Mean of the per-dataset Spearman correlations (NaN if no dataset qualifies).
+    n_datasets : int
+    """
+    both = pd.concat({"q": quality, "g": gain}, axis=1).dropna()
+    rhos = []
+    for _, g in both.groupby(level=0):
+        if len(g) >= min_encoders and np.ptp(g["q"]) > 0 and np.ptp(g["g"]) > 0:
+            rhos.append(sps.spearmanr(g["q"], g["g"]).statistic)
+    return (float(np.mean(rhos)) if rhos else np.nan), len(rhos)
+
+
+def _rowwise_spearman(x, Y):
+    """Spearman correlation of ``x`` (k,) with each row of ``Y`` (b, k); NaN where a row has
+    no spread or holds a NaN."""
+    rx = sps.rankdata(x) - (len(x) + 1) / 2
+    rY = sps.rankdata(Y, axis=1, nan_policy="omit")
+    rY = rY - rY.mean(axis=1, keepdims=True)
+    den = np.sqrt((rx ** 2).sum() * (rY ** 2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, rY @ rx / den, np.nan)
+
+
+def probe_gain_correlation(scores, upper_bounds, baseline="random", value="aulc",
+                           metric="accuracy", n_boot=2000, ci=0.95, random_state=0):
+    """Does a strategy gain more over ``baseline`` on better embeddings, quality *measured*?
+
+    Embedding quality is the linear-probe accuracy of each (dataset, encoder): the logistic
+    regression trained on the whole training split (the store's upper bounds). The gain is a
+    strategy's mean paired ``value`` difference to ``baseline``. Their rank correlation is
+    taken inside each dataset and averaged (:func:`within_dataset_spearman`); the CI resamples
+    the paired (IPS, seed) units with replacement. Unlike MTEB scores, this needs no published
+    number, so it works for any encoder, and it measures quality on the task at hand.
+
+    Returns
+    -------
+    DataFrame
+        ``strategy, n_datasets, rho, low, high``.
+    """
+    from .analysis import probe_quality
+
+    q = probe_quality(upper_bounds, metric)
+    d = paired_vs_baseline(scores, baseline, value)
+    d = d.assign(unit=d["ips"].astype(str) + "|" + d["seed"].astype(str))
+    rng = np.random.default_rng(random_state)
+    rows = []
+    for s, g in d.groupby("strategy"):
+        tab = g.pivot_table(index="unit", columns=["dataset", "encoder"], values="diff",
+                            aggfunc="mean")
+        rho, n = within_dataset_spearman(q, tab.mean())
+        row = {"strategy": s, "n_datasets": n, "rho": rho, "low": np.nan, "high": np.nan}
+        if n and int(n_boot) > 0:
+            vals = tab.to_numpy()
+            picks = rng.integers(0, len(vals), (int(n_boot), len(vals)))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+                means = np.nanmean(vals[picks], axis=1)          # (n_boot, pairs)
+            per_ds = []
+            for ds in tab.columns.get_level_values(0).unique():
+                cols = np.flatnonzero(tab.columns.get_level_values(0) == ds)
+                qd = q.reindex(tab.columns[cols]).to_numpy()
+                ok = np.isfinite(qd)
+                if ok.sum() >= 3 and np.ptp(qd[ok]) > 0:
+                    per_ds.append(_rowwise_spearman(qd[ok], means[:, cols[ok]]))
+            boots = np.nanmean(np.column_stack(per_ds), axis=1) if per_ds else np.array([])
+            boots = boots[np.isfinite(boots)]
+            if len(boots):
+                row["low"], row["high"] = np.quantile(boots, [(1 - ci) / 2, (1 + ci) / 2])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["strategy", "n_datasets", "rho", "low", "high"])

@@ -144,3 +144,44 @@ def test_mteb_correlation_sign_and_missing_scores(synth):
     assert (c["low"] <= c["high"]).all()
     few = S.mteb_gain_correlation(au, mteb={"weak": 40, "strong": 57}, n_boot=10)
     assert few["rho"].isna().all() and (few["n_encoders"] == 2).all()
+
+
+def test_within_dataset_spearman_ignores_the_datasets_difficulty():
+    idx = pd.MultiIndex.from_product([["easy", "hard"], ["a", "b", "c"]])
+    quality = pd.Series([0.90, 0.92, 0.95, 0.50, 0.55, 0.60], index=idx)
+    gain = pd.Series([0.01, 0.02, 0.03, 0.10, 0.20, 0.30], index=idx)
+    # pooled over datasets the ranks disagree (hard data: low quality, high gain) ...
+    assert S.within_dataset_spearman(quality, gain) == (1.0, 2)
+    # ... inside each dataset the better encoder has the larger gain
+    assert S.within_dataset_spearman(quality, -gain) == (-1.0, 2)
+    two = quality.drop(("hard", "c"))
+    assert S.within_dataset_spearman(two, gain) == (1.0, 1)          # 2 encoders: left out
+    assert np.isnan(S.within_dataset_spearman(quality.iloc[:2], gain)[0])
+
+
+def test_probe_gain_correlation_follows_the_measured_quality():
+    rows, upper = [], []
+    for ds in ("d1", "d2"):
+        for e, (q, gain) in {"weak": (0.6, 0.00), "mid": (0.7, 0.01), "strong": (0.8, 0.03)}.items():
+            upper.append(dict(dataset=ds, encoder=e, accuracy=q, macro_f1=q))
+            for seed in (0, 1, 2):
+                for s, v in (("random", 0.5), ("margin", 0.5 + gain), ("coreset", 0.5 - gain)):
+                    rows.append(dict(dataset=ds, encoder=e, ips="random", seed=seed,
+                                     strategy=s, aulc=v + 0.001 * seed))
+    c = S.probe_gain_correlation(pd.DataFrame(rows), pd.DataFrame(upper), n_boot=50)
+    c = c.set_index("strategy")
+    assert c.loc["margin", "rho"] == 1.0 and c.loc["coreset", "rho"] == -1.0
+    assert (c["n_datasets"] == 2).all()
+    assert c.loc["margin", "low"] <= 1.0 <= c.loc["margin", "high"]
+    assert A.probe_quality(pd.DataFrame(upper)).loc[("d1", "strong")] == 0.8
+
+
+def test_rowwise_spearman_matches_scipy():
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    x, Y = rng.normal(size=4), rng.normal(size=(50, 4))
+    Y[3] = [1.0, 1.0, 2.0, 2.0]                                   # ties
+    want = [spearmanr(x, y).statistic for y in Y]
+    assert np.allclose(S._rowwise_spearman(x, Y), want)
+    assert np.isnan(S._rowwise_spearman(x, np.ones((1, 4)))[0])  # no spread

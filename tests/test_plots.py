@@ -45,19 +45,22 @@ def test_every_figure_draws_something(synth):
         "critical_difference_diagram":
             P.critical_difference_diagram(S.friedman_nemenyi(S.block_scores(au))),
         "mteb_vs_gain": P.mteb_vs_gain(au, mteb),
+        "probe_quality_vs_gain": P.probe_quality_vs_gain(au, ub),
     }
     for name, fig in figs.items():
         assert _signed(fig, name) > 0, name
 
 
 def test_figures_explain_missing_data(synth):
-    df, _ = synth
+    df, ub = synth
     al_only, ips_only = A.al_part(df), A.ips_part(df)
     for fig, name in ((P.fig1_ips_winners(al_only), "fig1_ips_winners"),
                       (P.fig2_accuracy_vs_k0(al_only), "fig2_accuracy_vs_k0"),
                       (P.fig3_ips_gain_over_cycles(ips_only), "fig3_ips_gain_over_cycles"),
                       (P.fig5_top_share(ips_only), "fig5_top_share"),
-                      (P.mteb_vs_gain(A.aulc(df), mteb={}), "mteb_vs_gain")):
+                      (P.mteb_vs_gain(A.aulc(df), mteb={}), "mteb_vs_gain"),
+                      (P.probe_quality_vs_gain(A.aulc(df), ub.iloc[:0]),
+                       "probe_quality_vs_gain")):
         assert any("no " in t.get_text() for t in fig.axes[0].texts), name
         _signed(fig, name)
 
