@@ -347,16 +347,17 @@ def run_benchmark(setting="default", strategies_=None, impls=("alcore", "skactiv
     return pd.DataFrame(rows)
 
 
-def write_table(df, path, replace_setting=True):
-    """Write ``df`` as CSV to ``path`` atomically, replacing earlier measurements of the same
-    ``(setting, strategy, impl)`` and keeping the others (e.g. a re-run of one strategy)."""
+def write_table(df, path, replace_setting=True, key=("setting", "strategy", "impl")):
+    """Write ``df`` as CSV to ``path`` atomically, replacing earlier rows with the same
+    ``key`` values and keeping the others (e.g. a re-run of one strategy or one setting).
+    ``replace_setting=False`` overwrites the file."""
     from pathlib import Path
 
     path = Path(path)
     if replace_setting and path.exists():
         old = pd.read_csv(path)
-        key = [c for c in ("setting", "strategy", "impl") if c in old and c in df]
-        if "setting" in key:
+        key = [c for c in key if c in old and c in df]
+        if key:
             new = pd.MultiIndex.from_frame(df[key].astype(str))
             old = old[~pd.MultiIndex.from_frame(old[key].astype(str)).isin(new)]
             df = pd.concat([old, df], ignore_index=True)

@@ -77,11 +77,11 @@ def _print(df):
         print(df.to_string(index=False))
 
 
-def _write(df, out, replace_setting=False):
+def _write(df, out, replace_setting=False, key=("setting", "strategy", "impl")):
     from ..bench import write_table
 
     if out:
-        write_table(df, out, replace_setting=replace_setting)
+        write_table(df, out, replace_setting=replace_setting, key=key)
         print(f"wrote {out}")
 
 
@@ -165,5 +165,5 @@ def _fullrun(args):
     df.insert(1, "encoder", args.encoder)
     df.insert(2, "budget", budget)
     _print(df)
-    _write(df, args.out)
+    _write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy"))
     return 0
