@@ -47,6 +47,7 @@ import importlib
 import os
 import time
 import traceback
+import warnings
 from collections import Counter, OrderedDict, deque
 
 from .experiment import RunConfig, cap_pool
@@ -143,6 +144,9 @@ def _local(tasks, jobs, loader, threads):
 
     from joblib.externals.loky import get_reusable_executor
 
+    # loky restarts a worker whose memory grew (its leak check; large pools load large
+    # embeddings) and says so with this warning; the restart loses no task
+    warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given")
     queue, suspects, deaths = deque(enumerate(tasks)), deque(), Counter()
     while queue or suspects:
         solo = bool(suspects)
