@@ -177,7 +177,10 @@ def test_quick_profile_book_every_chapter_in_chromium(quick_book):
         nb = nbformat.read(book / f"{name}.ipynb", as_version=4)
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"], name
-        assert not [o for o in outputs if o.get("name") == "stderr"], name
+        # stderr may only hold alcore's own log lines (e.g. "alcore: downloading ... from
+        # PyPI" when notebook 00 meets an encoder for the first time): no warnings, no bars
+        stderr = "".join(o.text for o in outputs if o.get("name") == "stderr")
+        assert all(line.startswith("alcore: ") for line in stderr.splitlines() if line), name
     figures = {"notebooks/00", "notebooks/01", "notebooks/02", "notebooks/03",
                "notebooks/05"}
     _check_pages(book / "_build" / "html", ["intro.html"] + [f"{c}.html" for c in chapters],
