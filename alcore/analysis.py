@@ -517,7 +517,8 @@ def load_report_data(profile="quick", store=None, datasets=None, encoders=None,
     -------
     dict
         ``results``, ``upper_bounds`` (DataFrames), ``provenance`` (dict, empty if none),
-        ``store`` (the resolved Path) and ``message`` (why the tables are empty, or "").
+        ``store`` (the resolved Path) and ``message`` (selected names the store lacks, why
+        the tables are empty, or "").
     """
     from . import store as st
 
@@ -540,6 +541,15 @@ def load_report_data(profile="quick", store=None, datasets=None, encoders=None,
         out["provenance"] = st.load_provenance(path)
     except FileNotFoundError:
         pass
+    notes = []
+    if len(res):
+        for col, wanted in (("dataset", datasets), ("encoder", encoders),
+                            ("strategy", strategies), ("seed", seeds)):
+            absent = [w for w in (wanted or []) if w not in set(res[col])]
+            if absent:
+                notes.append(f"{col} {absent} not in the store (it holds "
+                             f"{sorted(map(str, res[col].unique()))}); left out")
     if out["results"].empty:
-        out["message"] = f"The store {path} holds no finished runs for this selection."
+        notes.append(f"The store {path} holds no finished runs for this selection.")
+    out["message"] = "; ".join(notes)
     return out

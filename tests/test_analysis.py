@@ -185,3 +185,18 @@ def test_rowwise_spearman_matches_scipy():
     want = [spearmanr(x, y).statistic for y in Y]
     assert np.allclose(S._rowwise_spearman(x, Y), want)
     assert np.isnan(S._rowwise_spearman(x, np.ones((1, 4)))[0])  # no spread
+
+
+def test_load_report_data_names_selected_names_the_store_lacks(tmp_path, synth):
+    from _synth import write_store
+
+    df, ub = synth
+    write_store(tmp_path / "store", df, ub)
+    data = A.load_report_data(store=str(tmp_path / "store"), encoders=["weak", "minilm"])
+    assert set(data["results"]["encoder"]) == {"weak"}
+    assert "encoder ['minilm'] not in the store" in data["message"]
+    data = A.load_report_data(store=str(tmp_path / "store"), datasets=["nope"])
+    assert data["results"].empty and "no finished runs" in data["message"]
+    assert A.load_report_data(store=str(tmp_path / "store"))["message"] == ""
+    missing = A.load_report_data(store=str(tmp_path / "none"))
+    assert missing["results"].empty and "No results store" in missing["message"]
