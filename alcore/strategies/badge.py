@@ -66,7 +66,7 @@ class Badge(QueryStrategy):
         xn = np.einsum("ij,ij->i", Xc, Xc).astype(float) + float(bool(self.bias))
         d2 = an * xn  # squared gradient norms, only used to pick the first centre
         taken = np.zeros(len(Xc), dtype=bool)
-        picked, rows = [], np.full((batch_size, len(X)), np.nan)
+        picked, rows = [], self._utility_rows(batch_size, len(X))
         for b in range(batch_size):
             total = d2[~taken].sum()
             p = np.where(taken, 0.0, d2 if total > 0 else 1.0)

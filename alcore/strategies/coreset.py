@@ -88,7 +88,7 @@ class CoreSet(QueryStrategy):
         else:
             dist = np.full(len(X), np.inf, dtype=np.float32)
         dist[~is_cand] = 0  # only candidates can be picked; min() keeps them at 0
-        picked, rows = [], np.full((batch_size, len(X)), np.nan)
+        picked, rows = [], self._utility_rows(batch_size, len(X))
         for b in range(batch_size):
             d = dist[candidates]
             if np.isinf(d).all():  # nothing labelled and nothing picked yet

@@ -87,7 +87,7 @@ class DropQuery(QueryStrategy):
             picked = np.concatenate([unc, rng.choice(rest, batch_size - len(unc), replace=False)])
         else:
             picked = self._cluster(np.asarray(X[unc], dtype=np.float32), unc, batch_size, rng)
-        rows = np.full((batch_size, len(X)), np.nan)
+        rows = self._utility_rows(batch_size, len(X))
         rows[:, candidates] = n_dis / self.n_dropout
         for b in range(1, batch_size):
             rows[b:, picked[b - 1]] = np.nan

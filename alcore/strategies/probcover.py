@@ -246,7 +246,7 @@ class ProbCover(QueryStrategy):
         gain = np.add.reduceat(uncovered[indices].astype(np.int32), indptr[:-1]).astype(np.int64)
         is_cand = np.zeros(n, dtype=bool)
         is_cand[candidates] = True
-        picked, rows = [], np.full((batch_size, n), np.nan)
+        picked, rows = [], self._utility_rows(batch_size, n)
         for b in range(batch_size):
             cand = np.flatnonzero(is_cand)
             g = gain[cand]

@@ -9,7 +9,7 @@ from .base import QueryStrategy
 __all__ = ["RandomSampling", "batch_from_utilities"]
 
 
-def batch_from_utilities(util, candidates, n_samples, batch_size, rng):
+def batch_from_utilities(util, candidates, n_samples, batch_size, rng, rows=None):
     """Top-``batch_size`` candidates by utility, ties broken uniformly at random.
 
     Parameters
@@ -23,6 +23,8 @@ def batch_from_utilities(util, candidates, n_samples, batch_size, rng):
     batch_size : int
     rng : numpy Generator
         Draws one random key per candidate: among equal utilities the order is random.
+    rows : array or write-dropping stand-in, optional
+        Where to write the utilities (``QueryStrategy._utility_rows``); default a new array.
 
     Returns
     -------
@@ -34,7 +36,8 @@ def batch_from_utilities(util, candidates, n_samples, batch_size, rng):
     util = np.asarray(util, dtype=float)
     order = np.lexsort((rng.random(len(candidates)), -util))[:batch_size]
     indices = np.asarray(candidates)[order]
-    rows = np.full((batch_size, n_samples), np.nan)
+    if rows is None:
+        rows = np.full((batch_size, n_samples), np.nan)
     rows[:, candidates] = util
     for b in range(1, batch_size):
         rows[b:, indices[b - 1]] = np.nan
@@ -55,4 +58,4 @@ class RandomSampling(QueryStrategy):
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
         return batch_from_utilities(rng.random(len(candidates)), candidates, len(X),
-                                    batch_size, rng)
+                                    batch_size, rng, self._utility_rows(batch_size, len(X)))

@@ -138,7 +138,7 @@ class TypiClust(QueryStrategy):
         if not cycle:
             cycle = [c for c in order if has_cand[c]]
         free = ~labelled  # unlabelled and not yet picked: the density set
-        picked, rows = [], np.full((batch_size, n), np.nan)
+        picked, rows = [], self._utility_rows(batch_size, n)
         for b in range(batch_size):
             while True:
                 if not cycle:  # the large clusters ran dry: fall back to any with candidates

@@ -44,7 +44,8 @@ class _Uncertainty(QueryStrategy):
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
         proba = predict_proba(clf, X[candidates], labelled, type(self).__name__)
-        return batch_from_utilities(self._utility(proba), candidates, len(X), batch_size, rng)
+        return batch_from_utilities(self._utility(proba), candidates, len(X), batch_size, rng,
+                                    self._utility_rows(batch_size, len(X)))
 
 
 class MarginSampling(_Uncertainty):
