@@ -39,12 +39,19 @@ def predict_proba(clf, X, labelled, name):
     return proba
 
 
+_CHUNK = 65_536  # candidates scored at a time: no copy of the whole pool (1 GB at 650k x 384)
+
+
 class _Uncertainty(QueryStrategy):
     needs_clf = True
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
-        proba = predict_proba(clf, X[candidates], labelled, type(self).__name__)
-        return batch_from_utilities(self._utility(proba), candidates, len(X), batch_size, rng,
+        util = np.empty(len(candidates))
+        for c0 in range(0, len(candidates), _CHUNK):
+            rows = candidates[c0:c0 + _CHUNK]
+            util[c0:c0 + len(rows)] = self._utility(
+                predict_proba(clf, X[rows], labelled, type(self).__name__))
+        return batch_from_utilities(util, candidates, len(X), batch_size, rng,
                                     self._utility_rows(batch_size, len(X)))
 
 
