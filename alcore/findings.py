@@ -5,7 +5,9 @@ al. (2025) with our evidence (numbers computed now, never typed in), a verdict a
 figure that shows it. A takeaway the data cannot test gets the verdict ``"not testable
 here"``. Embedding quality is the encoders' published MTEB average where at least three
 encoders have one (the paper's axis), else the measured linear-probe accuracy of each
-(dataset, encoder) pair (:func:`alcore.analysis.probe_quality`).
+(dataset, encoder) pair (:func:`alcore.analysis.probe_quality`). Where a correlation has a
+bootstrap CI (T7 always, T3 with measured quality), a positive verdict needs its lower bound
+above zero: a positive point estimate whose CI includes zero "does not hold" here.
 """
 
 from __future__ import annotations
@@ -83,14 +85,19 @@ def _t3_ips_quality(df, mteb, upper):
     if not np.isnan(rho):
         ev = f"Spearman rho(MTEB, early IPS gain) = {rho:+.2f} over {n} encoders"
     elif upper is not None and not upper.empty:
-        pair_gain = early.groupby(["dataset", "encoder"])["diff"].mean()
-        rho, n_d = S.within_dataset_spearman(A.probe_quality(upper), pair_gain)
+        units = early.assign(unit=early["strategy"].astype(str) + "|" + early["seed"].astype(str))
+        tab = units.pivot_table(index="unit", columns=["dataset", "encoder"], values="diff",
+                                aggfunc="mean")
+        rho, n_d, low, high = S.within_dataset_spearman_ci(A.probe_quality(upper), tab,
+                                                           n_boot=500, random_state=0)
         if np.isnan(rho):
             return _row("T3", claim, f"{n} encoder(s) with an MTEB score, and no dataset with "
                         "3 encoders that have a linear-probe accuracy", UNTESTED, "Fig. 3")
         ev = (f"{n} encoder(s) with an MTEB score, so quality = linear-probe accuracy: "
-              f"Spearman rho(probe accuracy, early IPS gain) = {rho:+.2f}, within each of "
-              f"{n_d} datasets, averaged")
+              f"Spearman rho(probe accuracy, early IPS gain) = {rho:+.2f} [95% CI "
+              f"{low:+.2f}, {high:+.2f}], within each of {n_d} datasets, averaged")
+        verdict = HOLDS if rho >= 0.5 and low > 0 else PARTLY if rho > 0 and low > 0 else NO
+        return _row("T3", claim, ev, verdict, "Fig. 3 (02_ips_on_al)")
     else:
         return _row("T3", claim, f"{n} encoder(s) with an MTEB score: need 3", UNTESTED,
                     "Fig. 3")
@@ -155,10 +162,10 @@ def _t7_gain_quality(df, mteb, upper):
     if c.empty:
         return _row("T7", claim, "fewer than three encoders with an MTEB score or a "
                     "linear-probe accuracy", UNTESTED, "MTEB vs gain")
-    pos = float((c["rho"] > 0).mean())
+    pos = float(((c["rho"] > 0) & (c["low"] > 0)).mean())
     verdict = HOLDS if pos >= 2 / 3 else PARTLY if pos > 0 else NO
-    ev = (f"rho({what}, AULC gain) > 0 for {pos:.0%} of {len(c)} strategies (median rho "
-          f"{c['rho'].median():+.2f})")
+    ev = (f"rho({what}, AULC gain) > 0 with its 95% CI above 0 for {pos:.0%} of {len(c)} "
+          f"strategies (median rho {c['rho'].median():+.2f})")
     return _row("T7", claim, ev, verdict, fig)
 
 

@@ -15,7 +15,8 @@ from scipy import stats as sps
 
 __all__ = ["holm", "bootstrap_ci", "paired_vs_baseline", "paired_bootstrap",
            "wilcoxon_holm", "nemenyi_cd", "friedman_nemenyi", "block_scores",
-           "mteb_gain_correlation", "within_dataset_spearman", "probe_gain_correlation"]
+           "mteb_gain_correlation", "within_dataset_spearman", "within_dataset_spearman_ci",
+           "probe_gain_correlation"]
 
 PAIR = ("dataset", "encoder", "ips", "seed")
 
@@ -230,6 +231,38 @@ def _rowwise_spearman(x, Y):
         return np.where(den > 0, rY @ rx / den, np.nan)
 
 
+def within_dataset_spearman_ci(quality, table, n_boot=2000, ci=0.95, random_state=0):
+    """:func:`within_dataset_spearman` of ``quality`` with the column means of ``table``, and a
+    percentile bootstrap CI that resamples its rows.
+
+    ``table`` has one row per paired unit (e.g. an IPS x seed pair) and one column per
+    (dataset, encoder); NaN where a unit lacks that pair. Returns ``rho, n_datasets, low,
+    high`` (NaN bounds without bootstrap or without a qualifying dataset).
+    """
+    rng = random_state if isinstance(random_state, np.random.Generator) else \
+        np.random.default_rng(random_state)
+    rho, n = within_dataset_spearman(quality, table.mean())
+    low = high = np.nan
+    if n and int(n_boot) > 0:
+        vals = table.to_numpy()
+        picks = rng.integers(0, len(vals), (int(n_boot), len(vals)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            means = np.nanmean(vals[picks], axis=1)          # (n_boot, pairs)
+        per_ds = []
+        for ds in table.columns.get_level_values(0).unique():
+            cols = np.flatnonzero(table.columns.get_level_values(0) == ds)
+            qd = quality.reindex(table.columns[cols]).to_numpy()
+            ok = np.isfinite(qd)
+            if ok.sum() >= 3 and np.ptp(qd[ok]) > 0:
+                per_ds.append(_rowwise_spearman(qd[ok], means[:, cols[ok]]))
+        boots = np.nanmean(np.column_stack(per_ds), axis=1) if per_ds else np.array([])
+        boots = boots[np.isfinite(boots)]
+        if len(boots):
+            low, high = np.quantile(boots, [(1 - ci) / 2, (1 + ci) / 2])
+    return rho, n, float(low), float(high)
+
+
 def probe_gain_correlation(scores, upper_bounds, baseline="random", value="aulc",
                            metric="accuracy", n_boot=2000, ci=0.95, random_state=0):
     """Does a strategy gain more over ``baseline`` on better embeddings, quality *measured*?
@@ -256,24 +289,6 @@ def probe_gain_correlation(scores, upper_bounds, baseline="random", value="aulc"
     for s, g in d.groupby("strategy"):
         tab = g.pivot_table(index="unit", columns=["dataset", "encoder"], values="diff",
                             aggfunc="mean")
-        rho, n = within_dataset_spearman(q, tab.mean())
-        row = {"strategy": s, "n_datasets": n, "rho": rho, "low": np.nan, "high": np.nan}
-        if n and int(n_boot) > 0:
-            vals = tab.to_numpy()
-            picks = rng.integers(0, len(vals), (int(n_boot), len(vals)))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-                means = np.nanmean(vals[picks], axis=1)          # (n_boot, pairs)
-            per_ds = []
-            for ds in tab.columns.get_level_values(0).unique():
-                cols = np.flatnonzero(tab.columns.get_level_values(0) == ds)
-                qd = q.reindex(tab.columns[cols]).to_numpy()
-                ok = np.isfinite(qd)
-                if ok.sum() >= 3 and np.ptp(qd[ok]) > 0:
-                    per_ds.append(_rowwise_spearman(qd[ok], means[:, cols[ok]]))
-            boots = np.nanmean(np.column_stack(per_ds), axis=1) if per_ds else np.array([])
-            boots = boots[np.isfinite(boots)]
-            if len(boots):
-                row["low"], row["high"] = np.quantile(boots, [(1 - ci) / 2, (1 + ci) / 2])
-        rows.append(row)
+        rho, n, low, high = within_dataset_spearman_ci(q, tab, n_boot, ci, rng)
+        rows.append({"strategy": s, "n_datasets": n, "rho": rho, "low": low, "high": high})
     return pd.DataFrame(rows, columns=["strategy", "n_datasets", "rho", "low", "high"])

@@ -47,3 +47,20 @@ def test_without_active_learning_runs_only_the_ips_takeaway_is_tested(synth):
     t = F.takeaways(df[df["cycles"] == 0], upper_bounds=ub).set_index("id")
     assert t.loc["T1", "verdict"] != F.UNTESTED
     assert (t.drop(index="T1")["verdict"] == F.UNTESTED).all()
+
+
+def test_a_positive_correlation_whose_ci_includes_zero_does_not_hold():
+    """T3 with measured quality: the early IPS gain is pure noise here (no link to quality),
+    so whatever the sign of rho, its CI includes zero and the verdict is not positive."""
+    import numpy as np
+
+    df, ub = make_results(seeds=(0, 1), cycles=8,
+                          encoders={"weak": 0.7, "mid": 0.75, "strong": 0.9})
+    rng = np.random.default_rng(0)
+    noisy = df.copy()
+    early = (noisy["ips"] == "typiclust") & (noisy["cycle"] <= 2)
+    noisy.loc[early, "accuracy"] += rng.normal(0, 0.05, early.sum())
+    t = F.takeaways(noisy, mteb={}, upper_bounds=ub).set_index("id")
+    assert "95% CI" in t.loc["T3", "here"]
+    low = float(t.loc["T3", "here"].split("CI ")[1].split(",")[0])
+    assert t.loc["T3", "verdict"] in ({F.NO} if low <= 0 else {F.HOLDS, F.PARTLY})

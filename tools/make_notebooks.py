@@ -238,7 +238,9 @@ NB04 = _nb(
 display(table.style.hide(axis="index"))'''),
      ("md", "Verdicts: **holds** (the rule behind the claim is met), **partly** (the "
             "direction is right but weaker), **does not hold**, **not testable here** (the "
-            "store lacks the runs). See `alcore/findings.py` for each rule.")],
+            "store lacks the runs). Where a correlation comes with a bootstrap CI (T7, and T3 "
+            "with measured quality), a positive verdict needs the CI's lower bound above zero. "
+            "See `alcore/findings.py` for each rule.")],
     '''counts = table["verdict"].value_counts()
 display(Markdown(", ".join(f"**{v}**: {n}" for v, n in counts.items())))''')
 
