@@ -42,6 +42,9 @@ def _order(names):
 
 def _finish(fig, title, name):
     fig.suptitle(title)
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
+        engine.set(rect=(0, 0.03, 1, 0.97))  # keep the "drawn by" line clear of x labels
     fig.text(0.995, 0.005, f"drawn by alcore.plots.{name}", ha="right", va="bottom",
              fontsize=7, color="0.4")
     return fig
