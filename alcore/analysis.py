@@ -26,8 +26,6 @@ __all__ = [
 
 CONFIG = ["dataset", "encoder", "ips", "k0", "strategy", "seed", "budget", "cycles"]
 METRICS = ("accuracy", "macro_f1")
-_STRATEGY_ORDER = ("random", "margin", "entropy", "coreset", "probcover", "typiclust",
-                   "badge", "dropquery")
 
 
 def _check(df, columns, what="results"):
@@ -335,10 +333,12 @@ def bench_speedups(bench):
     if "warm_seconds" in bench:  # alcore's per-cycle cost once its per-pool caches are filled
         warm = bench[bench["impl"] == "alcore"].set_index(["setting", "strategy"])["warm_seconds"]
         out["alcore_warm_seconds"] = pd.to_numeric(warm.reindex(out.index), errors="coerce")
-    order = {s: i for i, s in enumerate(("default", "large", "huge"))}
+    from .bench import SETTINGS
+    from .strategies import NAMES
+
     out = out.reset_index()
-    out["_s"] = out["setting"].map(order).fillna(len(order))
-    out["_t"] = out["strategy"].map({s: i for i, s in enumerate(_STRATEGY_ORDER)}).fillna(99)
+    out["_s"] = out["setting"].map({s: i for i, s in enumerate(SETTINGS)}).fillna(len(SETTINGS))
+    out["_t"] = out["strategy"].map({s: i for i, s in enumerate(NAMES)}).fillna(len(NAMES))
     return out.sort_values(["_s", "_t"]).drop(columns=["_s", "_t"]).reset_index(drop=True)
 
 

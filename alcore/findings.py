@@ -85,7 +85,8 @@ def _t3_ips_quality(df, mteb, upper):
     if not np.isnan(rho):
         ev = f"Spearman rho(MTEB, early IPS gain) = {rho:+.2f} over {n} encoders"
     elif upper is not None and not upper.empty:
-        units = early.assign(unit=early["strategy"].astype(str) + "|" + early["seed"].astype(str))
+        units = early.assign(unit=early["strategy"].astype(str) + "|"
+                             + early["seed"].astype(str))
         tab = units.pivot_table(index="unit", columns=["dataset", "encoder"], values="diff",
                                 aggfunc="mean")
         rho, n_d, low, high = S.within_dataset_spearman_ci(A.probe_quality(upper), tab,
@@ -201,7 +202,7 @@ def takeaways(results, mteb=None, tol=0.0, upper_bounds=None):
             rows.append(_row(tid, "(AL takeaway)", "no active-learning runs in the store",
                              UNTESTED, ""))
     else:
-        rows += [_t2_ips_fades(al), _t3_ips_quality(al, mteb, upper_bounds), _t4_quality_sensitive(al, tol),
-                 _t5_margin_spikes(al, tol), _t6_badge_robust(al), _t7_gain_quality(al, mteb, upper_bounds),
-                 _t8_no_free_lunch(al, tol)]
+        rows += [_t2_ips_fades(al), _t3_ips_quality(al, mteb, upper_bounds),
+                 _t4_quality_sensitive(al, tol), _t5_margin_spikes(al, tol), _t6_badge_robust(al),
+                 _t7_gain_quality(al, mteb, upper_bounds), _t8_no_free_lunch(al, tol)]
     return pd.DataFrame(rows, columns=["id", "paper", "here", "verdict", "figure"])

@@ -19,7 +19,8 @@ from . import stats as S
 __all__ = ["strategy_colors", "fig1_ips_winners", "fig2_accuracy_vs_k0",
            "fig3_ips_gain_over_cycles", "fig4_win_rate_matrices", "fig5_top_share",
            "fig6_learning_curves", "fig7_top_rates_by_encoder_dataset",
-           "critical_difference_diagram", "mteb_vs_gain", "probe_quality_vs_gain", "bench_query_time"]
+           "critical_difference_diagram", "mteb_vs_gain", "probe_quality_vs_gain",
+           "bench_query_time"]
 
 _ORDER = ("random", "margin", "entropy", "coreset", "probcover", "typiclust", "badge",
           "dropquery")
@@ -295,7 +296,6 @@ def mteb_vs_gain(scores, mteb=None, baseline="random", value="aulc"):
     return _finish(fig, title, name)
 
 
-
 def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc"):
     """Each strategy's mean AULC gain over ``baseline`` against measured embedding quality.
 
@@ -303,7 +303,8 @@ def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc")
     (:func:`alcore.analysis.probe_quality`); one panel per strategy, one line per dataset
     through its encoders (sorted by quality), so a rising line means: on this task, the
     better encoder gives this strategy the larger gain. Panel titles give the within-dataset
-    Spearman rho of :func:`alcore.stats.probe_gain_correlation`.
+    Spearman rho (:func:`alcore.stats.within_dataset_spearman`, the point estimate of
+    :func:`alcore.stats.probe_gain_correlation`).
     """
     name = "probe_quality_vs_gain"
     title = f"AULC gain over {baseline} against linear-probe accuracy (per dataset)"
@@ -314,8 +315,6 @@ def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc")
     q = A.probe_quality(upper_bounds)
     d = S.paired_vs_baseline(scores, baseline, value)
     gain = d.groupby(["strategy", "dataset", "encoder"])["diff"].mean()
-    rho = S.probe_gain_correlation(scores, upper_bounds, baseline, value,
-                                   n_boot=0).set_index("strategy")["rho"]
     strategies = _order(gain.index.get_level_values(0).unique())
     datasets = sorted(gain.index.get_level_values(1).unique())
     pal = dict(zip(datasets, sns.color_palette("tab10", max(len(datasets), 1))))
@@ -327,12 +326,13 @@ def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc")
             ax.plot(pts["q"], pts["g"], marker="o", ms=3, lw=1, color=pal[ds],
                     label=ds if s == strategies[0] else None)
         ax.axhline(0, color="0.3", lw=0.8, ls="--")
-        r = rho.get(s, np.nan)
+        r = S.within_dataset_spearman(q, gain.loc[s])[0]
         ax.set_title(f"{s} (rho = {r:+.2f})" if np.isfinite(r) else s, fontsize=9)
         ax.set_xlabel("linear-probe accuracy", fontsize=8)
         ax.set_ylabel(f"{value} gain", fontsize=8)
     fig.legend(loc="outside lower center", ncols=min(len(datasets), 7), fontsize=7)
     return _finish(fig, title, name)
+
 
 def bench_query_time(bench):
     """Seconds per query (log scale) of each strategy, alcore beside scikit-activeml.
@@ -345,7 +345,9 @@ def bench_query_time(bench):
     title = "Seconds per query (batch of 100), alcore vs scikit-activeml"
     if bench is None or bench.empty:
         return _empty(title, name, "no benchmark table: run `alcore bench strategies`")
-    known = ("default", "large", "huge")
+    from .bench import SETTINGS
+
+    known = list(SETTINGS)
     settings = sorted(dict.fromkeys(bench["setting"]),
                       key=lambda s: (known.index(s) if s in known else len(known), s))
     fig, axes = _grid(len(settings), ncols=3, size=(5.0, 3.4))
