@@ -19,7 +19,7 @@ Planted effects (``effects=``, realistic sizes, in accuracy points of the learni
   around a +0.02 mean (robust, and specifically quality-driven);
 * ``"ips"``: a TypiClust initial pool adds 0.03 + 0.015 x quality step at cycle 0, fading as
   exp(-cycle / 4); in the IPS study it adds 0.04 - 0.02 log10(k0 / 20) (crossover at k0 =
-  2000) and a CoreSet pool costs 0.02; better encoders reach +0.04 per quality step higher;
+  2000) and a CoreSet pool costs 0.02; better encoders reach +0.05 per quality step higher;
 * ``"margin_falls"``: Margin's gain falls by :data:`alcore.findings.MARGIN_DELTA` from the
   worst to the best encoder of each dataset (the boundary of T12's null).
 
@@ -50,8 +50,8 @@ PLANTED = {"T1": "ips", "T2": "ips", "T3": "ips", "T4": "strategies", "T5": "str
 NULL_FAMILY = {t: ("margin_falls" if t == "T12" else "null") for t in F.IDS}
 DESCRIPTION = {
     "T1": "TypiClust-IPS +0.04 at k0=20, falling 0.02 per decade of k0",
-    "T2": "TypiClust-IPS +0.03 (+0.015 per quality step) at cycle 0, fading exp(-c/4)",
-    "T3": "early TypiClust-IPS gain +0.015 per quality step",
+    "T2": "TypiClust-IPS +0.03 (+0.02 per quality step) at cycle 0, fading exp(-c/4)",
+    "T3": "early TypiClust-IPS gain +0.02 per quality step",
     "T4": "strategy gains +0.01 (BADGE +0.025) per quality step; dataset spikes",
     "T5": "Margin +0.035 on 2 of 5 datasets, TypiClust +0.035 on 2 others",
     "T6": "BADGE +0.02 mean gain (+0.025 per quality step)",
@@ -62,7 +62,7 @@ DESCRIPTION = {
     "T11": "TypiClust-IPS gain fading exp(-c/4): about +0.006 AULC",
     "T12": f"power: Margin's gain flat; null: falls by {F.MARGIN_DELTA} worst -> best encoder",
     "T13": "BADGE +0.015 per quality step more than the others",
-    "T14": "plateau +0.04 per quality step",
+    "T14": "plateau +0.05 per quality step",
 }
 
 
@@ -101,7 +101,7 @@ def synthetic_store(effects=(), n_datasets=5, n_encoders=3, strategies=STRATEGIE
     quality = (plateau[:, None] + 0.03 * step[None, :]
                + rng.normal(0, 0.005, (nD, nE)))             # measured probe accuracy
     # a null store: quality has no consequence; planted "ips": the plateau follows quality
-    height = plateau[:, None] + (0.04 * step[None, :] if "ips" in effects else 0.0)
+    height = plateau[:, None] + (0.05 * step[None, :] if "ips" in effects else 0.0)
     cell = rng.normal(0, 0.02 * noise, (nD, nE))              # common to everything in a cell
 
     n = k0 + batch * np.arange(C)                             # (C,)
@@ -134,7 +134,7 @@ def synthetic_store(effects=(), n_datasets=5, n_encoders=3, strategies=STRATEGIE
         gain[:, :, 0, si["margin"], 0, 0] -= F.MARGIN_DELTA * (step[None, :] + 1) / 2
     ips_gain = np.zeros((nD, nE, nI, 1, 1, C))
     if "ips" in effects:
-        g0 = 0.03 + 0.015 * step
+        g0 = 0.03 + 0.02 * step
         ips_gain[:, :, 1, 0, 0, :] = g0[None, :, None] * np.exp(-np.arange(C) / 4)[None, None]
     acc = (base[:, :, None, None, None, :] + pool + ips_gain + noise_after0
            + gain * ramp)

@@ -122,8 +122,16 @@ class _Data:
     def cell_strategy(self, ips=None):
         """Cells x strategies mean AULC (seeds and, unless given, IPS averaged)."""
         if ips not in self._cells:
-            au = self.au if ips is None else self.au[self.au["ips"] == ips]
-            self._cells[ips] = S.cell_means(au) if len(au) else pd.DataFrame()
+            if self.au.empty:
+                self._cells[ips] = pd.DataFrame()
+            elif ips is None:
+                self._cells[ips] = S.cell_means(self.au)
+            elif ips == "*":
+                self._cells[ips] = S.cell_means(self.au, by="ips")
+            else:
+                by_ips = self.cell_strategy("*")
+                self._cells[ips] = (by_ips.xs(ips, level="ips") if ips in
+                                    by_ips.index.get_level_values("ips") else pd.DataFrame())
         return self._cells[ips]
 
     def ips_cycle_diff(self):
@@ -167,14 +175,20 @@ def _quality_row(D, tid, paper, null, test, gain, what, figure, sign=1):
 
 
 # ----------------------------------------------------------------------------- IPS study
+def _ips_wide(D):
+    """IPS study: (dataset, encoder, k0, seed) x IPS accuracy, computed once."""
+    if getattr(D, "_ipsw", None) is None:
+        D._ipsw = (D.ips.groupby(["dataset", "encoder", "k0", "seed", "ips"])["accuracy"]
+                   .mean().unstack("ips"))
+    return D._ipsw
+
+
 def _ips_cell_diff(D, a, k0_max=None):
-    part = D.ips
-    if k0_max is not None:
-        part = part[part["k0"] <= k0_max]
-    w = part.pivot_table(index=["dataset", "encoder", "k0", "seed"], columns="ips",
-                         values="accuracy", aggfunc="mean")
+    w = _ips_wide(D)
     if a not in w.columns or "random" not in w.columns:
         return None
+    if k0_max is not None:
+        w = w[w.index.get_level_values("k0") <= k0_max]
     return (w[a] - w["random"]).dropna().groupby(["dataset", "encoder"]).mean()
 
 
@@ -228,8 +242,7 @@ def _t10(D, n_boot=999):
     fig = "Fig. 1, Fig. 2 (01_ips_study)"
     if D.ips.empty:
         return _row("T10", paper, null, test, CELLU, eff, here="no IPS study", figure=fig)
-    w = D.ips.pivot_table(index=["dataset", "encoder", "k0"], columns="ips", values="accuracy",
-                          aggfunc="mean")
+    w = _ips_wide(D).groupby(level=["dataset", "encoder", "k0"]).mean()
     if "typiclust" not in w.columns or "random" not in w.columns:
         return _row("T10", paper, null, test, CELLU, eff, figure=fig,
                     here="no TypiClust-IPS and Random-IPS pair in the IPS study")
@@ -602,8 +615,7 @@ def _t14(D):
         return _row("T14", paper, null, test, "dataset", "Spearman rho", figure=fig,
                     here="no Random AL runs")
     r = D.al[D.al["strategy"] == "random"]
-    curve = r.pivot_table(index=["dataset", "encoder"], columns="cycle", values="accuracy",
-                          aggfunc="mean")
+    curve = r.groupby(["dataset", "encoder", "cycle"])["accuracy"].mean().unstack("cycle")
     nlab = r.groupby("cycle")["n_labelled"].mean().reindex(curve.columns).to_numpy()
     mid = curve.columns[len(curve.columns) // 2]
     target = curve[mid].groupby(level=0).transform("min").to_numpy()

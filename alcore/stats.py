@@ -9,7 +9,7 @@ cell's runs, blocked by initial pool and seed (:func:`cell_contrasts`). Every ra
 takes ``random_state``.
 
 Where the field's code fits it is used: ``scipy.stats`` (Friedman, Wilcoxon, t tests,
-Spearman, F test), ``statsmodels`` (Holm), ``scikit-posthocs`` (Nemenyi pairwise p-values).
+Spearman, permutation test), ``scikit-posthocs`` (Nemenyi pairwise p-values).
 Own code is kept where none fits, and the docstring says why.
 """
 
@@ -44,16 +44,20 @@ def _rng(random_state):
 def holm(pvalues):
     """Holm-Bonferroni adjusted p-values (same order as given, NaN kept as NaN).
 
-    A thin wrapper of ``statsmodels.stats.multitest.multipletests(method="holm")`` that
-    passes NaN through (statsmodels refuses them).
+    Equal to ``statsmodels.stats.multitest.multipletests(method="holm")`` (a test checks it)
+    but kept here: statsmodels refuses NaN, and its ``multipletests`` runs a garbage
+    collection on every call (0.1-0.3 s), which would dominate the calibration's hundreds of
+    calls.
     """
-    from statsmodels.stats.multitest import multipletests
-
     p = np.asarray(pvalues, dtype=float)
     out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        out[ok] = multipletests(p[ok], method="holm")[1]
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adj, 1.0)
     return out
 
 
@@ -85,9 +89,8 @@ def cell_means(scores, value="aulc", by=(), cell=CELL):
     missing = [c for c in (*cell, *by, "strategy", value) if c not in scores.columns]
     if missing:
         raise ValueError(f"scores lack the column(s) {missing}; pass alcore.analysis.aulc(...)")
-    return scores.pivot_table(index=list(dict.fromkeys([*cell, *by])), columns="strategy",
-                              values=value,
-                              aggfunc="mean")
+    keys = list(dict.fromkeys([*cell, *by]))
+    return scores.groupby(keys + ["strategy"])[value].mean().unstack("strategy")
 
 
 def paired_vs_baseline(scores, baseline="random", value="aulc", pair=CELL):
@@ -248,34 +251,41 @@ def cell_contrasts(scores, value="aulc", cell=CELL, pair=RUN_PAIR):
         Cells with fewer than two complete blocks are left out.
     """
     cols = list(cell) + list(pair)
-    wide = scores.pivot_table(index=cols, columns="strategy", values=value, aggfunc="mean")
-    wide = wide.dropna()
-    out = []
+    empty = pd.DataFrame(columns=list(cell) + ["a", "b", "diff", "se", "df", "t", "p"])
+    wide = scores.groupby(cols + ["strategy"])[value].mean().unstack("strategy").dropna()
     names = np.asarray(wide.columns)
     k = len(names)
     if k < 2 or wide.empty:
-        return pd.DataFrame(columns=list(cell) + ["a", "b", "diff", "se", "df", "t", "p"])
-    for key, g in wide.groupby(level=list(range(len(cell)))):
-        y = g.to_numpy()
-        b = len(y)
+        return empty
+    # cells x blocks x strategies; cells with different numbers of blocks are done apart
+    cell_id = wide.groupby(level=list(range(len(cell)))).ngroup().to_numpy()
+    cells = wide.index.droplevel(list(range(len(cell), len(cols)))).unique()
+    sizes = np.bincount(cell_id)
+    ia, ib = np.where(~np.eye(k, dtype=bool))
+    out = []
+    Y = wide.to_numpy()
+    for b in np.unique(sizes):
         if b < 2:
             continue
-        resid = y - y.mean(axis=1, keepdims=True) - y.mean(axis=0, keepdims=True) + y.mean()
+        sel = np.flatnonzero(sizes == b)
+        y = np.stack([Y[cell_id == c] for c in sel])            # (cells, b, k)
+        m = y.mean(axis=1)                                       # (cells, k)
+        resid = (y - m[:, None, :] - y.mean(axis=2, keepdims=True)
+                 + y.mean(axis=(1, 2), keepdims=True))
         df = (k - 1) * (b - 1)
-        mse = (resid ** 2).sum() / df
-        m = y.mean(axis=0)
-        diff = m[:, None] - m[None, :]
-        se = np.sqrt(2 * mse / b)
+        se = np.sqrt(2 * (resid ** 2).sum(axis=(1, 2)) / df / b)  # (cells,)
+        diff = (m[:, :, None] - m[:, None, :])[:, ia, ib]         # (cells, pairs)
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(se > 0, diff / se, np.sign(diff) * np.inf)
-        p = sps.t.sf(t, df)
-        ia, ib = np.where(~np.eye(k, dtype=bool))
-        key = key if isinstance(key, tuple) else (key,)
-        out.append(pd.DataFrame({**{c: key[i] for i, c in enumerate(cell)},
-                                 "a": names[ia], "b": names[ib], "diff": diff[ia, ib],
-                                 "se": se, "df": df, "t": t[ia, ib], "p": p[ia, ib]}))
+            t = np.where(se[:, None] > 0, diff / se[:, None], np.sign(diff) * np.inf)
+        keys = cells[sel]
+        frame = {c: np.repeat(keys.get_level_values(i) if len(cell) > 1 else keys,
+                              len(ia)) for i, c in enumerate(cell)}
+        out.append(pd.DataFrame({**frame, "a": np.tile(names[ia], len(sel)),
+                                 "b": np.tile(names[ib], len(sel)), "diff": diff.ravel(),
+                                 "se": np.repeat(se, len(ia)), "df": df, "t": t.ravel(),
+                                 "p": sps.t.sf(t.ravel(), df)}))
     if not out:
-        return pd.DataFrame(columns=list(cell) + ["a", "b", "diff", "se", "df", "t", "p"])
+        return empty
     return pd.concat(out, ignore_index=True)
 
 

@@ -79,3 +79,10 @@ def test_mean_test_interval_and_degenerate_input():
     assert r["low"] < r["effect"] < r["high"] and r["p"] < 0.05
     assert np.isnan(S.mean_test([0.01])["p"])
     assert np.isnan(S.mean_test([0.0, 0.0, 0.0])["p"])
+
+
+def test_holm_equals_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.random.default_rng(2).uniform(0, 0.2, 12)
+    assert np.allclose(S.holm(p), multipletests(p, method="holm")[1])
