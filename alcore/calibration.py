@@ -17,7 +17,7 @@ Planted effects (``effects=``, realistic sizes, in accuracy points of the learni
   dataset-specific spike, different winners in different cells); every non-random strategy's
   gain grows by 0.01 per encoder-quality step (-1, 0, +1 inside a dataset), BADGE's by 0.025
   around a +0.02 mean (robust, and specifically quality-driven);
-* ``"ips"``: a TypiClust initial pool adds 0.03 + 0.015 x quality step at cycle 0, fading as
+* ``"ips"``: a TypiClust initial pool adds 0.03 + 0.02 x quality step at cycle 0, fading as
   exp(-cycle / 4); in the IPS study it adds 0.04 - 0.02 log10(k0 / 20) (crossover at k0 =
   2000) and a CoreSet pool costs 0.02; better encoders reach +0.05 per quality step higher;
 * ``"margin_falls"``: Margin's gain falls by :data:`alcore.findings.MARGIN_DELTA` from the
@@ -35,7 +35,7 @@ import pandas as pd
 
 from . import findings as F
 
-__all__ = ["synthetic_store", "calibrate", "PLANTED", "NULL_FAMILY"]
+__all__ = ["NULL_FAMILY", "PLANTED", "calibrate", "synthetic_store", "with_calibration"]
 
 STRATEGIES = ("random", "margin", "entropy", "coreset", "probcover", "typiclust", "badge",
               "dropquery")
@@ -233,3 +233,10 @@ def calibrate(n_null=50, n_planted=20, random_state=0, n_perm=199, **store_kw):
                      "n_planted": len(pla), "planted_effect": DESCRIPTION[t],
                      "untestable_null": float((nul == F.UNTESTED).mean())})
     return pd.DataFrame(rows)
+
+
+def with_calibration(table, cal):
+    """The takeaways ``table`` with each rule's measured ``false_positive_rate`` and ``power``
+    (from :func:`calibrate`) beside its verdict, for the Findings chapter."""
+    keep = ["id", "false_positive_rate", "power", "planted_effect"]
+    return table.merge(cal[keep], on="id", how="left")

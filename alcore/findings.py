@@ -27,14 +27,27 @@ inside each dataset (:func:`alcore.stats.within_dataset_permutation`).
 
 from __future__ import annotations
 
+import warnings
+from math import factorial
+
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from . import analysis as A
 from . import stats as S
 
-__all__ = ["takeaways", "IDS", "COLUMNS", "HOLDS", "NO", "UNTESTED", "ALPHA",
-           "MARGIN_DELTA", "MIN_MTEB_ENCODERS"]
+__all__ = [
+    "ALPHA",
+    "COLUMNS",
+    "HOLDS",
+    "IDS",
+    "MARGIN_DELTA",
+    "MIN_MTEB_ENCODERS",
+    "NO",
+    "UNTESTED",
+    "takeaways",
+]
 
 HOLDS, NO, UNTESTED = "holds", "does not hold", "not testable here"
 PARTLY = "partly"  # kept for callers; no rule returns it (a verdict is a test outcome)
@@ -263,7 +276,6 @@ def _t10(D, n_boot=999):
     vals = tab.to_numpy()
     idx = D.rng.integers(0, len(vals), (n_boot, len(vals)))
     with np.errstate(all="ignore"):
-        import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             curves = np.vstack([np.nanmean(vals, axis=0), np.nanmean(vals[idx], axis=1)])
@@ -391,7 +403,6 @@ def _t4(D, tol):
         e in set(enc[ds == d]) for d in set(ds))]
     R = R[enc.isin(common)]
     n_d, n_e = R.index.get_level_values("dataset").nunique(), len(common)
-    from math import factorial
     n_perms = factorial(n_e) ** max(0, n_d - 1) if n_e >= 2 else 0
     if n_e < 2 or n_perms < MIN_PERMS:
         return _row("T4", paper, null, test, unit, eff, figure=fig,
@@ -442,7 +453,6 @@ def _contrasts_uncached(D, tol):
     c = S.cell_contrasts(D.au)
     if tol and len(c):
         c = c.assign(t=(c["diff"] - tol) / c["se"])
-        from scipy import stats as sps
         c["p"] = sps.t.sf(c["t"], c["df"])
     return c
 
@@ -470,7 +480,7 @@ def _t5(D, tol):
     behind = c[c["b"] == "margin"]
     p2 = min(1.0, float(behind["p"].min()) * len(behind))
     p = max(float(best["p_holm"]), p2)
-    tcrit = __import__("scipy.stats", fromlist=["t"]).t.ppf(0.975, best["df"])
+    tcrit = sps.t.ppf(0.975, best["df"])
     lo, hi = best["diff"] - tcrit * best["se"], best["diff"] + tcrit * best["se"]
     won = per_cell[per_cell["p_holm"] < ALPHA]
     v = HOLDS if p < ALPHA else NO
@@ -502,7 +512,6 @@ def _t8(D, tol):
     beaten = c.loc[c.groupby("b")["p_adj"].idxmin()]          # each strategy's best evidence
     worst = beaten.loc[beaten["p_adj"].idxmax()]              # the hardest to beat
     p = float(worst["p_adj"])
-    from scipy import stats as sps
     tcrit = sps.t.ppf(0.975, worst["df"])
     lo, hi = worst["diff"] - tcrit * worst["se"], worst["diff"] + tcrit * worst["se"]
     n_beaten = int((beaten["p_adj"] < ALPHA).sum())

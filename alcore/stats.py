@@ -21,11 +21,25 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-__all__ = ["CELL", "holm", "bootstrap_ci", "cell_means", "paired_vs_baseline",
-           "paired_bootstrap", "wilcoxon_holm", "mean_test", "nemenyi_cd", "friedman_nemenyi",
-           "block_scores", "cell_contrasts", "within_dataset_spearman",
-           "within_dataset_spearman_ci", "within_dataset_permutation",
-           "mteb_gain_correlation", "probe_gain_correlation"]
+__all__ = [
+    "CELL",
+    "block_scores",
+    "bootstrap_ci",
+    "cell_contrasts",
+    "cell_means",
+    "friedman_nemenyi",
+    "holm",
+    "mean_test",
+    "mteb_gain_correlation",
+    "nemenyi_cd",
+    "paired_bootstrap",
+    "paired_vs_baseline",
+    "probe_gain_correlation",
+    "wilcoxon_holm",
+    "within_dataset_permutation",
+    "within_dataset_spearman",
+    "within_dataset_spearman_ci",
+]
 
 #: the unit of replication: one dataset embedded by one encoder
 CELL = ("dataset", "encoder")

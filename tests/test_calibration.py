@@ -42,3 +42,12 @@ def test_synthetic_store_has_the_store_schema():
     assert set(study["strategy"]) == {"none"} and set(study["k0"]) == set(C.IPS_K0)
     with pytest.raises(ValueError, match="unknown effect"):
         C.synthetic_store(("nope",))
+
+
+def test_with_calibration_puts_the_rates_beside_the_verdicts():
+    res, ub = C.synthetic_store((), n_seeds=2, random_state=1)
+    t = F.takeaways(res, mteb={}, upper_bounds=ub, ids=["T1", "T9"], n_perm=99)
+    cal = C.calibrate(n_null=2, n_planted=1)
+    out = C.with_calibration(t, cal)
+    assert list(out["id"]) == ["T1", "T9"]
+    assert out[["false_positive_rate", "power"]].notna().all().all()

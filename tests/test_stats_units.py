@@ -17,9 +17,9 @@ def _scores(n_datasets=3, encoders=("a", "b", "c"), seeds=3, gain=0.0, rng=None)
                 for s in range(seeds):
                     pool = rng.normal(0, 0.01)
                     for st, g in (("random", 0.0), ("margin", gain), ("badge", 0.0)):
-                        rows.append(dict(dataset=f"d{d}", encoder=e, ips=ips, seed=s,
-                                         strategy=st, aulc=0.7 + cell + pool + g
-                                         + rng.normal(0, 0.005)))
+                        rows.append({"dataset": f"d{d}", "encoder": e, "ips": ips, "seed": s,
+                                     "strategy": st, "aulc": 0.7 + cell + pool + g
+                                     + rng.normal(0, 0.005)})
     return pd.DataFrame(rows)
 
 
