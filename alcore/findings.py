@@ -340,7 +340,7 @@ def _t3(D):
     paper = "The TypiClust initial pool synergises with high-quality embeddings."
     null = "Within a dataset, the early TypiClust-IPS gain is unrelated to encoder quality."
     test = ("within-dataset Spearman rho averaged over datasets; permutation test permuting "
-            "encoders within datasets; CI resamples datasets")
+            "encoders within datasets; t interval over datasets")
     el = _early_late(D)
     fig = "Fig. 3 (02_ips_on_al)"
     if el is None:
@@ -556,7 +556,7 @@ def _t7(D):
     null = ("Within a dataset, the mean AULC gain over Random of the non-random strategies is "
             "unrelated to encoder quality.")
     test = ("within-dataset Spearman rho averaged over datasets; permutation test permuting "
-            "encoders within datasets; CI resamples datasets")
+            "encoders within datasets; t interval over datasets")
     fig = "probe quality / MTEB vs gain (03_embedding_quality)"
     g = _gains(D)
     if g is None:
@@ -570,7 +570,7 @@ def _t13(D):
     null = ("Within a dataset, BADGE's AULC gain over Random minus the other strategies' mean "
             "gain is unrelated to encoder quality.")
     test = ("within-dataset Spearman rho of quality with BADGE's excess gain; permutation test "
-            "permuting encoders within datasets; CI resamples datasets")
+            "permuting encoders within datasets; t interval over datasets")
     fig = "probe quality / MTEB vs gain (03_embedding_quality)"
     g = _gains(D)
     if g is None or "badge" not in g.columns or g.shape[1] < 2:
@@ -618,7 +618,7 @@ def _t14(D):
             "accuracy are unrelated to encoder quality.")
     test = ("labels to the target (the lowest mid-budget accuracy of the dataset's encoders, "
             "interpolated) per cell; within-dataset Spearman rho with quality; permutation "
-            "test permuting encoders within datasets; CI resamples datasets")
+            "test permuting encoders within datasets; t interval over datasets")
     fig = "learning curves (03_embedding_quality)"
     if D.al.empty or "random" not in set(D.al["strategy"]):
         return _row("T14", paper, null, test, "dataset", "Spearman rho", figure=fig,

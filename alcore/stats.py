@@ -354,14 +354,14 @@ def _qualifying(quality, gain, min_encoders=3):
 
 
 def within_dataset_permutation(quality, gain, n_perm=999, alternative="greater",
-                               random_state=0, min_encoders=3, ci=0.95, n_boot=999):
+                               random_state=0, min_encoders=3, ci=0.95):
     """Test of "the gain rises with quality" inside datasets, by permuting encoders.
 
     The statistic is :func:`within_dataset_spearman`. Under the null (no link between an
     encoder's quality and its gain within a dataset) the encoders of each dataset are
     exchangeable, so the null distribution permutes the gains among the encoders of each
-    dataset independently (Monte-Carlo, or exact when there are at most ``n_perm``
-    permutations in all). The CI resamples datasets (the units) with replacement.
+    dataset independently (Monte-Carlo). The CI is the t interval over the datasets' rhos
+    (the datasets are the units), clipped to [-1, 1].
     Own code: ``scipy.stats.permutation_test`` permutes within one sample, not within strata.
 
     Returns
@@ -399,9 +399,13 @@ def within_dataset_permutation(quality, gain, n_perm=999, alternative="greater",
         p = (1 + np.sum(np.abs(null) >= abs(rho) - 1e-12)) / (1 + len(null))
     out.update(rho=rho, p=float(p))
     if len(groups) >= 2:
-        boots = per_obs[rng.integers(0, len(groups), (int(n_boot), len(groups)))].mean(axis=1)
-        out["low"], out["high"] = (float(v) for v in np.quantile(boots, [(1 - ci) / 2,
-                                                                         (1 + ci) / 2]))
+        # t interval over the datasets' rhos (clipped to [-1, 1]): with a handful of datasets
+        # a percentile bootstrap over them is far too narrow
+        r = mean_test(per_obs, ci=ci)
+        if np.isfinite(r["low"]):
+            out["low"], out["high"] = max(-1.0, r["low"]), min(1.0, r["high"])
+        else:                                            # no spread: every dataset agrees
+            out["low"] = out["high"] = rho
     return out
 
 
@@ -503,8 +507,8 @@ def probe_gain_correlation(scores, upper_bounds, baseline="random", value="aulc"
     regression trained on the whole training split (the store's upper bounds). The gain is a
     strategy's per-cell ``value`` difference to ``baseline`` (seeds and IPS averaged). Their
     rank correlation is taken inside each dataset and averaged; the p-value permutes the
-    encoders within each dataset and the CI resamples datasets
-    (:func:`within_dataset_permutation`).
+    encoders within each dataset and the CI is the t interval over the datasets' rhos
+    (:func:`within_dataset_permutation`). ``n_boot`` is accepted for older callers and unused.
 
     Returns
     -------
@@ -520,7 +524,7 @@ def probe_gain_correlation(scores, upper_bounds, baseline="random", value="aulc"
     for s, g in d.groupby("strategy"):
         gain = g.set_index(["dataset", "encoder"])["diff"]
         r = within_dataset_permutation(q, gain, alternative="two-sided", random_state=rng,
-                                       ci=ci, n_boot=n_boot)
+                                       ci=ci)
         rows.append({"strategy": s, "n_datasets": r["n_datasets"], "rho": r["rho"],
                      "low": r["low"], "high": r["high"], "p": r["p"]})
     return pd.DataFrame(rows, columns=["strategy", "n_datasets", "rho", "low", "high", "p"])
