@@ -517,8 +517,9 @@ def _t8(D, tol):
     n_beaten = int((beaten["p_adj"] < ALPHA).sum())
     v = HOLDS if p < ALPHA else NO
     here = (f"{n_beaten} of {len(beaten)} strategies are significantly beaten in some cell; "
-            f"the hardest to beat, {worst['b']}, trails {worst['a']} by {worst['diff']:+.4f} "
-            f"AULC in {worst['dataset']}/{worst['encoder']} {_ci(lo, hi)}; {_pfmt(p)}")
+            f"the hardest to beat is {worst['b']}: its strongest rival, {worst['a']} in "
+            f"{worst['dataset']}/{worst['encoder']}, is {worst['diff']:+.4f} AULC ahead "
+            f"{_ci(lo, hi)}; {_pfmt(p)}")
     return _row("T8", paper, null, test, unit, eff, worst["diff"], lo, hi, p, v, here, fig)
 
 
