@@ -74,10 +74,12 @@ def explorer_table(results, upper_bounds, ci=0.95):
     A._check(upper_bounds, ["dataset", "encoder", "accuracy"], "upper_bounds")
     per = (al.groupby(KEYS + ["seed", "cycle"], observed=True)
              [["n_labelled", "accuracy", "macro_f1"]].mean())
-    rnd = per.xs("random", level="strategy")["accuracy"] if len(per) else pd.Series(
-        dtype=float)
     no_strat = per.index.droplevel("strategy")
-    per["gain"] = per["accuracy"].to_numpy() - rnd.reindex(no_strat).to_numpy()
+    if "random" in per.index.get_level_values("strategy"):
+        rnd = per.xs("random", level="strategy")["accuracy"]
+        per["gain"] = per["accuracy"].to_numpy() - rnd.reindex(no_strat).to_numpy()
+    else:  # no Random runs to pair with
+        per["gain"] = np.nan
     per = per.reset_index().sort_values(KEYS + ["seed", "cycle"], ignore_index=True)
 
     # running trapezoid of each seed's curve over n_labelled, divided by the label range
@@ -256,7 +258,7 @@ def _reach_text(labels, reached, seeds):
     if reached == 0:
         return "not reached"
     text = f"{labels:.0f}"
-    return text if reached == seeds else f"{text} ({reached}/{seeds} seeds)"
+    return text if reached == seeds else f"{text} ({reached}/{seeds})"
 
 
 def _target_text(target):
@@ -269,7 +271,7 @@ def _target_text(target):
 
 # ----------------------------------------------------------------------------- drawing
 
-def _figures(data, metric, share, rank_by, names):
+def _figures(data, metric, share, rank_by):
     """The three Bokeh figures of one view and their data sources (named for the page)."""
     from bokeh.models import ColumnDataSource, Div, FactorRange, HoverTool
     from bokeh.plotting import figure
@@ -295,8 +297,8 @@ def _figures(data, metric, share, rank_by, names):
     rank_factors = FactorRange(factors=list(reversed(data["ranking"]["strategy"])),
                                name="explorer_rank_range")
     fr = figure(width=320, height=280, y_range=rank_factors, name="explorer_rank_fig",
-                title=f"Ranking: {METRICS[metric]}, {RANK_BY[rank_by]} (95% CI over seeds)",
-                x_axis_label=METRICS[metric], tools="save")
+                title="Ranking (mean, 95% CI over seeds)", tools="save",
+                x_axis_label=f"{METRICS[metric]}, {RANK_BY[rank_by]}")
     fr.segment("lo", "strategy", "hi", "strategy", source=ranking, line_color="color",
                line_width=3)
     fr.scatter("mean", "strategy", source=ranking, color="color", size=9)
@@ -306,12 +308,13 @@ def _figures(data, metric, share, rank_by, names):
                                 name="explorer_reach_range")
     fl = figure(width=320, height=280, y_range=reach_factors, name="explorer_reach_fig",
                 title=f"Labels to reach {share:.0%} of full-data accuracy",
-                x_axis_label="labelled samples (mean over seeds that reach it)", tools="save")
+                x_axis_label="labelled samples (k/n: k of n seeds reach it)", tools="save")
     fl.hbar(y="strategy", right="bar", height=0.6, source=reach, fill_color="color",
             line_alpha=0)
     fl.text(x="bar", y="strategy", text="text", source=reach, text_font_size="8pt",
             text_baseline="middle", x_offset=4)
     fl.x_range.start = 0
+    fl.x_range.range_padding = 0.45  # room for the text beside the longest bar
     fl.title.text_font_size = "9pt"
     target = Div(text=_target_text(data["target"]), name="explorer_target")
     return {"curves": curves, "ranking": ranking, "reach": reach, "fc": fc, "fr": fr,
@@ -329,7 +332,7 @@ def explorer_figure(table, dataset, encoder, ips, strategies=None, metric="accur
     from bokeh.models import Div
 
     data = explorer_data(table, dataset, encoder, ips, strategies, metric, share, rank_by)
-    f = _figures(data, metric, share, rank_by, _options(table))
+    f = _figures(data, metric, share, rank_by)
     foot = Div(text="<small>drawn by alcore.explore.explorer_figure</small>")
     return column(f["fc"], row(f["fr"], f["fl"]), f["target"], foot)
 
@@ -405,7 +408,7 @@ for (const s of chosen) {
   re.strategy.push(s); re.labels.push(ml); re.reached.push(labels.length);
   re.seeds.push(seeds); re.color.push(colors[s]); re.bar.push(Number.isNaN(ml) ? 0 : ml);
   re.text.push(labels.length === 0 ? "not reached" : (labels.length === seeds ?
-      ml.toFixed(0) : ml.toFixed(0) + " (" + labels.length + "/" + seeds + " seeds)"));
+      ml.toFixed(0) : ml.toFixed(0) + " (" + labels.length + "/" + seeds + ")"));
 }
 const order = rk.mean.map((v, i) => i).sort((a, b) => rk.mean[b] - rk.mean[a] || a - b);
 rk = Object.fromEntries(Object.entries(rk).map(([k, v]) => [k, order.map(i => v[i])]));
@@ -415,8 +418,7 @@ curves.data = cv; ranking.data = rk; reach.data = re;
 const lab = labels_of[m];
 fc.title.text = "Learning curves: " + lab + " (line: mean, band: seed range)";
 fc_y.axis_label = lab;
-fr.title.text = "Ranking: " + lab + ", " + rank_labels[rb] + " (95% CI over seeds)";
-fr_x.axis_label = lab;
+fr_x.axis_label = lab + ", " + rank_labels[rb];
 fl.title.text = "Labels to reach " + Math.round(sh * 100) + "% of full-data accuracy";
 const full = fulls[dataset.value + "|" + encoder.value];
 target.text = full === undefined ? "No runs for this selection." :
@@ -463,7 +465,7 @@ def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
     ips = ips or names["ips"][0]
     data = explorer_data(table, dataset, encoder, ips, strategies, metric, share, rank_by)
     shown = _check_view(table, dataset, encoder, ips, strategies, metric, share, rank_by)
-    f = _figures(data, metric, share, rank_by, names)
+    f = _figures(data, metric, share, rank_by)
 
     table = table.sort_values(KEYS + ["cycle"])
     codes = {k: table[k].map({v: i for i, v in enumerate(names[k])}).to_numpy(np.int8)
