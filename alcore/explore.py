@@ -17,13 +17,20 @@ in a live kernel.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats as sps
 
 from . import analysis as A
 
-__all__ = ["METRICS", "explorer_table", "explorer_data", "explorer_figure", "explorer_html",
-           "explorer_widget", "table_bytes"]
+__all__ = [
+    "METRICS",
+    "explorer_data",
+    "explorer_figure",
+    "explorer_html",
+    "explorer_table",
+    "explorer_widget",
+    "page_weight",
+    "table_bytes",
+]
 
 KEYS = ["dataset", "encoder", "ips", "strategy"]
 #: metric -> label; ``gain`` is accuracy minus Random's accuracy, paired by seed
@@ -128,6 +135,19 @@ def table_bytes(table):
     return int(table.memory_usage(index=True, deep=True).sum())
 
 
+def page_weight(html):
+    """Kilobytes of an :func:`explorer_html` page: ``total_kb``, ``bokehjs_kb`` (the inlined
+    BokehJS bundles) and ``data_kb`` (the serialised document: table, figures, controls)."""
+    import re
+
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.DOTALL)
+    js = sum(len(s.encode()) for s in scripts if s.lstrip().startswith("/* BEGIN bokeh"))
+    doc = sum(len(s.encode()) for s in re.findall(
+        r"<script type=\"application/json\"[^>]*>(.*?)</script>", html, flags=re.DOTALL))
+    return {"total_kb": len(html.encode()) / 1024, "bokehjs_kb": js / 1024,
+            "data_kb": doc / 1024}
+
+
 def _seed_columns(table):
     return [c for c in table.columns if c.startswith("peak_seed")]
 
@@ -206,7 +226,7 @@ def explorer_data(table, dataset, encoder, ips, strategies=None, metric="accurac
                               "color")}
     ranking = {k: [] for k in ("strategy", "mean", "lo", "hi", "color")}
     reach = {k: [] for k in ("strategy", "labels", "reached", "seeds", "text", "color")}
-    need = int(round(share * SCALE))
+    need = round(share * SCALE)
     key = ("aulc_" if rank_by == "aulc" else "") + metric
     for s in strategies:
         rows = sub[sub["strategy"] == s]
@@ -282,7 +302,7 @@ def _figures(data, metric, share, rank_by):
     reach_data["bar"] = [0.0 if np.isnan(v) else v for v in reach_data["labels"]]
     reach = ColumnDataSource(reach_data, name="explorer_reach")
 
-    fc = figure(width=640, height=320, name="explorer_curves_fig",
+    fc = figure(width=760, height=330, name="explorer_curves_fig",
                 title=f"Learning curves: {METRICS[metric]} (line: mean, band: seed range)",
                 x_axis_label="labelled samples", y_axis_label=METRICS[metric],
                 tools="pan,wheel_zoom,box_zoom,reset,save")
@@ -291,12 +311,12 @@ def _figures(data, metric, share, rank_by):
     lines = fc.multi_line("xs", "ys", source=curves, line_color="color", line_width=2,
                           legend_field="strategy")
     fc.add_tools(HoverTool(renderers=[lines], tooltips=[("strategy", "@strategy")]))
-    fc.legend.location = "bottom_right"
+    fc.legend.location = "top_left"  # curves rise to the right
     fc.legend.label_text_font_size = "8pt"
 
     rank_factors = FactorRange(factors=list(reversed(data["ranking"]["strategy"])),
                                name="explorer_rank_range")
-    fr = figure(width=320, height=280, y_range=rank_factors, name="explorer_rank_fig",
+    fr = figure(width=380, height=280, y_range=rank_factors, name="explorer_rank_fig",
                 title="Ranking (mean, 95% CI over seeds)", tools="save",
                 x_axis_label=f"{METRICS[metric]}, {RANK_BY[rank_by]}")
     fr.segment("lo", "strategy", "hi", "strategy", source=ranking, line_color="color",
@@ -306,7 +326,7 @@ def _figures(data, metric, share, rank_by):
 
     reach_factors = FactorRange(factors=list(reversed(data["reach"]["strategy"])),
                                 name="explorer_reach_range")
-    fl = figure(width=320, height=280, y_range=reach_factors, name="explorer_reach_fig",
+    fl = figure(width=380, height=280, y_range=reach_factors, name="explorer_reach_fig",
                 title=f"Labels to reach {share:.0%} of full-data accuracy",
                 x_axis_label="labelled samples (k/n: k of n seeds reach it)", tools="save")
     fl.hbar(y="strategy", right="bar", height=0.6, source=reach, fill_color="color",
@@ -453,7 +473,14 @@ def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
     from bokeh.core.templates import get_env
     from bokeh.embed import file_html
     from bokeh.layouts import column, row
-    from bokeh.models import (ColumnDataSource, CustomJS, Div, MultiChoice, Select, Slider)
+    from bokeh.models import (
+        ColumnDataSource,
+        CustomJS,
+        Div,
+        MultiChoice,
+        Select,
+        Slider,
+    )
     from bokeh.resources import INLINE
 
     if table.empty:
@@ -481,7 +508,7 @@ def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
     fulls = {f"{a}|{b}": float(c) for a, b, c in
              fulls[["dataset", "encoder", "full_accuracy"]].itertuples(index=False)}
 
-    w = dict(width=200)
+    w = {"width": 180}  # four controls a row: the page fits the book's 780 px text column
     controls = {
         "dataset": Select(title="dataset", value=dataset, options=names["dataset"],
                           name="explorer_dataset", **w),
@@ -490,7 +517,7 @@ def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
         "ips": Select(title="initial pool (IPS)", value=ips, options=names["ips"],
                       name="explorer_ips", **w),
         "strategies": MultiChoice(title="strategies", value=shown, options=names["strategy"],
-                                  name="explorer_strategies", **w),
+                                  name="explorer_strategies", width=370),
         "metric": Select(title="metric", value=metric, name="explorer_metric",
                          options=[(k, v) for k, v in METRICS.items()], **w),
         "rank_by": Select(title="rank by", value=rank_by, name="explorer_rank_by",
@@ -509,9 +536,10 @@ def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
         c.js_on_change("value", cb)
     foot = Div(text="<small>drawn by alcore.explore.explorer_html (the static page; "
                     "alcore.explore.explorer_figure draws the same view in Jupyter)</small>")
-    layout = row(column(*controls.values()),
-                 column(f["fc"], row(f["fr"], f["fl"]), f["target"], foot),
-                 name="explorer")
+    c = controls
+    layout = column(row(c["dataset"], c["encoder"], c["ips"], c["metric"]),
+                    row(c["strategies"], c["rank_by"], c["share"]),
+                    f["fc"], row(f["fr"], f["fl"]), f["target"], foot, name="explorer")
     # a Template object (a str would be made to extend Bokeh's whole-page template)
     kw = {"template": get_env().from_string(_FRAGMENT)} if fragment else {}
     return file_html(layout, INLINE, title=title, **kw)

@@ -22,7 +22,7 @@ def synth():
 
 
 def test_table_rows_columns_and_size(synth):
-    df, ub, t = synth
+    df, _ub, t = synth
     al = A.al_part(df)
     assert len(t) == al.groupby(KEYS + ["cycle"]).ngroups == 2 * 2 * 2 * 4 * 9
     assert "none" not in set(t["strategy"])  # the IPS study is not part of the explorer
@@ -47,7 +47,7 @@ def test_table_from_the_store_equals_the_table_from_the_frame(synth, tmp_path):
 
 
 def test_values_match_the_analysis_functions(synth):
-    df, ub, t = synth
+    df, _ub, t = synth
     last = t.sort_values("cycle").groupby(KEYS).tail(1).set_index(KEYS)
     for metric in ("accuracy", "macro_f1"):
         fin = A.final_accuracy(df, metric).set_index(KEYS)
@@ -71,7 +71,7 @@ def test_values_match_the_analysis_functions(synth):
 
 
 def test_gain_is_paired_by_seed_with_random(synth):
-    df, ub, t = synth
+    df, _ub, t = synth
     pairs = A.paired_differences(df, "strategy", "badge", "random")
     want = pairs.groupby(["dataset", "encoder", "ips", "cycle"])["diff"].agg(["mean", "min",
                                                                               "max"])

@@ -73,6 +73,7 @@ def _chromium_driver():
 @pytest.fixture(scope="module")
 def driver():
     drv = _chromium_driver()
+    drv.implicitly_wait(0)
     yield drv
     drv.quit()
 
@@ -99,70 +100,114 @@ def _same(shown, expected):
                                            err_msg=f"{part} {key}")
 
 
-def test_page_follows_the_controls_and_stays_in_its_folder(page, driver):
-    path, table = page
+def _open(driver, path):
     driver.get(path.as_uri())
-    driver.implicitly_wait(0)
-    driver.execute_async_script("""
+    ready = driver.execute_async_script("""
         const done = arguments[0], t0 = Date.now();
         (function wait() {
           const ok = window.Bokeh && Bokeh.documents.length &&
                      Bokeh.documents[0].get_model_by_name('explorer_curves');
           if (ok || Date.now() - t0 > 20000) done(!!ok); else setTimeout(wait, 50);
         })();""")
-    view = dict(dataset="toy_binary", encoder="weak", ips="random")
+    assert ready, f"the explorer did not render in {path}"
+
+
+def _pick_dataset(driver, value):
+    """Choose ``value`` in the page's dataset <select> and fire its events, as a click does."""
+    return driver.execute_script(_DEEP + """
+        const value = arguments[0];
+        const sel = deep(document, []).find(s =>
+            Array.from(s.options).some(o => o.value === value));
+        if (!sel) return false;
+        sel.value = value;
+        sel.dispatchEvent(new Event('change', {bubbles: true}));
+        sel.dispatchEvent(new Event('input', {bubbles: true}));
+        return true;""", value)
+
+
+def _set(driver, **values):
+    """Set explorer controls through their Bokeh models (the multi-choice has no <select>)."""
+    driver.execute_script("""
+        const doc = Bokeh.documents[0];
+        for (const [k, v] of Object.entries(arguments[0]))
+          doc.get_model_by_name('explorer_' + k).value = v;""", values)
+
+
+def _requests(driver):
+    """Every URL the browser asked for (network log) or the page loaded (resource timing)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return urls + driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+
+
+def _outside(urls, folder):
+    folder = folder.as_uri() + "/"
+    return [u for u in urls if not (u.startswith((folder, "data:", "blob:")))]
+
+
+def test_page_follows_the_controls_and_stays_in_its_folder(page, driver):
+    path, table = page
+    driver.get_log("performance")  # drop what earlier pages logged
+    _open(driver, path)
+    view = {"dataset": "toy_binary", "encoder": "weak", "ips": "random"}
     first = _shown(driver)
     assert len(first["curves"]["strategy"]) == 4
     _same(first, X.explorer_data(table, **view))
 
-    # the dataset, through the page's own <select> as a reader picks it
-    changed = driver.execute_script(_DEEP + """
-        const sel = deep(document, []).find(s =>
-            Array.from(s.options).some(o => o.value === 'toy_topics'));
-        if (!sel) return false;
-        sel.value = 'toy_topics';
-        sel.dispatchEvent(new Event('change', {bubbles: true}));
-        sel.dispatchEvent(new Event('input', {bubbles: true}));
-        return true;""")
-    assert changed, "no dataset <select> on the page"
+    assert _pick_dataset(driver, "toy_topics"), "no dataset <select> on the page"
     view["dataset"] = "toy_topics"
     second = _shown(driver)
     assert second["curves"]["ys"] != first["curves"]["ys"]
     assert second["target"] != first["target"]
     _same(second, X.explorer_data(table, **view))
 
-    # the strategy selection (the multi-choice widget's value), then metric, share, rank by
-    driver.execute_script("""
-        const doc = Bokeh.documents[0];
-        doc.get_model_by_name('explorer_strategies').value = ['typiclust', 'random'];""")
+    _set(driver, strategies=["typiclust", "random"])
     third = _shown(driver)
     assert third["curves"]["strategy"] == ["random", "typiclust"]
     _same(third, X.explorer_data(table, strategies=["random", "typiclust"], **view))
-    driver.execute_script("""
-        const doc = Bokeh.documents[0];
-        doc.get_model_by_name('explorer_metric').value = 'gain';
-        doc.get_model_by_name('explorer_rank_by').value = 'aulc';
-        doc.get_model_by_name('explorer_share').value = 0.8;""")
+    _set(driver, metric="gain", rank_by="aulc", share=0.8)
     fourth = _shown(driver)
     assert fourth["curves"]["ys"] != third["curves"]["ys"]
     _same(fourth, X.explorer_data(table, strategies=["random", "typiclust"], metric="gain",
                                   rank_by="aulc", share=0.8, **view))
 
-    # nothing left the page's folder: every request the browser made (network log) and
-    # every resource the page loaded (performance entries)
-    folder = path.parent.as_uri() + "/"
-    urls = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] == "Network.requestWillBeSent":
-            urls.append(msg["params"]["request"]["url"])
-    urls += driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)")
+    urls = _requests(driver)
     assert path.as_uri() in urls
-    outside = [u for u in urls if not (u.startswith(folder) or u.startswith(("data:", "blob:")))]
-    assert not outside, f"requests outside {folder}: {outside}"
+    assert not _outside(urls, path.parent), f"requests outside {path.parent}"
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+BOOK_PAGE = Path(__file__).resolve().parent.parent / "book/_build/html/notebooks/07_explore.html"
+
+
+@pytest.mark.skipif(not BOOK_PAGE.is_file(), reason="the book is not built (make book)")
+def test_built_book_page_follows_the_controls_and_stays_in_the_book(driver):
+    """The chapter as built: the explorer renders, follows a dataset and a strategy change,
+    and every request stays in book/_build/html."""
+    driver.get_log("performance")
+    _open(driver, BOOK_PAGE)
+    first = _shown(driver)
+    datasets = driver.execute_script(
+        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').options")
+    current = driver.execute_script(
+        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').value")
+    other = [d for d in datasets if d != current]
+    if other:
+        assert _pick_dataset(driver, other[0])
+        second = _shown(driver)
+        assert second["curves"]["ys"] != first["curves"]["ys"]
+        first = second
+    keep = first["curves"]["strategy"][:2]
+    _set(driver, strategies=keep)
+    assert _shown(driver)["curves"]["strategy"] == keep
+    html, urls = BOOK_PAGE.parent.parent, _requests(driver)
+    assert BOOK_PAGE.as_uri() in urls and any("_static" in u for u in urls)
+    assert not _outside(urls, html), f"requests outside {html}"
 
 
 def test_page_has_no_external_url_to_load(page):
@@ -171,6 +216,6 @@ def test_page_has_no_external_url_to_load(page):
 
     html = Path(page[0]).read_text(encoding="utf-8")
     assert "bokeh.min.js" in html and "bokeh-widgets.min.js" in html  # inlined bundles
-    markup = re.sub(r"(<script\b[^>]*>).*?</script>", r"\1</script>", html, flags=re.S)
+    markup = re.sub(r"(<script\b[^>]*>).*?</script>", r"\1</script>", html, flags=re.DOTALL)
     tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[^>]*>", markup)
     assert not tags, tags
