@@ -495,8 +495,8 @@ def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
     f = _figures(data, metric, share, rank_by)
 
     table = table.sort_values(KEYS + ["cycle"])
-    codes = {k: table[k].map({v: i for i, v in enumerate(names[k])}).to_numpy(np.int8)
-             for k in KEYS}
+    codes = {k: table[k].map({v: i for i, v in enumerate(names[k])}).to_numpy(
+        np.int8 if len(names[k]) < 128 else np.int16) for k in KEYS}
     seed_cols = _seed_columns(table)
     all_rows = ColumnDataSource({**codes, "n_labelled": table["n_labelled"].to_numpy(np.int32),
                                  **_encode(table, _CURVE + seed_cols)}, name="explorer_table")

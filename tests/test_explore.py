@@ -169,3 +169,16 @@ def test_figure_and_widget_draw_the_same_view(synth):
     assert after["strategy"] == ["random", "margin"] and after["ys"] != before
     with pytest.raises(ValueError, match="results and upper_bounds"):
         X.explorer_widget()
+
+
+def test_a_missing_run_counts_only_the_seeds_that_ran(synth):
+    df, ub, _ = synth
+    gone = (df["strategy"] == "margin") & (df["seed"] == 1) & (df["dataset"] == "toy_binary")
+    t = X.explorer_table(df[~gone], ub)
+    margin = t[(t["strategy"] == "margin") & (t["dataset"] == "toy_binary")]
+    assert (margin["n_seeds"] == 2).all() and margin["peak_seed1"].isna().all()
+    assert margin["peak_seed0"].notna().all()
+    reach = X.explorer_data(t, "toy_binary", "weak", "random", share=0.5)["reach"]
+    i = reach["strategy"].index("margin")
+    assert reach["seeds"][i] == 2 and reach["reached"][i] == 2
+    assert reach["seeds"][reach["strategy"].index("random")] == 3
