@@ -358,7 +358,10 @@ def explorer_figure(table, dataset, encoder, ips, strategies=None, metric="accur
 
 
 def _encode(table, columns):
-    """The page's copy of ``columns``: int16 codes of value * SCALE, MISSING for NaN."""
+    """The page's copy of ``columns``: int16 codes of value * SCALE, MISSING for NaN.
+
+    Values beyond +-3.2 (only CI bounds can be: two seeds give t = 12.7) are clipped.
+    """
     out = {}
     for c in columns:
         v = table[c].to_numpy(dtype=float)
