@@ -1,0 +1,221 @@
+"""The explorer page as a reader uses it: headless Chromium opens the static page built from a
+results store, changes the dataset (through the page's own <select>) and the strategy
+selection, and the plotted data follow, equal to what alcore.explore.explorer_data computes
+in Python; no request leaves the page's folder."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _synth import make_results, write_store
+
+from alcore import explore as X
+from alcore.store import load_results, load_upper_bounds
+
+pytest.importorskip("bokeh")
+CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+# every <select> of the page, through Bokeh's shadow roots
+_DEEP = """
+const deep = (root, out) => {
+  root.querySelectorAll('select').forEach(e => out.push(e));
+  root.querySelectorAll('*').forEach(e => { if (e.shadowRoot) deep(e.shadowRoot, out); });
+  return out;
+};
+"""
+_SOURCES = """
+const doc = Bokeh.documents[0];
+const get = n => doc.get_model_by_name(n).data;
+const plain = d => Object.fromEntries(Object.entries(d).map(([k, v]) =>
+  [k, Array.from(v, x => (x && typeof x === 'object') ? Array.from(x) : x)]));
+return JSON.stringify({curves: plain(get('explorer_curves')),
+                       ranking: plain(get('explorer_ranking')),
+                       reach: plain(get('explorer_reach')),
+                       target: doc.get_model_by_name('explorer_target').text});
+"""
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("explore")
+    df, ub = make_results(seeds=(0, 1, 2), cycles=6, ips_k0=(5,),
+                          datasets={"toy_binary": 2, "toy_topics": 8},
+                          encoders={"weak": 0.7, "strong": 0.9},
+                          strategies=("random", "margin", "typiclust", "badge"))
+    write_store(tmp / "store", df, ub)
+    table = X.explorer_table(load_results(tmp / "store"), load_upper_bounds(tmp / "store"))
+    site = tmp / "site"
+    site.mkdir()
+    path = site / "explore.html"
+    path.write_text(X.explorer_html(table, dataset="toy_binary", encoder="weak",
+                                    ips="random"), encoding="utf-8")
+    return path, table
+
+
+def _chromium_driver():
+    """Headless Chromium that logs every network request (as tests/test_book.py, plus logs)."""
+    if not (CHROMIUM.exists() and DRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver "
+                    "(apt-get install -y chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip)")
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    return webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    drv = _chromium_driver()
+    drv.implicitly_wait(0)
+    yield drv
+    drv.quit()
+
+
+def _shown(driver):
+    return json.loads(driver.execute_script(_SOURCES))
+
+
+def _same(shown, expected):
+    """The page's view equals explorer_data's (4-decimal codes: equal to 1e-9)."""
+    for part in ("curves", "ranking", "reach"):
+        exp = expected[part]
+        assert shown[part]["strategy"] == exp["strategy"], part
+        for key in {"curves": ("xs", "ys", "lo", "hi"), "ranking": ("mean", "lo", "hi"),
+                    "reach": ("labels", "reached", "seeds", "text")}[part]:
+            got, want = shown[part][key], exp[key]
+            if key == "text":
+                assert got == want, (part, got, want)
+                continue
+            assert len(got) == len(want), (part, key)
+            for g, w in zip(got, want):  # one number, or one curve, per strategy
+                g = np.array(g, dtype=float)  # JSON null is the page's NaN
+                np.testing.assert_allclose(g, np.array(w, dtype=float), atol=1e-9,
+                                           err_msg=f"{part} {key}")
+
+
+def _open(driver, path):
+    driver.get(path.as_uri())
+    ready = driver.execute_async_script("""
+        const done = arguments[0], t0 = Date.now();
+        (function wait() {
+          const ok = window.Bokeh && Bokeh.documents.length &&
+                     Bokeh.documents[0].get_model_by_name('explorer_curves');
+          if (ok || Date.now() - t0 > 20000) done(!!ok); else setTimeout(wait, 50);
+        })();""")
+    assert ready, f"the explorer did not render in {path}"
+
+
+def _pick_dataset(driver, value):
+    """Choose ``value`` in the page's dataset <select> and fire its events, as a click does."""
+    return driver.execute_script(_DEEP + """
+        const value = arguments[0];
+        const sel = deep(document, []).find(s =>
+            Array.from(s.options).some(o => o.value === value));
+        if (!sel) return false;
+        sel.value = value;
+        sel.dispatchEvent(new Event('change', {bubbles: true}));
+        sel.dispatchEvent(new Event('input', {bubbles: true}));
+        return true;""", value)
+
+
+def _set(driver, **values):
+    """Set explorer controls through their Bokeh models (the multi-choice has no <select>)."""
+    driver.execute_script("""
+        const doc = Bokeh.documents[0];
+        for (const [k, v] of Object.entries(arguments[0]))
+          doc.get_model_by_name('explorer_' + k).value = v;""", values)
+
+
+def _requests(driver):
+    """Every URL the browser asked for (network log) or the page loaded (resource timing)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return urls + driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+
+
+def _outside(urls, folder):
+    folder = folder.as_uri() + "/"
+    return [u for u in urls if not (u.startswith((folder, "data:", "blob:")))]
+
+
+def test_page_follows_the_controls_and_stays_in_its_folder(page, driver):
+    path, table = page
+    driver.get_log("performance")  # drop what earlier pages logged
+    _open(driver, path)
+    view = {"dataset": "toy_binary", "encoder": "weak", "ips": "random"}
+    first = _shown(driver)
+    assert len(first["curves"]["strategy"]) == 4
+    _same(first, X.explorer_data(table, **view))
+
+    assert _pick_dataset(driver, "toy_topics"), "no dataset <select> on the page"
+    view["dataset"] = "toy_topics"
+    second = _shown(driver)
+    assert second["curves"]["ys"] != first["curves"]["ys"]
+    assert second["target"] != first["target"]
+    _same(second, X.explorer_data(table, **view))
+
+    _set(driver, strategies=["typiclust", "random"])
+    third = _shown(driver)
+    assert third["curves"]["strategy"] == ["random", "typiclust"]
+    _same(third, X.explorer_data(table, strategies=["random", "typiclust"], **view))
+    _set(driver, metric="gain", rank_by="aulc", share=0.8)
+    fourth = _shown(driver)
+    assert fourth["curves"]["ys"] != third["curves"]["ys"]
+    _same(fourth, X.explorer_data(table, strategies=["random", "typiclust"], metric="gain",
+                                  rank_by="aulc", share=0.8, **view))
+
+    urls = _requests(driver)
+    assert path.as_uri() in urls
+    assert not _outside(urls, path.parent), f"requests outside {path.parent}"
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
+BOOK_PAGE = Path(__file__).resolve().parent.parent / "book/_build/html/notebooks/07_explore.html"
+
+
+@pytest.mark.skipif(not BOOK_PAGE.is_file(), reason="the book is not built (make book)")
+def test_built_book_page_follows_the_controls_and_stays_in_the_book(driver):
+    """The chapter as built: the explorer renders, follows a dataset and a strategy change,
+    and every request stays in book/_build/html."""
+    driver.get_log("performance")
+    _open(driver, BOOK_PAGE)
+    first = _shown(driver)
+    datasets = driver.execute_script(
+        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').options")
+    current = driver.execute_script(
+        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').value")
+    other = [d for d in datasets if d != current]
+    if other:
+        assert _pick_dataset(driver, other[0])
+        second = _shown(driver)
+        assert second["curves"]["ys"] != first["curves"]["ys"]
+        first = second
+    keep = first["curves"]["strategy"][:2]
+    _set(driver, strategies=keep)
+    assert _shown(driver)["curves"]["strategy"] == keep
+    html, urls = BOOK_PAGE.parent.parent, _requests(driver)
+    assert BOOK_PAGE.as_uri() in urls and any("_static" in u for u in urls)
+    assert not _outside(urls, html), f"requests outside {html}"
+
+
+def test_page_has_no_external_url_to_load(page):
+    """No <script src>, <link href> or <img src> outside the page (BokehJS is inline)."""
+    import re
+
+    html = Path(page[0]).read_text(encoding="utf-8")
+    assert "bokeh.min.js" in html and "bokeh-widgets.min.js" in html  # inlined bundles
+    markup = re.sub(r"(<script\b[^>]*>).*?</script>", r"\1</script>", html, flags=re.DOTALL)
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[^>]*>", markup)
+    assert not tags, tags
