@@ -94,16 +94,6 @@ def test_recommendation_uses_classes_and_quality(synth):
     assert set(low["best"]) <= {"typiclust", "probcover", "dropquery"}  # weak favours these
 
 
-def test_embedding_runtime_table_from_sidecars(tmp_path):
-    for d, e, sec in (("d1", "glove", 1.0), ("d1", "mpnet", 10.0)):
-        for split in ("train", "test"):
-            p = tmp_path / d / e / f"{split}-abc.json"
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(f'{{"seconds": {sec}, "n_texts": 100}}')
-    t = A.embedding_runtime_table(A.read_embedding_sidecars(tmp_path))
-    assert t.loc["mpnet", "d1"] == 20 and t.loc["glove", "texts_per_second"] == 100
-
-
 def test_holm_on_known_pvalues():
     adj = S.holm([0.01, 0.04, 0.03, np.nan])
     assert np.allclose(adj[:3], [0.03, 0.06, 0.06]) and np.isnan(adj[3])
@@ -185,18 +175,3 @@ def test_rowwise_spearman_matches_scipy():
     want = [spearmanr(x, y).statistic for y in Y]
     assert np.allclose(S._rowwise_spearman(x, Y), want)
     assert np.isnan(S._rowwise_spearman(x, np.ones((1, 4)))[0])  # no spread
-
-
-def test_load_report_data_names_selected_names_the_store_lacks(tmp_path, synth):
-    from _synth import write_store
-
-    df, ub = synth
-    write_store(tmp_path / "store", df, ub)
-    data = A.load_report_data(store=str(tmp_path / "store"), encoders=["weak", "minilm"])
-    assert set(data["results"]["encoder"]) == {"weak"}
-    assert "encoder ['minilm'] not in the store" in data["message"]
-    data = A.load_report_data(store=str(tmp_path / "store"), datasets=["nope"])
-    assert data["results"].empty and "no finished runs" in data["message"]
-    assert A.load_report_data(store=str(tmp_path / "store"))["message"] == ""
-    missing = A.load_report_data(store=str(tmp_path / "none"))
-    assert missing["results"].empty and "No results store" in missing["message"]
