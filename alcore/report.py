@@ -23,14 +23,16 @@ __all__ = ["setup", "repo_root", "load_report_data", "describe", "note", "show",
            "show_takeaways", "read_bench"]
 
 
-def setup():
+def setup(precision=4):
     """Quiet the notebook and set the table display every chapter uses.
 
     Silences tqdm's "IProgress not found" (``tqdm.auto`` without ipywidgets would print it
-    into the book) and sets pandas' precision (4) and column limit (30).
+    into the book) and sets pandas' column limit (30) and, unless ``precision`` is None,
+    the digits shown after the decimal point.
     """
     warnings.filterwarnings("ignore", message="IProgress not found")
-    pd.set_option("display.precision", 4)
+    if precision is not None:
+        pd.set_option("display.precision", precision)
     pd.set_option("display.max_columns", 30)
 
 
