@@ -15,8 +15,8 @@ import pandas as pd
 __all__ = [
     "CONFIG", "select", "al_part", "ips_part", "final_accuracy", "cycle_accuracy",
     "paired_differences", "ips_winners", "ips_accuracy_by_k0", "win_rate_matrix",
-    "top_share", "aulc", "labels_to_reach", "runtime_table", "encoder_quality",
-    "probe_quality", "recommend",
+    "top_share", "top_share_by_cycle", "aulc", "labels_to_reach", "runtime_table",
+    "runtime_summary", "ips_gain_by_cycle", "encoder_quality", "probe_quality", "recommend",
 ]
 
 CONFIG = ["dataset", "encoder", "ips", "k0", "strategy", "seed", "budget", "cycles"]
@@ -113,6 +113,30 @@ def paired_differences(df, factor="ips", a="typiclust", b="random", metric="accu
     return out
 
 
+def ips_gain_by_cycle(df, a="typiclust", b="random", metric="accuracy"):
+    """Per-cycle gain of initial pool ``a`` over ``b`` in every dataset x encoder cell.
+
+    The data of paper Figs. 3 and 8 (rows datasets, columns encoders): the paired differences
+    of :func:`paired_differences` (same dataset, encoder, strategy, seed and cycle), averaged
+    over seeds.
+
+    Returns
+    -------
+    DataFrame
+        ``dataset, encoder, strategy, cycle, n_labelled, mean, std, n`` (``n`` seeds).
+    """
+    d = paired_differences(df, "ips", a, b, metric)
+    keys = ["dataset", "encoder", "strategy", "cycle"]
+    cols = keys + ["n_labelled", "mean", "std", "n"]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    al = al_part(df)
+    labelled = al.groupby(keys, observed=True)["n_labelled"].mean()
+    out = d.groupby(keys, observed=True)["diff"].agg(mean="mean", std="std", n="count")
+    out["n_labelled"] = labelled.reindex(out.index).to_numpy()
+    return out.reset_index()[cols]
+
+
 def _tied_best(values, tol):
     """Boolean mask of the entries within ``tol`` of the maximum."""
     values = np.asarray(values, dtype=float)
@@ -200,29 +224,44 @@ def win_rate_matrix(df, metric="accuracy", tol=0.0, min_cycle=1, block=BLOCK):
     return out
 
 
-def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=True):
+def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=True,
+              ties="split"):
     """Share of cycles in which each strategy is the best (paper Figs. 5 and 7).
 
     A cycle is one (dataset, encoder, IPS, cycle) block, or one per seed when
-    ``average_seeds=False`` (otherwise ``metric`` is first averaged over seeds). The
-    strategies within ``tol`` of the best split the block's credit equally.
+    ``average_seeds=False`` (otherwise ``metric`` is first averaged over seeds). Strategies
+    within ``tol`` of the block's best are tied: with ``ties="split"`` they split the block's
+    credit equally; with ``ties="exclude"`` (the paper's rule: "Ties are excluded") the block
+    is dropped and counts for nobody.
 
     Parameters
     ----------
     by : sequence of str
-        Columns to report separately (e.g. ``("encoder",)``); the shares sum to 1 per group.
+        Columns to report separately (e.g. ``("encoder",)`` or ``("cycle",)``); the shares
+        sum to 1 per group (over the blocks that count).
+    ties : {"split", "exclude"}
 
     Returns
     -------
     DataFrame
-        ``*by, strategy, share, blocks``.
+        ``*by, strategy, share, blocks``, plus ``ties`` (the blocks dropped as ties in the
+        group) with ``ties="exclude"``. ``blocks`` counts the blocks that share is over.
     """
+    if ties not in ("split", "exclude"):
+        raise ValueError(f"ties must be 'split' or 'exclude', got {ties!r}")
     by = [by] if isinstance(by, str) else list(by)
     block = ["dataset", "encoder", "ips", "cycle"] + ([] if average_seeds else ["seed"])
     wide = _wide_by_strategy(df, metric, block, min_cycle)
     credit = wide.apply(lambda r: pd.Series(_tied_best(r.values, tol), r.index), axis=1)
     credit = credit.where(wide.notna(), False).astype(float)
-    credit = credit.div(credit.sum(axis=1).replace(0, np.nan), axis=0)
+    n_best = credit.sum(axis=1)
+    tied = n_best > 1
+    if ties == "exclude":
+        dropped = tied.groupby([tied.index.get_level_values(c) for c in by]).sum() \
+            if by else pd.Series({(): tied.sum()})
+        credit = credit[~tied]
+        n_best = n_best[~tied]
+    credit = credit.div(n_best.replace(0, np.nan), axis=0)
     long = credit.stack().rename("credit").reset_index()
     if by:
         g = long.groupby(by + ["strategy"], observed=True)["credit"]
@@ -232,7 +271,37 @@ def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=
         out = long.groupby("strategy")["credit"].sum().reset_index()
         out["blocks"] = len(credit)
     out["share"] = out["credit"] / out["blocks"]
-    return out[by + ["strategy", "share", "blocks"]]
+    cols = by + ["strategy", "share", "blocks"]
+    if ties == "exclude":
+        if by:
+            dropped.index.names = by
+            out = out.merge(dropped.rename("ties").reset_index(), on=by, how="left")
+        else:
+            out["ties"] = int(dropped.iloc[0])
+        cols.append("ties")
+    return out[cols]
+
+
+def top_share_by_cycle(df, by=(), metric="accuracy", tol=0.0, ips="typiclust"):
+    """Share of blocks in which each strategy is top, per AL cycle, ties excluded (paper Fig. 5).
+
+    For every cycle, the blocks are the (dataset, encoder) pairs of the runs with initial
+    pool ``ips`` (the paper's Fig. 5 uses TypiClust-IPS runs; ``None`` keeps every IPS, each
+    (dataset, encoder, IPS) a block), with ``metric`` averaged over seeds. A block whose best
+    value is shared (within ``tol``) by more than one strategy is dropped.
+
+    Returns
+    -------
+    DataFrame
+        ``*by, cycle, strategy, share, blocks, ties`` (:func:`top_share` with
+        ``ties="exclude"``); empty if the store has no such runs.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    sub = select(df, ips=None if ips is None else [ips])
+    cols = by + ["cycle", "strategy", "share", "blocks", "ties"]
+    if al_part(sub).empty:
+        return pd.DataFrame(columns=cols)
+    return top_share(sub, by=by + ["cycle"], metric=metric, tol=tol, ties="exclude")[cols]
 
 
 def aulc(df, metric="accuracy"):
@@ -302,6 +371,39 @@ def runtime_table(df, what="query_seconds"):
         per_run = al.groupby("run_key").agg(**{what: (what, "sum")})
     per_run = per_run.join(al.drop_duplicates("run_key").set_index("run_key")[CONFIG])
     return per_run.pivot_table(index="strategy", columns="dataset", values=what, aggfunc="mean")
+
+
+def runtime_summary(df, what="run_seconds", ips="random", by=()):
+    """Run time per strategy, mean and standard deviation over runs (paper Table 5).
+
+    ``what`` is ``run_seconds`` (the wall time of the whole run: the paper's total runtime)
+    or a per-cycle column summed over a run's cycles (``query_seconds``, ``fit_seconds``).
+    Only the active-learning runs with initial pool ``ips`` count (the paper's Table 5 uses
+    random IPS; ``None``: every IPS).
+
+    Returns
+    -------
+    DataFrame
+        ``*by, strategy, mean, std, n`` (``n`` runs), strategies in ``strategies.NAMES``
+        order.
+    """
+    from .strategies import NAMES
+
+    by = [by] if isinstance(by, str) else list(by)
+    al = al_part(select(df, ips=None if ips is None else [ips]))
+    _check(al, ["run_key", what])
+    cols = by + ["strategy", "mean", "std", "n"]
+    if al.empty:
+        return pd.DataFrame(columns=cols)
+    how = "first" if what == "run_seconds" else "sum"
+    per_run = al.groupby("run_key").agg(**{what: (what, how)})
+    per_run = per_run.join(al.drop_duplicates("run_key").set_index("run_key")[CONFIG])
+    out = per_run.groupby(by + ["strategy"], observed=True)[what].agg(
+        mean="mean", std="std", n="count").reset_index()
+    rank = {s: i for i, s in enumerate(NAMES)}
+    out = out.sort_values(by + ["strategy"], key=lambda s: s.map(rank).fillna(len(rank))
+                          if s.name == "strategy" else s)
+    return out.reset_index(drop=True)[cols]
 
 
 def probe_quality(upper_bounds, metric="accuracy"):

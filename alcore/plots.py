@@ -27,8 +27,9 @@ from . import stats as S
 from .strategies import NAMES
 
 __all__ = ["FIGURES", "figure", "is_empty", "strategy_colors", "ips_win_share_by_k0",
-           "ips_accuracy_vs_k0", "ips_gain_over_cycles", "win_rate_matrices",
-           "top_share_by_ips", "learning_curves", "top_share_by_encoder_and_dataset",
+           "ips_accuracy_vs_k0", "ips_gain_grid", "ips_gain_over_cycles", "win_rate_matrices",
+           "top_share_over_cycles", "top_share_by_ips", "learning_curves",
+           "top_share_by_encoder_and_dataset",
            "critical_difference_diagram", "mteb_vs_gain", "probe_quality_vs_gain",
            "bench_query_time", "class_balance"]
 
@@ -89,6 +90,26 @@ def _empty(title, why):
     return fig
 
 
+def _too_few_strategies(df, ips=None, need=2):
+    """Why the AL runs in ``df`` (with initial pool ``ips``) cannot be compared, or ``""``.
+
+    Comparisons between strategies (top shares, win rates) need at least ``need`` of them:
+    with one, the lone strategy is trivially "top" and a win-rate matrix is one blank cell.
+    """
+    al = A.al_part(df)
+    if al.empty:
+        return "no active-learning runs (cycles > 0) in the store"
+    if ips is not None:
+        al = al[al["ips"] == ips]
+        if al.empty:
+            return f"no active-learning runs with IPS {ips!r} in the store"
+    n = al["strategy"].nunique()
+    if n < need:
+        return (f"only {n} query strateg{'y' if n == 1 else 'ies'} in the store; this "
+                f"figure compares at least {need}")
+    return ""
+
+
 def _grid(n, ncols=4, size=(3.6, 2.8), sharey=False):
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
@@ -147,11 +168,66 @@ def ips_accuracy_vs_k0(df, metric="accuracy"):
 
 
 @figure
-def ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metric="accuracy"):
-    """Paper Figs. 3 and 8: mean paired gain of IPS ``a`` over IPS ``b`` per cycle.
+def ips_gain_grid(df, a="typiclust", b="random", metric="accuracy", datasets=None,
+                  encoders=None):
+    """Paper Figs. 3 and 8: per-cycle accuracy of IPS ``a`` minus IPS ``b``, datasets x encoders.
 
-    One panel per value of ``col`` (``"encoder"``: Fig. 3, ``"dataset"``: Fig. 8), one line
-    per query strategy; the paired differences share dataset, encoder, strategy and seed.
+    As the paper draws them: rows are datasets, columns encoders, one line per query strategy
+    (the paired difference, same dataset, encoder, strategy and seed, averaged over seeds:
+    :func:`alcore.analysis.ips_gain_by_cycle`), x = AL cycle, a dashed line at 0.
+    """
+    title = f"{a}-IPS minus {b}-IPS, {metric} per AL cycle"
+    g = A.ips_gain_by_cycle(df, a, b, metric)
+    if datasets is not None:
+        g = g[g["dataset"].isin(datasets)]
+    if encoders is not None:
+        g = g[g["encoder"].isin(encoders)]
+    if g.empty:
+        return _empty(title, f"no paired runs with IPS {a!r} and {b!r} in the store")
+    ds, es = sorted(g["dataset"].unique()), sorted(g["encoder"].unique())
+    strategies = _order(g["strategy"].unique())
+    colors = strategy_colors(strategies)
+    fig, axes = plt.subplots(len(ds), len(es), figsize=(3.2 * len(es) + 0.4, 2.4 * len(ds) + 1),
+                             squeeze=False, sharex=True, sharey=True, layout="constrained")
+    cells = g.set_index(["dataset", "encoder"]).sort_index()
+    for i, d in enumerate(ds):
+        for j, e in enumerate(es):
+            ax = axes[i, j]
+            if (d, e) in cells.index:
+                c = cells.loc[[(d, e)]]
+                for s in strategies:
+                    line = c[c["strategy"] == s].sort_values("cycle")
+                    if len(line):
+                        ax.plot(line["cycle"], line["mean"], color=colors[s], label=s, lw=1.2)
+            else:
+                ax.text(0.5, 0.5, "no pairs", transform=ax.transAxes, ha="center",
+                        color="0.5", fontsize=8)
+            ax.axhline(0, color="0.3", lw=0.8, ls="--")
+            if i == 0:
+                ax.set_title(e, fontsize=9)
+            if j == 0:
+                ax.set_ylabel(f"{d}\n{metric} gain", fontsize=8)
+            if i == len(ds) - 1:
+                ax.set_xlabel("cycle")
+    handles, labels = [], []
+    for ax in axes.flat:  # the legend of every strategy drawn anywhere
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
+               fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+@figure
+def ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metric="accuracy"):
+    """Beside paper Figs. 3 and 8: the gain of IPS ``a`` over ``b`` averaged per ``col``.
+
+    One panel per value of ``col`` (``"encoder"`` or ``"dataset"``), one line per query
+    strategy: the mean of the paired differences (same dataset, encoder, strategy, seed and
+    cycle) over the other factor and the seeds. :func:`ips_gain_grid` is the paper's view.
     """
     title = f"{metric}: {a}-IPS minus {b}-IPS over the AL cycles, by {col}"
     d = A.paired_differences(df, "ips", a, b, metric)
@@ -174,12 +250,20 @@ def ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metric="a
 
 @figure
 def win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
-    """Paper Fig. 4: pairwise win-rate matrix of the strategies, one per value of ``by``."""
+    """Paper Fig. 4: pairwise win-rate matrix of the strategies, one per value of ``by``.
+
+    Entry (row, column) is the share of paired (dataset, encoder, seed, cycle) comparisons
+    the row strategy wins (:func:`alcore.analysis.win_rate_matrix`; a tie counts one half, as
+    the paper's matrices are not said to drop them). Values of ``by`` with fewer than two
+    strategies are left out.
+    """
     title = f"Share of paired comparisons the row strategy wins ({metric})"
+    too_few = _too_few_strategies(df)
+    if too_few:
+        return _empty(title, too_few)
     al = A.al_part(df)
-    if al.empty:
-        return _empty(title, "no active-learning runs (cycles > 0) in the store")
-    levels = sorted(al[by].unique())
+    levels = [lv for lv in sorted(al[by].unique())
+              if al.loc[al[by] == lv, "strategy"].nunique() > 1]
     fig, axes = _grid(len(levels), ncols=2, size=(5.2, 4.4))
     for ax, lv in zip(axes, levels):
         m = A.win_rate_matrix(al[al[by] == lv], metric=metric, tol=tol)
@@ -192,12 +276,59 @@ def win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
 
 
 @figure
-def top_share_by_ips(df, by="ips", metric="accuracy", tol=0.0):
-    """Paper Fig. 5: share of cycles each strategy is the best, one bar group per ``by``."""
-    title = f"Share of AL cycles in which each strategy is top ({metric})"
-    if A.al_part(df).empty:
-        return _empty(title, "no active-learning runs (cycles > 0) in the store")
-    t = A.top_share(df, by=[by], metric=metric, tol=tol)
+def top_share_over_cycles(df, ips="typiclust", metric="accuracy", tol=0.0):
+    """Paper Fig. 5: share of (dataset, encoder) blocks where each strategy is top, per cycle.
+
+    As the paper draws it: x = AL cycle; each bar stacks the shares of the strategies that
+    are top in that cycle, over the (dataset, encoder) blocks of the runs with initial pool
+    ``ips`` (TypiClust in the paper), accuracy averaged over seeds. Ties are excluded: a
+    block whose best value is shared (within ``tol``) is dropped
+    (:func:`alcore.analysis.top_share_by_cycle`).
+    """
+    where = f"IPS = {ips}" if ips else "every IPS"
+    title = f"Top strategy per AL cycle: share of blocks ({where}; ties excluded)"
+    too_few = _too_few_strategies(df, ips)
+    if too_few:
+        return _empty(title, too_few)
+    t = A.top_share_by_cycle(df, metric=metric, tol=tol, ips=ips)
+    if t.empty:
+        return _empty(title, "every (dataset, encoder) block is a tie")
+    wide = t.pivot(index="cycle", columns="strategy", values="share").fillna(0)
+    wide = wide[_order(wide.columns)]
+    colors = strategy_colors(wide.columns)
+    fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(wide) + 3), 3.8), layout="constrained")
+    bottom = np.zeros(len(wide))
+    for s in wide.columns:
+        ax.bar(wide.index, wide[s], bottom=bottom, color=colors[s], label=s, width=0.8)
+        bottom += wide[s].to_numpy()
+    ties = t.groupby("cycle")[["ties", "blocks"]].first().reindex(wide.index)
+    for x, (n_ties, n_blocks) in ties.iterrows():
+        if n_ties:
+            ax.text(x, 1.01, f"{int(n_ties)}", ha="center", va="bottom", fontsize=6, color="0.4")
+    ax.set(xlabel="AL cycle", ylabel="share of blocks on top", ylim=(0, 1.08))
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.legend(fontsize=7, ncols=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("numbers above the bars: tied blocks dropped", fontsize=8, color="0.4")
+    fig.suptitle(title)
+    return fig
+
+
+@figure
+def top_share_by_ips(df, by="ips", metric="accuracy", tol=0.0, ties="exclude"):
+    """Beside paper Fig. 5: share of AL cycles each strategy is top, pooled over cycles.
+
+    One bar group per value of ``by`` (each initial pool by default); a cycle is one
+    (dataset, encoder, IPS, cycle) block, accuracy averaged over seeds; ties excluded
+    (``ties="split"`` splits them instead).
+    """
+    title = (f"Share of AL cycles in which each strategy is top ({metric}; ties "
+             f"{'excluded' if ties == 'exclude' else 'split'})")
+    too_few = _too_few_strategies(df)
+    if too_few:
+        return _empty(title, too_few)
+    t = A.top_share(df, by=[by], metric=metric, tol=tol, ties=ties)
+    if t.empty:
+        return _empty(title, "every block is a tie")
     fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
     sns.barplot(t, x="strategy", y="share", hue=by, order=_order(t["strategy"].unique()), ax=ax)
     ax.set(ylabel="share of cycles on top", xlabel="")
@@ -207,7 +338,7 @@ def top_share_by_ips(df, by="ips", metric="accuracy", tol=0.0):
 
 @figure
 def learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ips="random",
-                         metric="accuracy"):
+                    metric="accuracy"):
     """Paper Figs. 6, 9 and 10: learning curves, rows = encoders, columns = datasets.
 
     Mean over seeds with a +-1 standard-deviation band; the full-data ``metric``
@@ -251,14 +382,22 @@ def learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ips="ra
 
 
 @figure
-def top_share_by_encoder_and_dataset(df, metric="accuracy", tol=0.0):
-    """Paper Fig. 7: share of cycles each strategy is top, per encoder and per dataset."""
-    title = f"Share of AL cycles on top, by encoder and by dataset ({metric})"
-    if A.al_part(df).empty:
-        return _empty(title, "no active-learning runs (cycles > 0) in the store")
+def top_share_by_encoder_and_dataset(df, ips="typiclust", metric="accuracy", tol=0.0):
+    """Paper Fig. 7: share of AL cycles each strategy is top, per encoder and per dataset.
+
+    As the paper: runs with initial pool ``ips`` (TypiClust; ``None`` keeps every IPS), a
+    cycle is one (dataset, encoder, cycle) block with accuracy averaged over seeds, ties
+    excluded (a block whose best value is shared is dropped).
+    """
+    where = f"IPS = {ips}" if ips else "every IPS"
+    title = f"Share of AL cycles on top, by encoder and by dataset ({where}; ties excluded)"
+    too_few = _too_few_strategies(df, ips)
+    if too_few:
+        return _empty(title, too_few)
+    sub_df = A.select(df, ips=None if ips is None else [ips])
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
     for ax, by in zip(axes, ("encoder", "dataset")):
-        t = A.top_share(df, by=[by], metric=metric, tol=tol)
+        t = A.top_share(sub_df, by=[by], metric=metric, tol=tol, ties="exclude")
         m = t.pivot(index="strategy", columns=by, values="share")
         sns.heatmap(m.loc[_order(m.index)], ax=ax, vmin=0, vmax=1, cmap="viridis", annot=True,
                     fmt=".2f", annot_kws={"fontsize": 7}, cbar=by == "dataset")

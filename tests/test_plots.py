@@ -40,6 +40,8 @@ def test_every_figure_draws_something(synth):
         "ips_win_share_by_k0": P.ips_win_share_by_k0(df, tol=0.005),
         "ips_accuracy_vs_k0": P.ips_accuracy_vs_k0(df),
         "ips_gain_over_cycles": P.ips_gain_over_cycles(df, col="dataset"),
+        "ips_gain_grid": P.ips_gain_grid(df),
+        "top_share_over_cycles": P.top_share_over_cycles(df),
         "win_rate_matrices": P.win_rate_matrices(df),
         "top_share_by_ips": P.top_share_by_ips(df),
         "learning_curves": P.learning_curves(df, ub, encoders=["weak"]),
@@ -65,6 +67,47 @@ class _Toy:
         import numpy as np
 
         return np.array([0, 0, 0, 1, 1, 2])
+
+
+def test_ips_gain_grid_is_datasets_by_encoders(synth):
+    df, _ = synth
+    fig = P.ips_gain_grid(df)
+    grid = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(grid) == 2 * 3                                   # 2 datasets x 3 encoders
+    assert [ax.get_title() for ax in grid[:3]] == ["mid", "strong", "weak"]
+    assert all(len(ax.lines) == 8 + 1 for ax in grid)           # 8 strategies + zero line
+    _signed(fig, "ips_gain_grid")
+
+
+def test_top_share_over_cycles_has_one_stacked_bar_per_cycle(synth):
+    df, _ = synth
+    fig = P.top_share_over_cycles(df)
+    ax = fig.axes[0]
+    heights = {}
+    for bar in ax.patches:
+        heights[bar.get_x()] = heights.get(bar.get_x(), 0) + bar.get_height()
+    assert len(heights) == 6                                    # cycles 1..6
+    assert all(abs(h - 1) < 1e-9 for h in heights.values())     # shares sum to 1 per cycle
+    assert "cycle" in ax.get_xlabel()
+    _signed(fig, "top_share_over_cycles")
+
+
+def test_figures_with_too_few_strategies_or_runs_say_so(synth):
+    df, _ = synth
+    one = df[df["strategy"].isin(["margin", "none"])]
+    for fig, name in ((P.win_rate_matrices(one), "win_rate_matrices"),
+                      (P.top_share_by_ips(one), "top_share_by_ips"),
+                      (P.top_share_over_cycles(one), "top_share_over_cycles"),
+                      (P.top_share_by_encoder_and_dataset(one),
+                       "top_share_by_encoder_and_dataset")):
+        assert "only 1 query strategy" in P.is_empty(fig), name
+        _signed(fig, name)
+    random_only = df[df["ips"] == "random"]
+    fig = P.top_share_over_cycles(random_only)
+    assert "IPS 'typiclust'" in P.is_empty(fig)
+    _signed(fig, "top_share_over_cycles")
+    assert not P.is_empty(P.top_share_over_cycles(random_only, ips="random"))
+    plt.close("all")
 
 
 def test_class_balance_draws_sorted_class_shares():
