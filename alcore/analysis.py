@@ -9,19 +9,14 @@ Statistical tests live in :mod:`alcore.stats`.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 __all__ = [
     "CONFIG", "select", "al_part", "ips_part", "final_accuracy", "cycle_accuracy",
     "paired_differences", "ips_winners", "ips_accuracy_by_k0", "win_rate_matrix",
-    "top_share", "aulc", "labels_to_reach", "runtime_table", "bench_speedups",
-    "bench_targets", "BENCH_TARGETS",
-    "read_embedding_sidecars",
-    "embedding_runtime_table", "encoder_quality", "probe_quality", "recommend",
+    "top_share", "top_share_by_cycle", "aulc", "labels_to_reach", "runtime_table",
+    "runtime_summary", "ips_gain_by_cycle", "encoder_quality", "probe_quality", "recommend",
 ]
 
 CONFIG = ["dataset", "encoder", "ips", "k0", "strategy", "seed", "budget", "cycles"]
@@ -118,6 +113,30 @@ def paired_differences(df, factor="ips", a="typiclust", b="random", metric="accu
     return out
 
 
+def ips_gain_by_cycle(df, a="typiclust", b="random", metric="accuracy"):
+    """Per-cycle gain of initial pool ``a`` over ``b`` in every dataset x encoder cell.
+
+    The data of paper Figs. 3 and 8 (rows datasets, columns encoders): the paired differences
+    of :func:`paired_differences` (same dataset, encoder, strategy, seed and cycle), averaged
+    over seeds.
+
+    Returns
+    -------
+    DataFrame
+        ``dataset, encoder, strategy, cycle, n_labelled, mean, std, n`` (``n`` seeds).
+    """
+    d = paired_differences(df, "ips", a, b, metric)
+    keys = ["dataset", "encoder", "strategy", "cycle"]
+    cols = keys + ["n_labelled", "mean", "std", "n"]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    al = al_part(df)
+    labelled = al.groupby(keys, observed=True)["n_labelled"].mean()
+    out = d.groupby(keys, observed=True)["diff"].agg(mean="mean", std="std", n="count")
+    out["n_labelled"] = labelled.reindex(out.index).to_numpy()
+    return out.reset_index()[cols]
+
+
 def _tied_best(values, tol):
     """Boolean mask of the entries within ``tol`` of the maximum."""
     values = np.asarray(values, dtype=float)
@@ -205,29 +224,44 @@ def win_rate_matrix(df, metric="accuracy", tol=0.0, min_cycle=1, block=BLOCK):
     return out
 
 
-def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=True):
+def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=True,
+              ties="split"):
     """Share of cycles in which each strategy is the best (paper Figs. 5 and 7).
 
     A cycle is one (dataset, encoder, IPS, cycle) block, or one per seed when
-    ``average_seeds=False`` (otherwise ``metric`` is first averaged over seeds). The
-    strategies within ``tol`` of the best split the block's credit equally.
+    ``average_seeds=False`` (otherwise ``metric`` is first averaged over seeds). Strategies
+    within ``tol`` of the block's best are tied: with ``ties="split"`` they split the block's
+    credit equally; with ``ties="exclude"`` (the paper's rule: "Ties are excluded") the block
+    is dropped and counts for nobody.
 
     Parameters
     ----------
     by : sequence of str
-        Columns to report separately (e.g. ``("encoder",)``); the shares sum to 1 per group.
+        Columns to report separately (e.g. ``("encoder",)`` or ``("cycle",)``); the shares
+        sum to 1 per group (over the blocks that count).
+    ties : {"split", "exclude"}
 
     Returns
     -------
     DataFrame
-        ``*by, strategy, share, blocks``.
+        ``*by, strategy, share, blocks``, plus ``ties`` (the blocks dropped as ties in the
+        group) with ``ties="exclude"``. ``blocks`` counts the blocks that share is over.
     """
+    if ties not in ("split", "exclude"):
+        raise ValueError(f"ties must be 'split' or 'exclude', got {ties!r}")
     by = [by] if isinstance(by, str) else list(by)
     block = ["dataset", "encoder", "ips", "cycle"] + ([] if average_seeds else ["seed"])
     wide = _wide_by_strategy(df, metric, block, min_cycle)
     credit = wide.apply(lambda r: pd.Series(_tied_best(r.values, tol), r.index), axis=1)
     credit = credit.where(wide.notna(), False).astype(float)
-    credit = credit.div(credit.sum(axis=1).replace(0, np.nan), axis=0)
+    n_best = credit.sum(axis=1)
+    tied = n_best > 1
+    if ties == "exclude":
+        dropped = tied.groupby([tied.index.get_level_values(c) for c in by]).sum() \
+            if by else pd.Series({(): tied.sum()})
+        credit = credit[~tied]
+        n_best = n_best[~tied]
+    credit = credit.div(n_best.replace(0, np.nan), axis=0)
     long = credit.stack().rename("credit").reset_index()
     if by:
         g = long.groupby(by + ["strategy"], observed=True)["credit"]
@@ -237,7 +271,37 @@ def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=
         out = long.groupby("strategy")["credit"].sum().reset_index()
         out["blocks"] = len(credit)
     out["share"] = out["credit"] / out["blocks"]
-    return out[by + ["strategy", "share", "blocks"]]
+    cols = by + ["strategy", "share", "blocks"]
+    if ties == "exclude":
+        if by:
+            dropped.index.names = by
+            out = out.merge(dropped.rename("ties").reset_index(), on=by, how="left")
+        else:
+            out["ties"] = int(dropped.iloc[0])
+        cols.append("ties")
+    return out[cols]
+
+
+def top_share_by_cycle(df, by=(), metric="accuracy", tol=0.0, ips="typiclust"):
+    """Share of blocks in which each strategy is top, per AL cycle, ties excluded (paper Fig. 5).
+
+    For every cycle, the blocks are the (dataset, encoder) pairs of the runs with initial
+    pool ``ips`` (the paper's Fig. 5 uses TypiClust-IPS runs; ``None`` keeps every IPS, each
+    (dataset, encoder, IPS) a block), with ``metric`` averaged over seeds. A block whose best
+    value is shared (within ``tol``) by more than one strategy is dropped.
+
+    Returns
+    -------
+    DataFrame
+        ``*by, cycle, strategy, share, blocks, ties`` (:func:`top_share` with
+        ``ties="exclude"``); empty if the store has no such runs.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    sub = select(df, ips=None if ips is None else [ips])
+    cols = by + ["cycle", "strategy", "share", "blocks", "ties"]
+    if al_part(sub).empty:
+        return pd.DataFrame(columns=cols)
+    return top_share(sub, by=by + ["cycle"], metric=metric, tol=tol, ties="exclude")[cols]
 
 
 def aulc(df, metric="accuracy"):
@@ -309,110 +373,37 @@ def runtime_table(df, what="query_seconds"):
     return per_run.pivot_table(index="strategy", columns="dataset", values=what, aggfunc="mean")
 
 
-def bench_speedups(bench):
-    """alcore against scikit-activeml per benchmark setting and strategy.
+def runtime_summary(df, what="run_seconds", ips="random", by=()):
+    """Run time per strategy, mean and standard deviation over runs (paper Table 5).
 
-    ``bench`` is ``book/data/bench_strategies.csv`` (:func:`alcore.bench.run_benchmark`).
-    Returns one row per (setting, strategy): seconds and peak MB of each implementation,
-    ``speedup`` (scikit-activeml seconds / alcore seconds; NaN where either did not run) and
-    each implementation's status (``ok``, ``timeout ...``, ``cannot run: needs X GB``), and
-    ``alcore_warm_seconds`` (the same query once alcore's per-pool caches are filled) where
-    the table has it.
+    ``what`` is ``run_seconds`` (the wall time of the whole run: the paper's total runtime)
+    or a per-cycle column summed over a run's cycles (``query_seconds``, ``fit_seconds``).
+    Only the active-learning runs with initial pool ``ips`` count (the paper's Table 5 uses
+    random IPS; ``None``: every IPS).
+
+    Returns
+    -------
+    DataFrame
+        ``*by, strategy, mean, std, n`` (``n`` runs), strategies in ``strategies.NAMES``
+        order.
     """
-    _check(bench, ["setting", "strategy", "impl", "seconds", "peak_mb", "status"], "bench")
-    wide = bench.pivot_table(index=["setting", "strategy"], columns="impl",
-                             values=["seconds", "peak_mb", "status"], aggfunc="first")
-    out = pd.DataFrame(index=wide.index)
-    for impl in ("alcore", "skactiveml"):
-        for col in ("seconds", "peak_mb", "status"):
-            key = (col, impl)
-            out[f"{impl}_{col}"] = wide[key] if key in wide.columns else np.nan
-    for col in ("alcore_seconds", "skactiveml_seconds", "alcore_peak_mb", "skactiveml_peak_mb"):
-        out[col] = pd.to_numeric(out[col], errors="coerce")
-    out["speedup"] = out["skactiveml_seconds"] / out["alcore_seconds"]
-    if "warm_seconds" in bench:  # alcore's per-cycle cost once its per-pool caches are filled
-        warm = bench[bench["impl"] == "alcore"].set_index(["setting", "strategy"])["warm_seconds"]
-        out["alcore_warm_seconds"] = pd.to_numeric(warm.reindex(out.index), errors="coerce")
-    from .bench import SETTINGS
     from .strategies import NAMES
 
-    out = out.reset_index()
-    out["_s"] = out["setting"].map({s: i for i, s in enumerate(SETTINGS)}).fillna(len(SETTINGS))
-    out["_t"] = out["strategy"].map({s: i for i, s in enumerate(NAMES)}).fillna(len(NAMES))
-    return out.sort_values(["_s", "_t"]).drop(columns=["_s", "_t"]).reset_index(drop=True)
-
-
-#: the engine issue's targets: minimum speed-up over scikit-activeml at the default setting,
-#: and (seconds, peak MB) per query at the large and huge settings
-BENCH_TARGETS = {"speedup": {"typiclust": 5.0, "probcover": 5.0, "badge": 5.0, "dropquery": 5.0},
-                 "large": (10.0, 4096.0), "huge": (60.0, 8192.0)}
-
-
-def bench_targets(bench, targets=None):
-    """Each benchmark target beside the measured value: met or missed, and by how much.
-
-    Targets (:data:`BENCH_TARGETS`): at ``default`` alcore at least 5x faster than
-    scikit-activeml for TypiClust, ProbCover, BADGE and DropQuery and never slower for the
-    others; at ``large`` every query within 10 s and 4 GB, at ``huge`` within 60 s and 8 GB.
-    Returns ``setting, strategy, target, measured, met``.
-    """
-    targets = targets or BENCH_TARGETS
-    sp = bench_speedups(bench)
-    rows = []
-    for r in sp[sp["setting"] == "default"].itertuples():
-        need = targets["speedup"].get(r.strategy, 1.0)
-        rows.append(dict(setting="default", strategy=r.strategy,
-                         target=f">= {need:g}x faster than scikit-activeml",
-                         measured=f"{r.speedup:.1f}x" if np.isfinite(r.speedup) else "n/a",
-                         met=bool(r.speedup >= need) if np.isfinite(r.speedup) else None))
-    for setting in ("large", "huge"):
-        secs, mb = targets[setting]
-        for r in sp[sp["setting"] == setting].itertuples():
-            ok = r.alcore_status == "ok" and np.isfinite(r.alcore_seconds)
-            rows.append(dict(setting=setting, strategy=r.strategy,
-                             target=f"<= {secs:g} s and <= {mb / 1024:g} GB",
-                             measured=(f"{r.alcore_seconds:.1f} s, {r.alcore_peak_mb / 1024:.2f} GB"
-                                       if ok else (str(r.alcore_status)
-                                                   if isinstance(r.alcore_status, str)
-                                                   else "not measured")),
-                             met=bool(ok and r.alcore_seconds <= secs and r.alcore_peak_mb <= mb)))
-    return pd.DataFrame(rows, columns=["setting", "strategy", "target", "measured", "met"])
-
-
-def read_embedding_sidecars(root=None):
-    """The embedding cache's JSON sidecars as a table (for :func:`embedding_runtime_table`).
-
-    Reads ``<root>/<dataset>/<encoder>/<split>-<hash>.json``; ``root`` defaults to
-    ``alcore.paths.home() / "embeddings"``. Returns ``dataset, encoder, split, seconds,
-    n_texts`` (empty if there is no cache).
-    """
-    if root is None:
-        from .paths import home
-        root = home() / "embeddings"
-    rows = []
-    for path in sorted(Path(root).glob("*/*/*.json")):
-        try:
-            meta = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        rows.append({"dataset": path.parent.parent.name, "encoder": path.parent.name,
-                     "split": path.stem.split("-")[0], "seconds": meta.get("seconds"),
-                     "n_texts": meta.get("n_texts")})
-    return pd.DataFrame(rows, columns=["dataset", "encoder", "split", "seconds", "n_texts"])
-
-
-def embedding_runtime_table(sidecars):
-    """Embedding wall time per encoder and dataset, both splits summed (paper Table 4).
-
-    ``sidecars`` has ``dataset, encoder, seconds, n_texts`` (:func:`read_embedding_sidecars`).
-    Returns encoders x datasets seconds plus a ``texts_per_second`` column over all data.
-    """
-    _check(sidecars, ["dataset", "encoder", "seconds", "n_texts"], "sidecars")
-    s = sidecars.dropna(subset=["seconds"])
-    table = s.pivot_table(index="encoder", columns="dataset", values="seconds", aggfunc="sum")
-    tot = s.groupby("encoder")[["seconds", "n_texts"]].sum()
-    table["texts_per_second"] = tot["n_texts"] / tot["seconds"].where(tot["seconds"] > 0)
-    return table
+    by = [by] if isinstance(by, str) else list(by)
+    al = al_part(select(df, ips=None if ips is None else [ips]))
+    _check(al, ["run_key", what])
+    cols = by + ["strategy", "mean", "std", "n"]
+    if al.empty:
+        return pd.DataFrame(columns=cols)
+    how = "first" if what == "run_seconds" else "sum"
+    per_run = al.groupby("run_key").agg(**{what: (what, how)})
+    per_run = per_run.join(al.drop_duplicates("run_key").set_index("run_key")[CONFIG])
+    out = per_run.groupby(by + ["strategy"], observed=True)[what].agg(
+        mean="mean", std="std", n="count").reset_index()
+    rank = {s: i for i, s in enumerate(NAMES)}
+    out = out.sort_values(by + ["strategy"], key=lambda s: s.map(rank).fillna(len(rank))
+                          if s.name == "strategy" else s)
+    return out.reset_index(drop=True)[cols]
 
 
 def probe_quality(upper_bounds, metric="accuracy"):
@@ -495,61 +486,3 @@ def recommend(df, n_classes=None, mteb=None, metric="accuracy"):
     return out.sort_values(["budget", "classes", "encoder_quality"],
                            key=lambda s: s.map(order) if s.name == "budget" else s
                            ).reset_index(drop=True)
-
-
-def repo_root(start=None):
-    """The alcore checkout that holds ``start`` (default: the working directory), or ``start``."""
-    p = Path(start or Path.cwd()).resolve()
-    for q in (p, *p.parents):
-        if (q / "alcore" / "__init__.py").is_file() and (q / "notebooks").is_dir():
-            return q
-    return p
-
-
-def load_report_data(profile="quick", store=None, datasets=None, encoders=None,
-                     strategies=None, seeds=None):
-    """What a report notebook needs: the selected results, upper bounds and provenance.
-
-    ``store`` defaults to ``results/<profile>``; a relative path is taken from the repo root.
-    A missing store gives empty tables (the notebooks then say so) rather than an error.
-
-    Returns
-    -------
-    dict
-        ``results``, ``upper_bounds`` (DataFrames), ``provenance`` (dict, empty if none),
-        ``store`` (the resolved Path) and ``message`` (selected names the store lacks, why
-        the tables are empty, or "").
-    """
-    from . import store as st
-
-    path = Path(store) if store else Path("results") / profile
-    if not path.is_absolute():
-        path = repo_root() / path
-    out = {"store": path, "provenance": {}, "message": "",
-           "results": pd.DataFrame(columns=CONFIG + ["run_key", "cycle", "n_labelled",
-                                                     "accuracy", "macro_f1"]),
-           "upper_bounds": pd.DataFrame(columns=["dataset", "encoder", "accuracy",
-                                                 "macro_f1"])}
-    if not path.is_dir():
-        out["message"] = (f"No results store at {path}. Run the grid first, e.g. "
-                          f"`alcore run --profile {profile}`, or pass store=...")
-        return out
-    res = st.load_results(path)
-    out["results"] = select(res, datasets, encoders, strategies, seeds) if len(res) else res
-    out["upper_bounds"] = st.load_upper_bounds(path)
-    try:
-        out["provenance"] = st.load_provenance(path)
-    except FileNotFoundError:
-        pass
-    notes = []
-    if len(res):
-        for col, wanted in (("dataset", datasets), ("encoder", encoders),
-                            ("strategy", strategies), ("seed", seeds)):
-            absent = [w for w in (wanted or []) if w not in set(res[col])]
-            if absent:
-                notes.append(f"{col} {absent} not in the store (it holds "
-                             f"{sorted(map(str, res[col].unique()))}); left out")
-    if out["results"].empty:
-        notes.append(f"The store {path} holds no finished runs for this selection.")
-    out["message"] = "; ".join(notes)
-    return out

@@ -1,8 +1,10 @@
-"""What the cache holds: the tables of the "Data and encoders" chapter.
+"""What the cache holds: the tables of the "Data and encoders" chapter and of Table 4.
 
 :func:`embedding_table` lists every cached embedding (from the JSON sidecars, so it loads no
-array); :func:`throughput_table` measures each encoder's speed on this machine;
-:func:`fig_class_balance` draws the class shares of each dataset.
+array; the one reader of the embedding cache for the report); :func:`embedding_runtime_table`
+sums its embedding times per encoder and dataset (paper Table 4); :func:`throughput_table`
+measures each encoder's speed on this machine. The class-balance figure is
+:func:`alcore.plots.class_balance`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,11 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .paths import home
 
-__all__ = ["embedding_table", "throughput_table", "fig_class_balance"]
+__all__ = ["embedding_table", "embedding_runtime_table", "throughput_table"]
 
 
 def embedding_table(root: Path | str | None = None) -> pd.DataFrame:
@@ -47,6 +48,24 @@ def embedding_table(root: Path | str | None = None) -> pd.DataFrame:
              .sort_values(["dataset", "encoder", "split"]).reset_index(drop=True)
 
 
+def embedding_runtime_table(embeddings: pd.DataFrame) -> pd.DataFrame:
+    """Embedding wall time per encoder and dataset, both splits summed (paper Table 4).
+
+    ``embeddings`` is :func:`embedding_table`'s table (or any with ``dataset, encoder,
+    seconds, n_texts``). Returns encoders x datasets seconds plus a ``texts_per_second``
+    column over all their texts.
+    """
+    missing = sorted({"dataset", "encoder", "seconds", "n_texts"} - set(embeddings.columns))
+    if missing:
+        raise ValueError(f"embeddings lack the column(s) {missing}; pass "
+                         "alcore.catalog.embedding_table()")
+    s = embeddings.dropna(subset=["seconds"])
+    table = s.pivot_table(index="encoder", columns="dataset", values="seconds", aggfunc="sum")
+    tot = s.groupby("encoder")[["seconds", "n_texts"]].sum()
+    table["texts_per_second"] = tot["n_texts"] / tot["seconds"].where(tot["seconds"] > 0)
+    return table
+
+
 def throughput_table(encoders, texts, *, batch_size=None, progress=True) -> pd.DataFrame:
     """Measure each encoder's texts per second on ``texts`` (loading time reported apart).
 
@@ -67,31 +86,3 @@ def throughput_table(encoders, texts, *, batch_size=None, progress=True) -> pd.D
         rows.append(dict(encoder=name, dim=dim, load_seconds=round(load_seconds, 2),
                          texts_per_second=round(tps, 1), n_texts=len(texts)))
     return pd.DataFrame(rows)
-
-
-def fig_class_balance(datasets):
-    """Share of each class per dataset, classes sorted by size (one line per dataset).
-
-    Parameters
-    ----------
-    datasets : list of TextDataset
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    for ds in datasets:
-        counts = np.bincount(ds.labels("train"), minlength=len(ds.classes))
-        share = np.sort(counts)[::-1] / counts.sum()
-        ax.plot(np.arange(1, len(share) + 1), share, marker="o", ms=3, label=ds.name)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("class rank (largest first)")
-    ax.set_ylabel("share of training rows")
-    ax.set_title("Class balance of the offline datasets (alcore.catalog.fig_class_balance)")
-    ax.legend(fontsize=8, ncol=2)
-    fig.tight_layout()
-    return fig

@@ -1,12 +1,21 @@
 """Every figure of the report, one function each; each returns a matplotlib Figure.
 
-Each figure carries a caption-friendly title and, in small print at its foot, the name of
-the function that drew it (e.g. ``alcore.plots.fig5_top_share``). The functions take the
-results store's tidy table (:func:`alcore.store.load_results`) or a table from
-:mod:`alcore.analysis` / :mod:`alcore.stats`, and never write files.
+Functions are named for what they draw; the docstring and the book's caption name the paper
+figure they reproduce. Each is registered with :func:`figure`, which stamps the Figure, in
+small print at its foot, with the function that drew it (``drawn by
+alcore.plots.top_share_by_ips``; also the Figure's label, ``fig.get_label()``), taken from the
+function's own name. The functions take the results store's tidy table
+(:func:`alcore.store.load_results`) or a table from :mod:`alcore.analysis` /
+:mod:`alcore.stats`, and never write files. Strategies always appear in the order of
+:data:`alcore.strategies.NAMES`.
+
+Where the data cannot make the figure (no runs of the kind it needs), a function returns a
+small figure saying why (:func:`_empty`), flagged so that :func:`is_empty` tells it apart.
 """
 
 from __future__ import annotations
+
+import functools
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,21 +24,51 @@ import seaborn as sns
 
 from . import analysis as A
 from . import stats as S
+from .strategies import NAMES
 
-__all__ = ["strategy_colors", "fig1_ips_winners", "fig2_accuracy_vs_k0",
-           "fig3_ips_gain_over_cycles", "fig4_win_rate_matrices", "fig5_top_share",
-           "fig6_learning_curves", "fig7_top_rates_by_encoder_dataset",
+__all__ = ["FIGURES", "figure", "is_empty", "strategy_colors", "ips_win_share_by_k0",
+           "ips_accuracy_vs_k0", "ips_gain_grid", "ips_gain_over_cycles", "win_rate_matrices",
+           "top_share_over_cycles", "top_share_by_ips", "learning_curves",
+           "top_share_by_encoder_and_dataset",
            "critical_difference_diagram", "mteb_vs_gain", "probe_quality_vs_gain",
-           "bench_query_time"]
+           "bench_query_time", "class_balance"]
 
-_ORDER = ("random", "margin", "entropy", "coreset", "probcover", "typiclust", "badge",
-          "dropquery")
+#: name -> figure function, in the order they are defined (filled by :func:`figure`)
+FIGURES = {}
+
+
+def figure(fn):
+    """Register ``fn`` as a figure of the book and stamp what it draws with its name.
+
+    The returned Figure carries ``drawn by alcore.plots.<fn name>`` at its foot and the
+    same dotted name as its label (``fig.get_label()``), for the book's captions.
+    """
+    name = f"alcore.plots.{fn.__name__}"
+
+    @functools.wraps(fn)
+    def draw(*args, **kwargs):
+        fig = fn(*args, **kwargs)
+        engine = fig.get_layout_engine()
+        if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
+            engine.set(rect=(0, 0.03, 1, 0.97))  # keep the "drawn by" line clear of x labels
+        fig.text(0.995, 0.005, f"drawn by {name}", ha="right", va="bottom", fontsize=7,
+                 color="0.4")
+        fig.set_label(name)
+        return fig
+
+    FIGURES[fn.__name__] = draw
+    return draw
+
+
+def is_empty(fig):
+    """The reason ``fig`` holds no data (a string), or ``""`` for a real figure."""
+    return getattr(fig, "alcore_empty", "")
 
 
 def strategy_colors(names=()):
     """A fixed colour per strategy (and IPS) name, the same in every figure."""
     pal = sns.color_palette("tab10", 10)
-    known = {n: pal[i] for i, n in enumerate(_ORDER)}
+    known = {n: pal[i] for i, n in enumerate(NAMES)}
     extra = [n for n in names if n not in known]
     more = sns.color_palette("Set2", max(len(extra), 1))
     known.update({n: more[i] for i, n in enumerate(extra)})
@@ -38,24 +77,37 @@ def strategy_colors(names=()):
 
 def _order(names):
     names = list(dict.fromkeys(names))
-    return sorted(names, key=lambda n: (_ORDER.index(n) if n in _ORDER else 99, n))
+    return sorted(names, key=lambda n: (NAMES.index(n) if n in NAMES else len(NAMES), n))
 
 
-def _finish(fig, title, name):
-    fig.suptitle(title)
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
-        engine.set(rect=(0, 0.03, 1, 0.97))  # keep the "drawn by" line clear of x labels
-    fig.text(0.995, 0.005, f"drawn by alcore.plots.{name}", ha="right", va="bottom",
-             fontsize=7, color="0.4")
-    return fig
-
-
-def _empty(title, name, why):
+def _empty(title, why):
+    """A small figure that says why there is nothing to draw (flagged for :func:`is_empty`)."""
     fig, ax = plt.subplots(figsize=(6, 2))
     ax.axis("off")
     ax.text(0.5, 0.5, why, ha="center", va="center", wrap=True)
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    fig.alcore_empty = why
+    return fig
+
+
+def _too_few_strategies(df, ips=None, need=2):
+    """Why the AL runs in ``df`` (with initial pool ``ips``) cannot be compared, or ``""``.
+
+    Comparisons between strategies (top shares, win rates) need at least ``need`` of them:
+    with one, the lone strategy is trivially "top" and a win-rate matrix is one blank cell.
+    """
+    al = A.al_part(df)
+    if al.empty:
+        return "no active-learning runs (cycles > 0) in the store"
+    if ips is not None:
+        al = al[al["ips"] == ips]
+        if al.empty:
+            return f"no active-learning runs with IPS {ips!r} in the store"
+    n = al["strategy"].nunique()
+    if n < need:
+        return (f"only {n} query strateg{'y' if n == 1 else 'ies'} in the store; this "
+                f"figure compares at least {need}")
+    return ""
 
 
 def _grid(n, ncols=4, size=(3.6, 2.8), sharey=False):
@@ -68,60 +120,119 @@ def _grid(n, ncols=4, size=(3.6, 2.8), sharey=False):
     return fig, axes.flat
 
 
-def fig1_ips_winners(df, tol=0.0, metric="accuracy"):
+@figure
+def ips_win_share_by_k0(df, tol=0.0, metric="accuracy"):
     """Paper Fig. 1: share of (dataset, encoder, seed) blocks each IPS wins, per ``k0``."""
-    name, title = "fig1_ips_winners", f"Winning initial-pool selection per k0 (ties within {tol:g} excluded)"
+    title = f"Winning initial-pool selection per k0 (ties within {tol:g} excluded)"
     w = A.ips_winners(df, tol=tol, metric=metric)
     if w.empty:
-        return _empty(title, name, "no IPS-study runs (cycles = 0) in the store")
+        return _empty(title, "no IPS-study runs (cycles = 0) in the store")
     fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
     k0s, ips = sorted(w["k0"].unique()), _order(w["ips"].unique())
     colors, width = strategy_colors(ips), 0.8 / len(ips)
-    for i, name_ in enumerate(ips):
-        s = w[w["ips"] == name_].set_index("k0")["share"].reindex(k0s)
+    for i, ips_name in enumerate(ips):
+        s = w[w["ips"] == ips_name].set_index("k0")["share"].reindex(k0s)
         ax.bar(np.arange(len(k0s)) + (i - (len(ips) - 1) / 2) * width, s.fillna(0), width,
-               label=name_, color=colors[name_])
+               label=ips_name, color=colors[ips_name])
     ties = w.groupby("k0")[["ties", "blocks"]].first().reindex(k0s)
     ax.set_xticks(np.arange(len(k0s)),
                   [f"{k}\n({t}/{b} ties)" for k, t, b in zip(k0s, ties["ties"], ties["blocks"])])
     ax.set(xlabel="initial pool size k0", ylabel="share of wins", ylim=(0, 1.05))
     ax.legend(title="IPS", fontsize=8)
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
-def fig2_accuracy_vs_k0(df, metric="accuracy"):
+@figure
+def ips_accuracy_vs_k0(df, metric="accuracy"):
     """Paper Fig. 2: IPS-study accuracy against ``k0`` per IPS, one panel per dataset."""
-    name, title = "fig2_accuracy_vs_k0", f"Test {metric} after initial-pool selection alone"
+    title = f"Test {metric} after initial-pool selection alone"
     t = A.ips_accuracy_by_k0(df, metric=metric)
     if t.empty:
-        return _empty(title, name, "no IPS-study runs (cycles = 0) in the store")
+        return _empty(title, "no IPS-study runs (cycles = 0) in the store")
     datasets, ips = sorted(t["dataset"].unique()), _order(t["ips"].unique())
     colors, styles = strategy_colors(ips), ["-", "--", ":", "-."]
     encoders = sorted(t["encoder"].unique())
     fig, axes = _grid(len(datasets))
     for ax, d in zip(axes, datasets):
-        for name_ in ips:
+        for ips_name in ips:
             for j, e in enumerate(encoders):
-                s = t[(t["dataset"] == d) & (t["ips"] == name_) & (t["encoder"] == e)]
+                s = t[(t["dataset"] == d) & (t["ips"] == ips_name) & (t["encoder"] == e)]
                 s = s.sort_values("k0")
-                ax.plot(s["k0"], s["mean"], styles[j % 4], marker=".", color=colors[name_],
-                        label=f"{name_} / {e}")
+                ax.plot(s["k0"], s["mean"], styles[j % 4], marker=".", color=colors[ips_name],
+                        label=f"{ips_name} / {e}")
         ax.set(xscale="log", title=d, xlabel="k0", ylabel=metric)
     axes[0].legend(fontsize=7, title="IPS / encoder")
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
-def fig3_ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metric="accuracy"):
-    """Paper Figs. 3 and 8: mean paired gain of IPS ``a`` over IPS ``b`` per cycle.
+@figure
+def ips_gain_grid(df, a="typiclust", b="random", metric="accuracy", datasets=None,
+                  encoders=None):
+    """Paper Figs. 3 and 8: per-cycle accuracy of IPS ``a`` minus IPS ``b``, datasets x encoders.
 
-    One panel per value of ``col`` (``"encoder"``: Fig. 3, ``"dataset"``: Fig. 8), one line
-    per query strategy; the paired differences share dataset, encoder, strategy and seed.
+    As the paper draws them: rows are datasets, columns encoders, one line per query strategy
+    (the paired difference, same dataset, encoder, strategy and seed, averaged over seeds:
+    :func:`alcore.analysis.ips_gain_by_cycle`), x = AL cycle, a dashed line at 0.
     """
-    name = "fig3_ips_gain_over_cycles"
+    title = f"{a}-IPS minus {b}-IPS, {metric} per AL cycle"
+    g = A.ips_gain_by_cycle(df, a, b, metric)
+    if datasets is not None:
+        g = g[g["dataset"].isin(datasets)]
+    if encoders is not None:
+        g = g[g["encoder"].isin(encoders)]
+    if g.empty:
+        return _empty(title, f"no paired runs with IPS {a!r} and {b!r} in the store")
+    ds, es = sorted(g["dataset"].unique()), sorted(g["encoder"].unique())
+    strategies = _order(g["strategy"].unique())
+    colors = strategy_colors(strategies)
+    fig, axes = plt.subplots(len(ds), len(es), figsize=(3.2 * len(es) + 0.4, 2.4 * len(ds) + 1),
+                             squeeze=False, sharex=True, sharey=True, layout="constrained")
+    cells = g.set_index(["dataset", "encoder"]).sort_index()
+    for i, d in enumerate(ds):
+        for j, e in enumerate(es):
+            ax = axes[i, j]
+            if (d, e) in cells.index:
+                c = cells.loc[[(d, e)]]
+                for s in strategies:
+                    line = c[c["strategy"] == s].sort_values("cycle")
+                    if len(line):
+                        ax.plot(line["cycle"], line["mean"], color=colors[s], label=s, lw=1.2)
+            else:
+                ax.text(0.5, 0.5, "no pairs", transform=ax.transAxes, ha="center",
+                        color="0.5", fontsize=8)
+            ax.axhline(0, color="0.3", lw=0.8, ls="--")
+            if i == 0:
+                ax.set_title(e, fontsize=9)
+            if j == 0:
+                ax.set_ylabel(f"{d}\n{metric} gain", fontsize=8)
+            if i == len(ds) - 1:
+                ax.set_xlabel("cycle")
+    handles, labels = [], []
+    for ax in axes.flat:  # the legend of every strategy drawn anywhere
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
+               fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+@figure
+def ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metric="accuracy"):
+    """Beside paper Figs. 3 and 8: the gain of IPS ``a`` over ``b`` averaged per ``col``.
+
+    One panel per value of ``col`` (``"encoder"`` or ``"dataset"``), one line per query
+    strategy: the mean of the paired differences (same dataset, encoder, strategy, seed and
+    cycle) over the other factor and the seeds. :func:`ips_gain_grid` is the paper's view.
+    """
     title = f"{metric}: {a}-IPS minus {b}-IPS over the AL cycles, by {col}"
     d = A.paired_differences(df, "ips", a, b, metric)
     if d.empty:
-        return _empty(title, name, f"no paired runs with IPS {a!r} and {b!r} in the store")
+        return _empty(title, f"no paired runs with IPS {a!r} and {b!r} in the store")
     panels, strategies = sorted(d[col].unique()), _order(d["strategy"].unique())
     colors = strategy_colors(strategies)
     fig, axes = _grid(len(panels), sharey=True)
@@ -133,16 +244,26 @@ def fig3_ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metr
         ax.axhline(0, color="0.3", lw=0.8, ls="--")
         ax.set(title=str(p), xlabel="cycle", ylabel=f"{metric} gain")
     axes[0].legend(fontsize=7, ncols=2)
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
-def fig4_win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
-    """Paper Fig. 4: pairwise win-rate matrix of the strategies, one per value of ``by``."""
-    name, title = "fig4_win_rate_matrices", f"Share of paired comparisons the row strategy wins ({metric})"
+@figure
+def win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
+    """Paper Fig. 4: pairwise win-rate matrix of the strategies, one per value of ``by``.
+
+    Entry (row, column) is the share of paired (dataset, encoder, seed, cycle) comparisons
+    the row strategy wins (:func:`alcore.analysis.win_rate_matrix`; a tie counts one half, as
+    the paper's matrices are not said to drop them). Values of ``by`` with fewer than two
+    strategies are left out.
+    """
+    title = f"Share of paired comparisons the row strategy wins ({metric})"
+    too_few = _too_few_strategies(df)
+    if too_few:
+        return _empty(title, too_few)
     al = A.al_part(df)
-    if al.empty:
-        return _empty(title, name, "no active-learning runs (cycles > 0) in the store")
-    levels = sorted(al[by].unique())
+    levels = [lv for lv in sorted(al[by].unique())
+              if al.loc[al[by] == lv, "strategy"].nunique() > 1]
     fig, axes = _grid(len(levels), ncols=2, size=(5.2, 4.4))
     for ax, lv in zip(axes, levels):
         m = A.win_rate_matrix(al[al[by] == lv], metric=metric, tol=tol)
@@ -150,29 +271,79 @@ def fig4_win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
         sns.heatmap(m.loc[order, order], ax=ax, vmin=0, vmax=1, cmap="RdBu_r", annot=True,
                     fmt=".2f", annot_kws={"fontsize": 7}, cbar=False, square=True)
         ax.set(title=f"{by} = {lv}", xlabel="opponent", ylabel="strategy")
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
-def fig5_top_share(df, by="ips", metric="accuracy", tol=0.0):
-    """Paper Fig. 5: share of cycles each strategy is the best, one bar group per ``by``."""
-    name, title = "fig5_top_share", f"Share of AL cycles in which each strategy is top ({metric})"
-    if A.al_part(df).empty:
-        return _empty(title, name, "no active-learning runs (cycles > 0) in the store")
-    t = A.top_share(df, by=[by], metric=metric, tol=tol)
+@figure
+def top_share_over_cycles(df, ips="typiclust", metric="accuracy", tol=0.0):
+    """Paper Fig. 5: share of (dataset, encoder) blocks where each strategy is top, per cycle.
+
+    As the paper draws it: x = AL cycle; each bar stacks the shares of the strategies that
+    are top in that cycle, over the (dataset, encoder) blocks of the runs with initial pool
+    ``ips`` (TypiClust in the paper), accuracy averaged over seeds. Ties are excluded: a
+    block whose best value is shared (within ``tol``) is dropped
+    (:func:`alcore.analysis.top_share_by_cycle`).
+    """
+    where = f"IPS = {ips}" if ips else "every IPS"
+    title = f"Top strategy per AL cycle: share of blocks ({where}; ties excluded)"
+    too_few = _too_few_strategies(df, ips)
+    if too_few:
+        return _empty(title, too_few)
+    t = A.top_share_by_cycle(df, metric=metric, tol=tol, ips=ips)
+    if t.empty:
+        return _empty(title, "every (dataset, encoder) block is a tie")
+    wide = t.pivot(index="cycle", columns="strategy", values="share").fillna(0)
+    wide = wide[_order(wide.columns)]
+    colors = strategy_colors(wide.columns)
+    fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(wide) + 3), 3.8), layout="constrained")
+    bottom = np.zeros(len(wide))
+    for s in wide.columns:
+        ax.bar(wide.index, wide[s], bottom=bottom, color=colors[s], label=s, width=0.8)
+        bottom += wide[s].to_numpy()
+    ties = t.groupby("cycle")[["ties", "blocks"]].first().reindex(wide.index)
+    for x, (n_ties, n_blocks) in ties.iterrows():
+        if n_ties:
+            ax.text(x, 1.01, f"{int(n_ties)}", ha="center", va="bottom", fontsize=6, color="0.4")
+    ax.set(xlabel="AL cycle", ylabel="share of blocks on top", ylim=(0, 1.08))
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.legend(fontsize=7, ncols=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("numbers above the bars: tied blocks dropped", fontsize=8, color="0.4")
+    fig.suptitle(title)
+    return fig
+
+
+@figure
+def top_share_by_ips(df, by="ips", metric="accuracy", tol=0.0, ties="exclude"):
+    """Beside paper Fig. 5: share of AL cycles each strategy is top, pooled over cycles.
+
+    One bar group per value of ``by`` (each initial pool by default); a cycle is one
+    (dataset, encoder, IPS, cycle) block, accuracy averaged over seeds; ties excluded
+    (``ties="split"`` splits them instead).
+    """
+    title = (f"Share of AL cycles in which each strategy is top ({metric}; ties "
+             f"{'excluded' if ties == 'exclude' else 'split'})")
+    too_few = _too_few_strategies(df)
+    if too_few:
+        return _empty(title, too_few)
+    t = A.top_share(df, by=[by], metric=metric, tol=tol, ties=ties)
+    if t.empty:
+        return _empty(title, "every block is a tie")
     fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
     sns.barplot(t, x="strategy", y="share", hue=by, order=_order(t["strategy"].unique()), ax=ax)
     ax.set(ylabel="share of cycles on top", xlabel="")
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
-def fig6_learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ips="random",
-                         metric="accuracy"):
+@figure
+def learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ips="random",
+                    metric="accuracy"):
     """Paper Figs. 6, 9 and 10: learning curves, rows = encoders, columns = datasets.
 
     Mean over seeds with a +-1 standard-deviation band; the full-data ``metric``
     (``upper_bounds``) is drawn as a dashed black line.
     """
-    name = "fig6_learning_curves"
     title = f"Learning curves ({metric}, IPS = {ips}); dashed: full-data {metric}"
     t = A.cycle_accuracy(df[df["ips"] == ips], metric=metric)
     if datasets is not None:
@@ -180,7 +351,7 @@ def fig6_learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ip
     if encoders is not None:
         t = t[t["encoder"].isin(encoders)]
     if t.empty:
-        return _empty(title, name, f"no active-learning runs with IPS {ips!r} for this selection")
+        return _empty(title, f"no active-learning runs with IPS {ips!r} for this selection")
     ds, es = sorted(t["dataset"].unique()), sorted(t["encoder"].unique())
     strategies = _order(t["strategy"].unique())
     colors = strategy_colors(strategies)
@@ -206,31 +377,42 @@ def fig6_learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ip
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=min(8, len(labels)),
                fontsize=8)
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
-def fig7_top_rates_by_encoder_dataset(df, metric="accuracy", tol=0.0):
-    """Paper Fig. 7: share of cycles each strategy is top, per encoder and per dataset."""
-    name, title = "fig7_top_rates_by_encoder_dataset", f"Share of AL cycles on top, by encoder and by dataset ({metric})"
-    if A.al_part(df).empty:
-        return _empty(title, name, "no active-learning runs (cycles > 0) in the store")
+@figure
+def top_share_by_encoder_and_dataset(df, ips="typiclust", metric="accuracy", tol=0.0):
+    """Paper Fig. 7: share of AL cycles each strategy is top, per encoder and per dataset.
+
+    As the paper: runs with initial pool ``ips`` (TypiClust; ``None`` keeps every IPS), a
+    cycle is one (dataset, encoder, cycle) block with accuracy averaged over seeds, ties
+    excluded (a block whose best value is shared is dropped).
+    """
+    where = f"IPS = {ips}" if ips else "every IPS"
+    title = f"Share of AL cycles on top, by encoder and by dataset ({where}; ties excluded)"
+    too_few = _too_few_strategies(df, ips)
+    if too_few:
+        return _empty(title, too_few)
+    sub_df = A.select(df, ips=None if ips is None else [ips])
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
     for ax, by in zip(axes, ("encoder", "dataset")):
-        t = A.top_share(df, by=[by], metric=metric, tol=tol)
+        t = A.top_share(sub_df, by=[by], metric=metric, tol=tol, ties="exclude")
         m = t.pivot(index="strategy", columns=by, values="share")
         sns.heatmap(m.loc[_order(m.index)], ax=ax, vmin=0, vmax=1, cmap="viridis", annot=True,
                     fmt=".2f", annot_kws={"fontsize": 7}, cbar=by == "dataset")
         ax.set(title=f"per {by}", xlabel=by, ylabel="strategy")
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
+@figure
 def critical_difference_diagram(result, title=None):
     """Critical-difference diagram of :func:`alcore.stats.friedman_nemenyi`'s result.
 
     Strategies sit at their average rank (1 = best, left); a bar joins every group whose
     ranks differ by less than the Nemenyi critical difference.
     """
-    name = "critical_difference_diagram"
     r = result["avg_ranks"].sort_values()
     cd, k = result["cd"], result["k"]
     title = title or (f"Average ranks (AULC), Nemenyi CD = {cd:.2f} at alpha = "
@@ -261,23 +443,24 @@ def critical_difference_diagram(result, title=None):
         if j > i and not (i > 0 and vals[j] - vals[i - 1] < cd):
             ax.plot([vals[i], vals[j]], [y, y], color="C0", lw=3, solid_capstyle="round")
             y -= 0.18
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
+@figure
 def mteb_vs_gain(scores, mteb=None, baseline="random", value="aulc"):
     """Each strategy's mean AULC gain over ``baseline`` against encoder MTEB score.
 
     ``scores`` is :func:`alcore.analysis.aulc`'s table; the legend gives Spearman's rho from
     :func:`alcore.stats.mteb_gain_correlation` (NaN with fewer than three scored encoders).
     """
-    name = "mteb_vs_gain"
     title = f"AULC gain over {baseline} against encoder MTEB score"
     if scores.empty or baseline not in set(scores["strategy"]):
-        return _empty(title, name, f"no AULC scores with the baseline {baseline!r}")
+        return _empty(title, f"no AULC scores with the baseline {baseline!r}")
     d = S.paired_vs_baseline(scores, baseline, value)
     q = A.encoder_quality(d["encoder"].unique(), mteb).dropna()
     if q.empty:
-        return _empty(title, name, "no encoder in the store has an MTEB score")
+        return _empty(title, "no encoder in the store has an MTEB score")
     rho = S.mteb_gain_correlation(scores, mteb, baseline, value, n_boot=200).set_index("strategy")
     gain = d[d["encoder"].isin(q.index)].groupby(["strategy", "encoder"])["diff"].mean()
     strategies = _order(gain.index.get_level_values(0).unique())
@@ -293,9 +476,11 @@ def mteb_vs_gain(scores, mteb=None, baseline="random", value="aulc"):
     ax.axhline(0, color="0.3", lw=0.8, ls="--")
     ax.set(xlabel="encoder MTEB score", ylabel=f"{value} gain over {baseline}")
     ax.legend(fontsize=7, ncols=2)
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
+@figure
 def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc"):
     """Each strategy's mean AULC gain over ``baseline`` against measured embedding quality.
 
@@ -306,12 +491,11 @@ def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc")
     Spearman rho (:func:`alcore.stats.within_dataset_spearman`, the point estimate of
     :func:`alcore.stats.probe_gain_correlation`).
     """
-    name = "probe_quality_vs_gain"
     title = f"AULC gain over {baseline} against linear-probe accuracy (per dataset)"
     if scores.empty or baseline not in set(scores["strategy"]):
-        return _empty(title, name, f"no AULC scores with the baseline {baseline!r}")
+        return _empty(title, f"no AULC scores with the baseline {baseline!r}")
     if upper_bounds is None or upper_bounds.empty:
-        return _empty(title, name, "no full-data accuracies (upper bounds) in the store")
+        return _empty(title, "no full-data accuracies (upper bounds) in the store")
     q = A.probe_quality(upper_bounds)
     d = S.paired_vs_baseline(scores, baseline, value)
     gain = d.groupby(["strategy", "dataset", "encoder"])["diff"].mean()
@@ -331,9 +515,11 @@ def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc")
         ax.set_xlabel("linear-probe accuracy", fontsize=8)
         ax.set_ylabel(f"{value} gain", fontsize=8)
     fig.legend(loc="outside lower center", ncols=min(len(datasets), 7), fontsize=7)
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
 
 
+@figure
 def bench_query_time(bench):
     """Seconds per query (log scale) of each strategy, alcore beside scikit-activeml.
 
@@ -341,10 +527,9 @@ def bench_query_time(bench):
     dimension). A strategy that did not run (out of memory, timed out) is marked with its
     status instead of a bar.
     """
-    name = "bench_query_time"
     title = "Seconds per query (batch of 100), alcore vs scikit-activeml"
     if bench is None or bench.empty:
-        return _empty(title, name, "no benchmark table: run `alcore bench strategies`")
+        return _empty(title, "no benchmark table: run `alcore bench strategies`")
     from .bench import SETTINGS
 
     known = list(SETTINGS)
@@ -379,4 +564,33 @@ def bench_query_time(bench):
                f"d={int(first['dim'])}" if "n" in d else setting)
         if labelled:
             ax.legend(fontsize=7)
-    return _finish(fig, title, name)
+    fig.suptitle(title)
+    return fig
+
+
+@figure
+def class_balance(datasets):
+    """Share of each class per dataset, classes sorted by size (one line per dataset).
+
+    Not a paper figure: the "Data and encoders" chapter's view of the class imbalance.
+
+    Parameters
+    ----------
+    datasets : list of TextDataset
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    for ds in datasets:
+        counts = np.bincount(ds.labels("train"), minlength=len(ds.classes))
+        share = np.sort(counts)[::-1] / counts.sum()
+        ax.plot(np.arange(1, len(share) + 1), share, marker="o", ms=3, label=ds.name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("class rank (largest first)")
+    ax.set_ylabel("share of training rows")
+    fig.suptitle("Class balance of the offline datasets")
+    ax.legend(fontsize=8, ncol=2)
+    return fig

@@ -46,6 +46,73 @@ def test_ties_split_credit_and_count_half_in_win_rates():
     assert A.win_rate_matrix(_toy({"a": 0.8, "b": 0.79}), tol=0.02).loc["a", "b"] == 0.5
 
 
+def _curves(acc, ips="typiclust", encoder="e", seeds=(0, 1), run_seconds=3.0):
+    """AL runs with a given accuracy per strategy and cycle (the same for every seed)."""
+    rows = []
+    for s, curve in acc.items():
+        for seed in seeds:
+            for c, a in enumerate(curve):
+                rows.append({"run_key": f"{s}{ips}{encoder}{seed}", "dataset": "d",
+                             "encoder": encoder, "ips": ips, "k0": 2, "strategy": s,
+                             "seed": seed, "budget": 2 + len(curve) - 1,
+                             "cycles": len(curve) - 1, "cycle": c, "n_labelled": 2 + c,
+                             "accuracy": a, "macro_f1": a, "fit_seconds": 0.1,
+                             "query_seconds": 0.5, "picked": [c],
+                             "run_seconds": run_seconds * (1 + seed)})
+    return pd.DataFrame(rows)
+
+
+def test_top_share_excludes_tied_blocks_instead_of_splitting_them():
+    # cycle 1: a and b tie; cycle 2: a on top; cycle 3: b on top
+    df = _curves({"a": [0.5, 0.8, 0.9, 0.6], "b": [0.5, 0.8, 0.7, 0.9], "c": [0.5] * 4})
+    split = A.top_share(df).set_index("strategy")["share"]
+    assert split["a"] == pytest.approx(0.5) and split["b"] == pytest.approx(0.5)
+    out = A.top_share(df, ties="exclude").set_index("strategy")
+    assert out["share"]["a"] == pytest.approx(0.5) and out["share"]["c"] == 0
+    assert (out["blocks"] == 2).all() and (out["ties"] == 1).all()
+    with pytest.raises(ValueError, match="ties"):
+        A.top_share(df, ties="half")
+
+
+def test_top_share_by_cycle_has_a_cycle_axis_and_uses_one_ips():
+    df = pd.concat([
+        _curves({"a": [0.5, 0.8, 0.9, 0.6], "b": [0.5, 0.8, 0.7, 0.9]}),
+        _curves({"a": [0.5, 0.9, 0.9, 0.9], "b": [0.5, 0.1, 0.1, 0.1]}, encoder="f"),
+        _curves({"a": [0.5, 0.1, 0.1, 0.1], "b": [0.5, 0.9, 0.9, 0.9]}, ips="random")])
+    t = A.top_share_by_cycle(df).set_index(["cycle", "strategy"])
+    # cycle 1: encoder e ties (dropped), encoder f: a; cycle 2: a in e and f; cycle 3: b, a
+    assert t.loc[(1, "a"), "share"] == 1 and t.loc[(1, "a"), "ties"] == 1
+    assert t.loc[(1, "a"), "blocks"] == 1
+    assert t.loc[(2, "a"), "share"] == 1 and t.loc[(3, "b"), "share"] == 0.5
+    assert set(t.index.get_level_values("cycle")) == {1, 2, 3}
+    rnd = A.top_share_by_cycle(df, ips="random").set_index(["cycle", "strategy"])
+    assert (rnd.xs("b", level="strategy")["share"] == 1).all()
+    assert A.top_share_by_cycle(df, ips="coreset").empty
+
+
+def test_ips_gain_by_cycle_per_dataset_encoder_cell():
+    df = pd.concat([_curves({"a": [0.5, 0.7]}, ips="typiclust"),
+                    _curves({"a": [0.4, 0.6]}, ips="random"),
+                    _curves({"a": [0.4, 0.6]}, ips="random", encoder="f")])
+    g = A.ips_gain_by_cycle(df)
+    assert set(g["encoder"]) == {"e"}  # f has no typiclust pair
+    assert np.allclose(g["mean"], 0.1) and (g["n"] == 2).all()
+    assert list(g["cycle"]) == [0, 1] and list(g["n_labelled"]) == [2, 3]
+
+
+def test_runtime_summary_mean_and_std_over_random_ips_runs():
+    df = pd.concat([_curves({"random": [0.5, 0.6], "badge": [0.5, 0.6]}, ips="random",
+                            run_seconds=2.0),
+                    _curves({"random": [0.5, 0.6]}, ips="typiclust", run_seconds=100.0)])
+    t = A.runtime_summary(df).set_index("strategy")
+    assert list(t.index) == ["random", "badge"]          # strategies.NAMES order
+    assert t.loc["random", "mean"] == pytest.approx(3.0)  # seeds 0, 1: 2 s and 4 s
+    assert t.loc["random", "std"] == pytest.approx(np.std([2.0, 4.0], ddof=1))
+    assert t.loc["random", "n"] == 2
+    q = A.runtime_summary(df, what="query_seconds", ips=None).set_index("strategy")
+    assert q.loc["random", "mean"] == pytest.approx(1.0) and q.loc["random", "n"] == 4
+
+
 def test_aulc_of_linear_curve_is_its_midpoint_and_paired_difference():
     df = _toy({"x": 0.5, "random": 0.4}, cycles=4)
     au = A.aulc(df).set_index("run_key")["aulc"]
@@ -92,16 +159,6 @@ def test_recommendation_uses_classes_and_quality(synth):
     assert set(rec["encoder_quality"]) == {"low", "high"}
     low = rec[rec.encoder_quality == "low"]
     assert set(low["best"]) <= {"typiclust", "probcover", "dropquery"}  # weak favours these
-
-
-def test_embedding_runtime_table_from_sidecars(tmp_path):
-    for d, e, sec in (("d1", "glove", 1.0), ("d1", "mpnet", 10.0)):
-        for split in ("train", "test"):
-            p = tmp_path / d / e / f"{split}-abc.json"
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(f'{{"seconds": {sec}, "n_texts": 100}}')
-    t = A.embedding_runtime_table(A.read_embedding_sidecars(tmp_path))
-    assert t.loc["mpnet", "d1"] == 20 and t.loc["glove", "texts_per_second"] == 100
 
 
 def test_holm_on_known_pvalues():
@@ -185,18 +242,3 @@ def test_rowwise_spearman_matches_scipy():
     want = [spearmanr(x, y).statistic for y in Y]
     assert np.allclose(S._rowwise_spearman(x, Y), want)
     assert np.isnan(S._rowwise_spearman(x, np.ones((1, 4)))[0])  # no spread
-
-
-def test_load_report_data_names_selected_names_the_store_lacks(tmp_path, synth):
-    from _synth import write_store
-
-    df, ub = synth
-    write_store(tmp_path / "store", df, ub)
-    data = A.load_report_data(store=str(tmp_path / "store"), encoders=["weak", "minilm"])
-    assert set(data["results"]["encoder"]) == {"weak"}
-    assert "encoder ['minilm'] not in the store" in data["message"]
-    data = A.load_report_data(store=str(tmp_path / "store"), datasets=["nope"])
-    assert data["results"].empty and "no finished runs" in data["message"]
-    assert A.load_report_data(store=str(tmp_path / "store"))["message"] == ""
-    missing = A.load_report_data(store=str(tmp_path / "none"))
-    assert missing["results"].empty and "No results store" in missing["message"]

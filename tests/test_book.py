@@ -1,6 +1,9 @@
 """The report end to end: notebooks 01-03 run on a small store, the book builds with -W, and
 every page and figure loads in headless Chromium. The one slow test module (about a minute
-or two); the structural checks at the top are fast."""
+or two); the structural checks at the top are fast.
+
+The notebooks' sources are MyST Markdown notebooks (``notebooks/NN_name.md``); the build
+converts them with jupytext and executes them with papermill."""
 
 import importlib.util
 import json
@@ -10,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 from _synth import make_results, write_store
@@ -17,6 +21,8 @@ from _synth import make_results, write_store
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 REPORT = ("01_ips_study", "02_ips_on_al", "03_embedding_quality")
+CHAPTERS = ("00_data_encoders",) + REPORT + ("04_findings", "05_performance",
+                                              "06_reproducibility")
 
 
 def _build_book_module():
@@ -26,14 +32,31 @@ def _build_book_module():
     return mod
 
 
-@pytest.mark.parametrize("name", REPORT + ("04_findings", "05_performance", "06_reproducibility"))
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_notebook_structure(name):
-    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    path = ROOT / "notebooks" / f"{name}.md"
+    assert jupytext.formats.guess_format(path.read_text(), ".md")[0] == "myst", name
+    nb = jupytext.read(path)
     md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     for section in ("## Overview", "## Setup", "## Parameters", "## Results", "## Summary"):
         assert section in md, f"{name} lacks the section {section}"
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and "profile" in tagged[0].source and "store" in tagged[0].source
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    # the set-up cell (imports, report.setup) is left out of the book; every other cell but
+    # the parameters is one click away
+    assert "remove-input" in code[0].metadata.get("tags", []), name
+    for c in code[1:]:
+        tags = c.metadata.get("tags", [])
+        assert "parameters" in tags or "hide-input" in tags, (name, c.source[:60])
+    nbformat.validate(nb)
+
+
+def test_notebooks_are_text_only():
+    """The .md sources are the notebooks; no generator, no committed .ipynb."""
+    assert not list((ROOT / "notebooks").glob("*.ipynb"))
+    for tool in (ROOT / "tools").glob("*.py"):
+        assert "new_code_cell" not in tool.read_text(), tool.name
 
 
 def test_build_fails_clearly_on_missing_chapter(tmp_path, capsys):

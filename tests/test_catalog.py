@@ -32,17 +32,20 @@ def test_embedding_table_empty_cache(tmp_path):
     assert table.empty and "seconds" in table.columns
 
 
-def test_class_balance_figure():
-    pytest.importorskip("matplotlib")
+def test_embedding_table_keeps_the_newest_sidecar_of_a_split(tmp_path):
+    """A superseded embedding (older config, file still there) is not counted twice."""
+    _entry(tmp_path, "trec6", "glove50", "train", "2026-01-01", n=10)
+    d = tmp_path / "trec6" / "glove50"
+    meta = json.loads((d / "train-x.json").read_text())
+    (d / "train-y.json").write_text(json.dumps({**meta, "n_texts": 12, "created": "2026-02-01"}))
+    table = catalog.embedding_table(tmp_path)
+    assert len(table) == 1 and table["n_texts"].iloc[0] == 12
 
-    class DS:
-        name = "toy"
-        classes = ["a", "b", "c"]
 
-        def labels(self, split):
-            return np.array([0, 0, 0, 1, 1, 2])
-
-    fig = catalog.fig_class_balance([DS()])
-    line = fig.axes[0].lines[0]
-    np.testing.assert_allclose(line.get_ydata(), [0.5, 1 / 3, 1 / 6])
-    assert "fig_class_balance" in fig.axes[0].get_title()
+def test_embedding_runtime_table_sums_splits(tmp_path):
+    for enc, n in (("glove50", 150), ("mpnet", 15)):
+        for split in ("train", "test"):
+            _entry(tmp_path, "d1", enc, split, "2026-01-01", n=n)
+    t = catalog.embedding_runtime_table(catalog.embedding_table(tmp_path))
+    assert t.loc["mpnet", "d1"] == pytest.approx(3.0)          # 1.5 s per split
+    assert t.loc["glove50", "texts_per_second"] == pytest.approx(100.0)

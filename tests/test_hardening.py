@@ -464,11 +464,11 @@ def test_check_params_names_the_parameter_and_type():
         check_params(seed=0)
 
 
-@pytest.mark.parametrize("nb", sorted((ROOT / "notebooks").glob("0*.ipynb")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("nb", sorted((ROOT / "notebooks").glob("0*.md")), ids=lambda p: p.stem)
 def test_every_notebook_checks_its_parameters_right_after_the_parameters_cell(nb):
-    import nbformat
+    import jupytext
 
-    cells = nbformat.read(nb, as_version=4).cells
+    cells = jupytext.read(nb).cells
     i = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
     names = re.findall(r"^(\w+)\s*=", cells[i].source, flags=re.M)
     nxt = next(c for c in cells[i + 1:] if c.cell_type == "code")
@@ -478,8 +478,12 @@ def test_every_notebook_checks_its_parameters_right_after_the_parameters_cell(nb
 
 def test_papermill_wrong_typed_parameter_stops_in_setup(tmp_path):
     pytest.importorskip("papermill")
+    import jupytext
+
+    jupytext.write(jupytext.read(ROOT / "notebooks" / "06_reproducibility.md"),
+                   tmp_path / "in.ipynb")
     proc = subprocess.run([str(Path(sys.executable).parent / "papermill"),
-                           str(ROOT / "notebooks" / "06_reproducibility.ipynb"),
+                           str(tmp_path / "in.ipynb"),
                            str(tmp_path / "out.ipynb"), "-p", "seeds", "3", "-p", "store",
                            str(tmp_path / "none"), "--cwd", str(ROOT)],
                           capture_output=True, text=True, timeout=300)

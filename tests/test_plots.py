@@ -9,6 +9,7 @@ import pytest  # noqa: E402
 from _synth import make_results  # noqa: E402
 
 from alcore import analysis as A  # noqa: E402
+from alcore import bench as B  # noqa: E402
 from alcore import plots as P  # noqa: E402
 from alcore import stats as S  # noqa: E402
 
@@ -23,6 +24,7 @@ def synth():
 def _signed(fig, name):
     texts = [t.get_text() for t in fig.texts]
     assert f"drawn by alcore.plots.{name}" in texts
+    assert fig.get_label() == f"alcore.plots.{name}"
     assert fig._suptitle is not None and fig._suptitle.get_text()
     n_artists = sum(len(ax.lines) + len(ax.patches) + len(ax.collections) + len(ax.texts)
                     for ax in fig.axes)
@@ -35,33 +37,123 @@ def test_every_figure_draws_something(synth):
     au = A.aulc(df)
     mteb = {"weak": 40, "mid": 50, "strong": 57}
     figs = {
-        "fig1_ips_winners": P.fig1_ips_winners(df, tol=0.005),
-        "fig2_accuracy_vs_k0": P.fig2_accuracy_vs_k0(df),
-        "fig3_ips_gain_over_cycles": P.fig3_ips_gain_over_cycles(df, col="dataset"),
-        "fig4_win_rate_matrices": P.fig4_win_rate_matrices(df),
-        "fig5_top_share": P.fig5_top_share(df),
-        "fig6_learning_curves": P.fig6_learning_curves(df, ub, encoders=["weak"]),
-        "fig7_top_rates_by_encoder_dataset": P.fig7_top_rates_by_encoder_dataset(df),
+        "ips_win_share_by_k0": P.ips_win_share_by_k0(df, tol=0.005),
+        "ips_accuracy_vs_k0": P.ips_accuracy_vs_k0(df),
+        "ips_gain_over_cycles": P.ips_gain_over_cycles(df, col="dataset"),
+        "ips_gain_grid": P.ips_gain_grid(df),
+        "top_share_over_cycles": P.top_share_over_cycles(df),
+        "win_rate_matrices": P.win_rate_matrices(df),
+        "top_share_by_ips": P.top_share_by_ips(df),
+        "learning_curves": P.learning_curves(df, ub, encoders=["weak"]),
+        "top_share_by_encoder_and_dataset": P.top_share_by_encoder_and_dataset(df),
         "critical_difference_diagram":
             P.critical_difference_diagram(S.friedman_nemenyi(S.block_scores(au))),
         "mteb_vs_gain": P.mteb_vs_gain(au, mteb),
         "probe_quality_vs_gain": P.probe_quality_vs_gain(au, ub),
+        "bench_query_time": P.bench_query_time(_bench_table()),
+        "class_balance": P.class_balance([_Toy()]),
     }
+    assert set(figs) == set(P.FIGURES), "every registered figure is drawn here"
     for name, fig in figs.items():
+        assert not P.is_empty(fig), name
         assert _signed(fig, name) > 0, name
+
+
+class _Toy:
+    name = "toy"
+    classes = ["a", "b", "c"]
+
+    def labels(self, split):
+        import numpy as np
+
+        return np.array([0, 0, 0, 1, 1, 2])
+
+
+def test_ips_gain_grid_is_datasets_by_encoders(synth):
+    df, _ = synth
+    fig = P.ips_gain_grid(df)
+    grid = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(grid) == 2 * 3                                   # 2 datasets x 3 encoders
+    assert [ax.get_title() for ax in grid[:3]] == ["mid", "strong", "weak"]
+    assert all(len(ax.lines) == 8 + 1 for ax in grid)           # 8 strategies + zero line
+    _signed(fig, "ips_gain_grid")
+
+
+def test_top_share_over_cycles_has_one_stacked_bar_per_cycle(synth):
+    df, _ = synth
+    fig = P.top_share_over_cycles(df)
+    ax = fig.axes[0]
+    heights = {}
+    for bar in ax.patches:
+        heights[bar.get_x()] = heights.get(bar.get_x(), 0) + bar.get_height()
+    assert len(heights) == 6                                    # cycles 1..6
+    assert all(abs(h - 1) < 1e-9 for h in heights.values())     # shares sum to 1 per cycle
+    assert "cycle" in ax.get_xlabel()
+    _signed(fig, "top_share_over_cycles")
+
+
+def test_figures_with_too_few_strategies_or_runs_say_so(synth):
+    df, _ = synth
+    one = df[df["strategy"].isin(["margin", "none"])]
+    for fig, name in ((P.win_rate_matrices(one), "win_rate_matrices"),
+                      (P.top_share_by_ips(one), "top_share_by_ips"),
+                      (P.top_share_over_cycles(one), "top_share_over_cycles"),
+                      (P.top_share_by_encoder_and_dataset(one),
+                       "top_share_by_encoder_and_dataset")):
+        assert "only 1 query strategy" in P.is_empty(fig), name
+        _signed(fig, name)
+    random_only = df[df["ips"] == "random"]
+    fig = P.top_share_over_cycles(random_only)
+    assert "IPS 'typiclust'" in P.is_empty(fig)
+    _signed(fig, "top_share_over_cycles")
+    assert not P.is_empty(P.top_share_over_cycles(random_only, ips="random"))
+    plt.close("all")
+
+
+def test_class_balance_draws_sorted_class_shares():
+    import numpy as np
+
+    fig = P.class_balance([_Toy()])
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [0.5, 1 / 3, 1 / 6])
+    _signed(fig, "class_balance")
+
+
+def test_figure_decorator_stamps_the_function_name():
+    @P.figure
+    def some_view():
+        fig, _ = plt.subplots(layout="constrained")
+        fig.suptitle("a view")
+        return fig
+
+    try:
+        fig = some_view()
+        assert fig.get_label() == "alcore.plots.some_view"
+        assert fig.texts[-1].get_text() == "drawn by alcore.plots.some_view"
+        assert some_view.__name__ == "some_view"
+        plt.close(fig)
+    finally:
+        P.FIGURES.pop("some_view")
+
+
+def test_strategy_order_is_the_registry_order():
+    from alcore.strategies import NAMES
+
+    assert P._order(["badge", "zzz", "random", "margin"]) == [
+        n for n in NAMES if n in {"badge", "random", "margin"}] + ["zzz"]
 
 
 def test_figures_explain_missing_data(synth):
     df, ub = synth
     al_only, ips_only = A.al_part(df), A.ips_part(df)
-    for fig, name in ((P.fig1_ips_winners(al_only), "fig1_ips_winners"),
-                      (P.fig2_accuracy_vs_k0(al_only), "fig2_accuracy_vs_k0"),
-                      (P.fig3_ips_gain_over_cycles(ips_only), "fig3_ips_gain_over_cycles"),
-                      (P.fig5_top_share(ips_only), "fig5_top_share"),
+    for fig, name in ((P.ips_win_share_by_k0(al_only), "ips_win_share_by_k0"),
+                      (P.ips_accuracy_vs_k0(al_only), "ips_accuracy_vs_k0"),
+                      (P.ips_gain_over_cycles(ips_only), "ips_gain_over_cycles"),
+                      (P.top_share_by_ips(ips_only), "top_share_by_ips"),
                       (P.mteb_vs_gain(A.aulc(df), mteb={}), "mteb_vs_gain"),
                       (P.probe_quality_vs_gain(A.aulc(df), ub.iloc[:0]),
                        "probe_quality_vs_gain")):
         assert any("no " in t.get_text() for t in fig.axes[0].texts), name
+        assert P.is_empty(fig).startswith("no "), name
         _signed(fig, name)
 
 
@@ -81,7 +173,7 @@ def _bench_table():
 
 
 def test_bench_speedups_pairs_the_implementations():
-    table = A.bench_speedups(_bench_table())
+    table = B.bench_speedups(_bench_table())
     assert list(table["setting"]) == ["default", "default", "large", "large"]
     badge = table.set_index(["setting", "strategy"])
     assert badge.loc[("default", "badge"), "speedup"] == pytest.approx(90.0)
@@ -99,10 +191,10 @@ def test_bench_query_time_draws_bars_and_marks_what_did_not_run():
 
 
 def test_bench_targets_say_met_or_missed():
-    t = A.bench_targets(_bench_table()).set_index(["setting", "strategy"])
+    t = B.bench_targets(_bench_table()).set_index(["setting", "strategy"])
     assert bool(t.loc[("default", "badge"), "met"]) is True        # 90x >= 5x
     assert bool(t.loc[("default", "random"), "met"]) is True       # 2x >= 1x
     assert bool(t.loc[("large", "badge"), "met"]) is True          # 0.3 s, 10 MB
     slow = _bench_table().assign(seconds=lambda d: d["seconds"] * 100)
-    t = A.bench_targets(slow).set_index(["setting", "strategy"])
+    t = B.bench_targets(slow).set_index(["setting", "strategy"])
     assert bool(t.loc[("large", "badge"), "met"]) is False         # 30 s > 10 s

@@ -3,12 +3,15 @@
     python tools/build_book.py --profile quick            # results/quick -> book/_build/html
     python tools/build_book.py --profile default --store /data/results/default
     python tools/build_book.py --profile quick --no-build  # only execute the notebooks
+    python tools/build_book.py --only 02 --no-build        # one chapter
 
-Every ``notebooks/NN_*.ipynb`` is executed (kernel ``python3`` of this interpreter) with the
-parameters ``profile`` and ``store`` into ``<book>/notebooks/``; the dataset and encoder
-tables of the Methods chapter are written there too. Then ``jupyter-book build <book> -n -W
---keep-going`` runs: any warning fails it. A notebook that raises fails the build and names
-the notebook and the cell.
+The notebooks' sources are MyST Markdown notebooks, ``notebooks/NN_*.md`` (jupytext's
+``myst`` format). Each is converted to ``.ipynb`` (jupytext) and executed (papermill, kernel
+``python3`` of this interpreter) with the parameters ``profile`` and ``store`` into
+``<book>/notebooks/NN_*.ipynb``, a build product; the dataset and encoder tables of the
+Methods chapter are written there too. Then ``jupyter-book build <book> -n -W --keep-going``
+runs: any warning fails it. A notebook that raises fails the build and names the notebook
+and the cell.
 """
 
 from __future__ import annotations
@@ -53,20 +56,25 @@ def write_tables(out: Path) -> None:
 
 
 def execute(notebooks, out: Path, params: dict) -> None:
-    """Execute each notebook with papermill into ``out``; exit 1 on the first failure."""
+    """Convert (jupytext) and execute (papermill) each ``.md`` notebook into ``out/*.ipynb``.
+
+    Exits 1 on the first notebook that raises, naming it and the cell.
+    """
+    import jupytext
     import papermill as pm
 
     out.mkdir(parents=True, exist_ok=True)
-    for nb in notebooks:
+    for src in notebooks:
         t0 = time.perf_counter()
-        print(f"build_book: executing {nb.name} ...", flush=True)
+        name = src.with_suffix(".ipynb").name
+        print(f"build_book: executing {src.name} ...", flush=True)
         try:
-            pm.execute_notebook(str(nb), str(out / nb.name), parameters=params,
+            pm.execute_notebook(jupytext.read(src), str(out / name), parameters=params,
                                 kernel_name="python3", cwd=str(ROOT), progress_bar=False)
         except pm.PapermillExecutionError as exc:
-            _fail(f"notebook {nb.name} failed in cell {exc.exec_count}: {exc.ename}: "
-                  f"{exc.evalue}\n  see the executed copy {out / nb.name}")
-        print(f"build_book: {nb.name} done in {time.perf_counter() - t0:.1f} s", flush=True)
+            _fail(f"notebook {src.name} failed in cell {exc.exec_count}: {exc.ename}: "
+                  f"{exc.evalue}\n  see the executed copy {out / name}")
+        print(f"build_book: {name} done in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def check_toc(book: Path) -> None:
@@ -86,7 +94,7 @@ def check_toc(book: Path) -> None:
                                            for s in (".md", ".ipynb"))]
     if missing:
         _fail(f"the book's _toc.yml names missing chapter(s) {missing}; execute their "
-              "notebooks first (or add the notebook to notebooks/)")
+              "notebooks first (or add its source notebooks/NN_name.md)")
 
 
 def build(book: Path) -> None:
@@ -112,7 +120,7 @@ def main(argv=None) -> None:
 
     os.environ.pop("MPLBACKEND", None)  # with agg the figures vanish from executed notebooks
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.md"))
     if args.only:
         notebooks = [nb for nb in notebooks if nb.name.startswith(tuple(args.only))]
     if not notebooks:
