@@ -20,6 +20,7 @@ A profile YAML holds lists whose Cartesian product is the grid::
       seeds: [0, 1, 2]
       # datasets / encoders / pool_cap default to the main section's
       al:                             # optional: the whole AL cycle from each initial pool
+        ips: [random, typiclust]      # default: the study's ips
         k0: [20, 100, 500]            # values >= the dataset's budget are left out
         strategies: [random]
         cycles: 20                    # budget: the main section's
@@ -90,7 +91,7 @@ STUDIES = ("main", "ips", "ips_al")
 _GRID_KEYS = ("datasets", "encoders", "ips", "k0", "strategies", "seeds", "budget", "cycles",
               "pool_cap", "clf", "strategy_params", "ips_study", "description")
 _STUDY_KEYS = ("datasets", "encoders", "ips", "k0", "seeds", "pool_cap", "al")
-_STUDY_AL_KEYS = ("k0", "strategies", "cycles", "seeds")
+_STUDY_AL_KEYS = ("ips", "k0", "strategies", "cycles", "seeds")
 _ENTRY_KEYS = ("name", "path", "text_col", "label_col", "text_pair_col", "test_path",
                "test_size", "budget")
 
@@ -623,7 +624,9 @@ class Grid:
         missing = [d for d in sdatasets if d not in budgets]
         budgets = {**budgets, **self._budgets(s.get("budget", "registry"), missing,
                                               check_names)} if missing else budgets
-        for d, e, ips, seed, strat in itertools.product(sdatasets, sencoders, sips, al_seeds,
+        al_ips = (_str_list(al["ips"], "ips_study.al.ips", strategies.IPS_NAMES)
+                  if "ips" in al else sips)
+        for d, e, ips, seed, strat in itertools.product(sdatasets, sencoders, al_ips, al_seeds,
                                                         al_strats):
             b = budgets[d]
             for k0 in (k for k in al_k0s if k < b):  # k0 >= B leaves nothing to query
