@@ -174,6 +174,15 @@ def _check_strategy_params(name, params) -> None:
     _check_strategy_params_json(name, json.dumps(params, sort_keys=True))
 
 
+def _plain(value):
+    """numpy scalars (e.g. a seed from ``np.arange``) as Python numbers, for JSON and keys."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that defines one active-learning run.
@@ -220,7 +229,7 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         """The config as a plain, JSON-serialisable dict."""
-        return json.loads(json.dumps(asdict(self), sort_keys=True))
+        return json.loads(json.dumps(asdict(self), sort_keys=True, default=_plain))
 
     @classmethod
     def from_dict(cls, d: dict) -> RunConfig:

@@ -82,14 +82,17 @@ def _run(args) -> int:
     from ..grid import run_grid
     from ..store import ResultStore, default_store_path
 
+    from ..grid import resolve_loader
+
+    resolve_loader(args.embeddings)  # a loader module that cannot be imported fails now
     grid = _grid_of(args)
     configs = grid.configs(check_names=args.embeddings is None)
     store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
     if args.dry_run:
         done = store.done_keys()
         left = sum(c.key() not in done for c in configs)
-        print(f"{grid.name}: {len(configs)} runs, {len(configs) - left} done, {left} to do "
-              f"-> {store.path}")
+        print(f"{grid.name}: {len(configs)} runs, {len(configs) - left} stored (re-run if "
+              f"their data or embeddings changed), {left} to do -> {store.path}")
         return 0
     summary = run_grid(configs, store, jobs=args.jobs, scheduler=args.scheduler,
                        retry_failed=args.retry_failed, progress=not args.no_progress,
@@ -97,6 +100,7 @@ def _run(args) -> int:
     print(f"{grid.name}: {summary['total']} runs; {summary['already_done']} already done, "
           f"{summary['done']} done now, {summary['failed']} failed, "
           f"{summary['skipped_failed']} failed earlier (skipped; --retry-failed re-runs them), "
+          f"{summary['claimed_elsewhere']} left to another runner, "
           f"{summary['upper_bounds']} upper bounds; {summary['seconds']:.1f} s -> "
           f"{summary['store']}")
     return 1 if summary["failed"] else 0
