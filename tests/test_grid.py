@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -296,3 +297,44 @@ def test_sigterm_stops_the_worker_processes(tmp_path):
     while time.monotonic() < deadline and any(map(alive, workers)):
         time.sleep(0.1)
     assert not any(map(alive, workers))
+
+
+def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_path,
+                                                                          monkeypatch):
+    import alcore.cli.book as book
+    from alcore.cli import main as cli_main
+
+    calls = []
+    monkeypatch.setattr(book, "_build", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "mygrid.yaml"
+    cfg.write_text("datasets: [toy]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
+                   "strategies: [random, margin]\nseeds: [0]\nbudget: 10\ncycles: 2\n")
+    assert cli_main(["book", "--config", str(cfg), "--embeddings", LOADER, "--no-progress",
+                     "--no-build"]) == 0
+    assert len(ResultStore(tmp_path / "results" / "mygrid").done_keys()) == 2
+    (cmd,) = calls
+    assert cmd[1].endswith("tools/build_book.py") and cmd[2:] == [
+        "--profile", "mygrid", "--store", str(Path("results") / "mygrid"), "--no-build"]
+
+
+def test_a_user_dataset_entry_in_a_grid(tmp_path, linked_home):
+    import alcore.data
+
+    if not hasattr(alcore.data, "user_dataset_from_entry"):
+        pytest.skip("needs alcore.data.user_dataset_from_entry (the data helper's branch)")
+    from alcore.experiment import Grid
+
+    rng = np.random.default_rng(0)
+    words = ["rain", "goal", "stock", "phone", "river", "match", "market", "chip"]
+    rows = [f"{' '.join(rng.choice(words, 5))} {i},{['a', 'b', 'c'][i % 3]}" for i in range(300)]
+    (tmp_path / "my.csv").write_text("text,label\n" + "\n".join(rows) + "\n")
+    cfg = tmp_path / "g.yaml"
+    cfg.write_text(f"datasets: [{{name: mycsv, path: {tmp_path / 'my.csv'}, text_col: text, "
+                   f"label_col: label, budget: 40}}]\nencoders: [glove50]\nips: [random]\n"
+                   "k0: [batch]\nstrategies: [random]\nseeds: [0]\ncycles: 4\n")
+    configs = Grid.from_yaml(cfg).configs()
+    assert {(c.dataset, c.budget, c.k0) for c in configs} == {("mycsv", 40, 8)}
+    cfg.write_text(cfg.read_text().replace("budget: 40", "budget: 4000"))
+    with pytest.raises(ValueError, match="larger than the training pool"):
+        Grid.from_yaml(cfg).configs()
