@@ -2,8 +2,10 @@
 
 A profile YAML holds lists whose Cartesian product is the grid::
 
-    datasets: [trec6, sms_spam,        # registry names, or your own file:
-               {name: disaster, path: data/disaster.csv, text_col: text, label_col: label}]
+    datasets: [trec6, sms_spam,        # registry names, or your own file (path relative
+               {name: disaster, path: data/disaster.csv,  # to the YAML file's folder)
+                text_col: text, label_col: label}]      # + text_pair_col, test_path or
+                                                        # test_size, budget: N or rule
     encoders: [glove50, potion8m]
     ips: [random, typiclust]          # initial-pool selection
     k0: [batch]                       # initial pool size: ints, or "batch" (the k0 rule below)
@@ -93,7 +95,7 @@ _GRID_KEYS = ("datasets", "encoders", "ips", "k0", "strategies", "seeds", "budge
 _STUDY_KEYS = ("datasets", "encoders", "ips", "k0", "seeds", "pool_cap", "al")
 _STUDY_AL_KEYS = ("ips", "k0", "strategies", "cycles", "seeds")
 _ENTRY_KEYS = ("name", "path", "text_col", "label_col", "text_pair_col", "test_path",
-               "test_size", "budget")
+               "test_size", "budget", "random_state")
 
 
 def _is_int(value) -> bool:
@@ -362,8 +364,11 @@ def _dataset_budget(dataset: str) -> int:
     return int(budget)
 
 
-def _register_entry(entry: dict, where: str) -> str:
-    """Register a user dataset entry of ``datasets:``; return its name."""
+def _register_entry(entry: dict, where: str, base_dir=None) -> str:
+    """Register a user dataset entry of ``datasets:``; return its name.
+
+    Relative paths in the entry are taken from ``base_dir`` (the YAML file's folder).
+    """
     _check_keys(entry, _ENTRY_KEYS, where)
     missing = [k for k in ("name", "path", "text_col", "label_col") if k not in entry]
     if missing:
@@ -375,7 +380,7 @@ def _register_entry(entry: dict, where: str) -> str:
     if not callable(fn):
         raise RuntimeError("this alcore cannot read dataset files from a grid "
                            "(alcore.data.user_dataset_from_entry is missing)")
-    name = fn(dict(entry))
+    name = fn(dict(entry), base_dir=base_dir)
     _dataset_facts.cache_clear()  # the entry may have replaced an earlier one of that name
     return name
 
@@ -465,6 +470,7 @@ class Grid:
 
     spec: dict
     name: str = "custom"
+    base_dir: Path | None = None
 
     @classmethod
     def from_yaml(cls, path, name=None) -> Grid:
@@ -486,7 +492,7 @@ class Grid:
         if not isinstance(spec, dict):
             raise ValueError(f"{path} must hold a YAML mapping of grid keys, got "
                              f"{type(spec).__name__}")
-        return cls(spec, name=name or path.stem)
+        return cls(spec, name=name or path.stem, base_dir=path.resolve().parent)
 
     def configs(self, check_names: bool = True) -> list[RunConfig]:
         """Validate the whole spec, then expand it (main grid, IPS study, IPS-study AL).
@@ -513,7 +519,7 @@ class Grid:
         if isinstance(s.get("description"), (dict, list)):
             raise ValueError("description must be a string")
 
-        datasets = self._datasets(s["datasets"])
+        datasets = self._datasets(s["datasets"], self.base_dir)
         encoders = _str_list(s["encoders"], "encoders", _encoder_names() if check_names
                              else None)
         seeds = _int_list(s["seeds"], "seeds", 0, SEED_MAX)
@@ -564,14 +570,14 @@ class Grid:
 
     # -- sections -----------------------------------------------------------------------------
     @staticmethod
-    def _datasets(value) -> list:
+    def _datasets(value, base_dir=None) -> list:
         items = value if isinstance(value, list) else [value]
         if not items:
             raise ValueError("datasets must not be empty")
         names = []
         for i, item in enumerate(items):
             if isinstance(item, dict):
-                names.append(_register_entry(item, f"datasets[{i}]"))
+                names.append(_register_entry(item, f"datasets[{i}]", base_dir))
             elif isinstance(item, str):
                 names.append(item)
             else:
@@ -605,7 +611,8 @@ class Grid:
 
         if "k0" not in study:
             raise ValueError("ips_study lacks k0 (the initial pool sizes to sweep)")
-        sdatasets = self._datasets(study["datasets"]) if "datasets" in study else datasets
+        sdatasets = (self._datasets(study["datasets"], self.base_dir) if "datasets" in study
+                     else datasets)
         sencoders = (_str_list(study["encoders"], "ips_study.encoders",
                                _encoder_names() if check_names else None)
                      if "encoders" in study else encoders)

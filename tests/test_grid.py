@@ -318,23 +318,41 @@ def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_pat
         "--profile", "mygrid", "--store", str(Path("results") / "mygrid"), "--no-build"]
 
 
-def test_a_user_dataset_entry_in_a_grid(tmp_path, linked_home):
+def test_a_user_dataset_entry_in_a_grid_end_to_end(tmp_path, linked_home, monkeypatch):
     import alcore.data
 
     if not hasattr(alcore.data, "user_dataset_from_entry"):
         pytest.skip("needs alcore.data.user_dataset_from_entry (the data helper's branch)")
+    import alcore.cli.book as book
+    from alcore.cli import main as cli_main
     from alcore.experiment import Grid
 
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(book, "_build", lambda cmd: 0)
     rng = np.random.default_rng(0)
     words = ["rain", "goal", "stock", "phone", "river", "match", "market", "chip"]
     rows = [f"{' '.join(rng.choice(words, 5))} {i},{['a', 'b', 'c'][i % 3]}" for i in range(300)]
-    (tmp_path / "my.csv").write_text("text,label\n" + "\n".join(rows) + "\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "my.csv").write_text("text,label\n" + "\n".join(rows) + "\n")
     cfg = tmp_path / "g.yaml"
-    cfg.write_text(f"datasets: [{{name: mycsv, path: {tmp_path / 'my.csv'}, text_col: text, "
-                   f"label_col: label, budget: 40}}]\nencoders: [glove50]\nips: [random]\n"
+    cfg.write_text("datasets: [{name: mycsv, path: data/my.csv, text_col: text, "
+                   "label_col: label, budget: 40}]\nencoders: [glove50]\nips: [random]\n"
                    "k0: [batch]\nstrategies: [random]\nseeds: [0]\ncycles: 4\n")
-    configs = Grid.from_yaml(cfg).configs()
+    configs = Grid.from_yaml(cfg).configs()  # the path is relative to the YAML's folder
     assert {(c.dataset, c.budget, c.k0) for c in configs} == {("mycsv", 40, 8)}
-    cfg.write_text(cfg.read_text().replace("budget: 40", "budget: 4000"))
+    too_big = tmp_path / "big.yaml"
+    too_big.write_text(cfg.read_text().replace("cycles: 4", "cycles: 4\nbudget: 4000"))
     with pytest.raises(ValueError, match="larger than the training pool"):
-        Grid.from_yaml(cfg).configs()
+        Grid.from_yaml(too_big).configs()
+    # your data, your book: embed, run into results/g/, build
+    assert cli_main(["book", "--config", str(cfg), "--no-progress", "--no-build"]) == 0
+    store = ResultStore(tmp_path / "results" / "g")
+    assert len(store.done_keys()) == 1 and store.has_upper("mycsv", "glove50")
+    first = load_results(store)
+    # an edited CSV (same name, same config) recomputes the run
+    (tmp_path / "data" / "my.csv").write_text(
+        "text,label\n" + "\n".join(r.replace(",c", ",b") for r in rows[:150])
+        + "\n" + "\n".join(rows[150:]) + "\n")
+    assert cli_main(["book", "--config", str(cfg), "--no-progress", "--no-build"]) == 0
+    second = load_results(store)
+    assert len(store.done_keys()) == 1 and set(second.data_fp) != set(first.data_fp)

@@ -107,14 +107,14 @@ def _run(args) -> int:
 
 
 def summarise(store):
-    """Per (dataset, encoder, ips, strategy): runs done, failed, mean final accuracy."""
+    """Per (study, dataset, encoder, ips, strategy): runs done, failed, mean final accuracy."""
     import pandas as pd
 
     from ..store import ResultStore, load_results
 
     store = store if isinstance(store, ResultStore) else ResultStore(store)
     df = load_results(store)
-    keys = ["dataset", "encoder", "ips", "strategy"]
+    keys = ["study", "dataset", "encoder", "ips", "strategy"]
     if len(df):
         final = df[df["cycle"] == df["cycles"]]
         table = final.groupby(keys).agg(done=("run_key", "nunique"),
@@ -123,7 +123,8 @@ def summarise(store):
         table = pd.DataFrame(columns=keys + ["done", "final_accuracy"])
     fails = store.failures()
     if len(fails):
-        fails["ips"] = fails.get("ips", pd.Series(dtype=object)).fillna("-")
+        for col, fill in (("ips", "-"), ("study", "main")):
+            fails[col] = fails.get(col, pd.Series(dtype=object)).fillna(fill)
         nf = fails.groupby(keys, dropna=False).size().rename("failed").reset_index()
         table = table.merge(nf, on=keys, how="outer")
     else:
