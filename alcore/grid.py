@@ -544,9 +544,9 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
 
     n_done, n_upper, n_elsewhere = 0, 0, 0
     bar = tqdm(total=len(tasks), desc="grid", unit="task", disable=not progress)
+    results = _execute_all(tasks, scheduler, jobs, loader, threads, claim)
     try:
-        for (kind, payload), res in _execute_all(tasks, scheduler, jobs, loader, threads,
-                                                 claim):
+        for (kind, payload), res in results:
             key = task_key((kind, payload))
             if res is None:
                 n_elsewhere += 1
@@ -576,6 +576,7 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
                             refresh=False)
             bar.update()
     finally:
+        results.close()  # on SIGTERM / Ctrl-C: kill the local workers, cancel Dask futures
         for lock in claims.values():
             lock.release()
         bar.close()
