@@ -190,6 +190,7 @@ class ResultStore:
                   "emb_fp": ident["embeddings"]}
         for col in reversed(CONFIG_COLUMNS):
             df.insert(0, col, [values[col]] * len(df))
+        df["pool_cap"] = pd.array(df["pool_cap"], dtype="Int64")  # read back as Int64 too
         df["picked"] = [list(map(int, p)) for p in df["picked"]]
         df["run_seconds"] = float(run_seconds)
         # explicit types: a value pyarrow would infer as uint64 (or a Python int beyond
