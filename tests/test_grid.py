@@ -167,7 +167,7 @@ def test_other_embeddings_or_data_recompute_every_run(tmp_path, other):
 
 
 def test_a_changed_dataset_fingerprint_recomputes(tmp_path, monkeypatch):
-    import alcore.grid as grid
+    from alcore import grid
 
     configs = _configs(seeds=(0,))
     monkeypatch.setattr(grid, "_is_alcore_dataset", lambda d: True)
@@ -301,7 +301,7 @@ def test_sigterm_stops_the_worker_processes(tmp_path):
 
 def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_path,
                                                                           monkeypatch):
-    import alcore.cli.book as book
+    from alcore.cli import book
     from alcore.cli import main as cli_main
 
     calls = []
@@ -323,7 +323,7 @@ def test_a_user_dataset_entry_in_a_grid_end_to_end(tmp_path, linked_home, monkey
 
     if not hasattr(alcore.data, "user_dataset_from_entry"):
         pytest.skip("needs alcore.data.user_dataset_from_entry (the data helper's branch)")
-    import alcore.cli.book as book
+    from alcore.cli import book
     from alcore.cli import main as cli_main
     from alcore.experiment import Grid
 

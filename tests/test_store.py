@@ -9,8 +9,8 @@ import pytest
 from alcore.experiment import RunConfig
 from alcore.store import (
     COLUMNS,
-    ResultStore,
     SCHEMA_VERSION,
+    ResultStore,
     StoreSchemaError,
     load_provenance,
     load_results,

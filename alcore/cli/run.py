@@ -79,10 +79,8 @@ def _int(text, what):
 
 
 def _run(args) -> int:
-    from ..grid import run_grid
+    from ..grid import resolve_loader, run_grid
     from ..store import ResultStore, default_store_path
-
-    from ..grid import resolve_loader
 
     resolve_loader(args.embeddings)  # a loader module that cannot be imported fails now
     grid = _grid_of(args)
