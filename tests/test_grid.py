@@ -356,3 +356,26 @@ def test_a_user_dataset_entry_in_a_grid_end_to_end(tmp_path, linked_home, monkey
     assert cli_main(["book", "--config", str(cfg), "--no-progress", "--no-build"]) == 0
     second = load_results(store)
     assert len(store.done_keys()) == 1 and set(second.data_fp) != set(first.data_fp)
+
+
+def test_an_empty_or_corrupt_upper_bound_is_recomputed(tmp_path):
+    configs = _configs(seeds=(0,))
+    run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
+    store = ResultStore(tmp_path)
+    good = store.upper_record("toy", "e1")
+    store.upper_path("toy", "e1").write_text("")  # what a full disk or a crash can leave
+    with pytest.warns(UserWarning, match="unreadable upper bound"):
+        s = run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
+    assert (s["already_done"], s["done"], s["upper_bounds"]) == (2, 0, 1)
+    assert store.upper_record("toy", "e1")["accuracy"] == good["accuracy"]
+    assert list(load_upper_bounds(tmp_path).dataset) == ["toy"]
+
+
+def test_upper_bound_is_fitted_on_the_runs_pool(tmp_path):
+    capped = [RunConfig("toy", "e1", "random", 4, "random", 0, 10, 2, pool_cap=50)]
+    run_grid(capped, tmp_path, load_embeddings=LOADER, progress=False)
+    rec = ResultStore(tmp_path).upper_record("toy", "e1")
+    assert (rec["n_train"], rec["pool_cap"]) == (50, 50)
+    run_grid(_configs(seeds=(0,)), tmp_path, load_embeddings=LOADER, progress=False)
+    rec = ResultStore(tmp_path).upper_record("toy", "e1")  # another pool: recomputed
+    assert (rec["n_train"], rec["pool_cap"]) == (200, None)
