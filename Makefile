@@ -4,15 +4,20 @@
 PYTHON  ?= python3
 VENV    ?= .venv
 PROFILE ?= default
+# CONFIG=my.yaml (a grid YAML of your own) overrides PROFILE: results go to results/<stem>/
+CONFIG  ?=
 JOBS    ?= 2
 EMBED_ALL ?=
 BIN      = $(VENV)/bin
+GRID     = $(if $(CONFIG),--config $(CONFIG),--profile $(PROFILE))
+NAME     = $(if $(CONFIG),$(basename $(notdir $(CONFIG))),$(PROFILE))
 
 .PHONY: setup test book data embed experiments notebooks bench clean-book help
 
 help:
 	@echo "make test                  set up .venv and run the test suite"
 	@echo "make book [PROFILE=default] set up, fetch, embed, run experiments, build book/_build/html"
+	@echo "make book CONFIG=my.yaml    the same book for your own grid YAML (results/my/)"
 	@echo "make bench                 run the strategy benchmark (writes book/data/bench_strategies.csv)"
 
 # A .venv with every dependency pinned (pyproject.toml + requirements.lock); torch==2.13.0
@@ -34,14 +39,14 @@ data: setup
 
 # EMBED_ALL=1 embeds every offline dataset with every offline encoder (mpnet included: slow)
 embed: data
-	$(BIN)/alcore embed --profile $(PROFILE) --no-progress
+	$(BIN)/alcore embed $(GRID) --no-progress
 	$(if $(EMBED_ALL),$(BIN)/alcore embed --all-offline --no-progress)
 
 experiments: embed
-	$(BIN)/alcore run --profile $(PROFILE) --jobs $(JOBS)
+	$(BIN)/alcore run $(GRID) --jobs $(JOBS)
 
 notebooks: experiments
-	$(BIN)/python tools/build_book.py --profile $(PROFILE)
+	$(BIN)/python tools/build_book.py --profile $(NAME) --store results/$(NAME)
 
 book: notebooks
 	@echo "book: open book/_build/html/index.html"

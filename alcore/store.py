@@ -4,8 +4,23 @@ Layout of a store directory (default ``results/<profile>/``)::
 
     provenance.json                   versions, git commit, machine, schema_version
     runs/<key>.parquet                one FINISHED run: tidy rows per (run, cycle)
-    failed/<key>.json                 a failed run: config, error, traceback
-    upper/<dataset>__<encoder>.json   full-data accuracy (the upper bound)
+    failed/<key>.json                 a failed run: config, identity, error, traceback
+    upper/<dataset>__<encoder>.json   full-data accuracy (the upper bound) on the runs' pool
+    claims/<key>.lock                 held (an OS file lock) while a runner computes <key>
+
+Run identity. ``<key>`` is :meth:`RunConfig.key` (the config). Each run file also records
+the *identity* of what the run read: ``data_fp``, the dataset's content hash (texts, labels,
+split; :func:`alcore.data.dataset_fingerprint`), and ``emb_fp``, the embeddings' content
+hash (the cache sidecars' sha256 of both splits, or a hash of the arrays a custom loader
+returned). A run counts as done only when its file's identity equals the identity of the
+data and embeddings now (:meth:`ResultStore.run_identities`); otherwise it is run again and
+its file replaced, so a store never mixes stale and fresh runs of one config. Failure
+records and upper bounds carry the identity too.
+
+Claims. Several runners may share one store: before computing a run (or an upper bound) a
+runner takes a non-blocking ``filelock`` on ``claims/<key>.lock`` and re-checks that the run
+is not done; a run claimed by another runner is left to it. The OS releases the lock of a
+killed runner, so a claim can never go stale.
 
 A run file is written only when the run is complete, through
 :func:`alcore.paths.atomic_write` (temporary file, fsync, rename): a killed process leaves no
@@ -49,11 +64,12 @@ __all__ = [
     "load_upper_bounds",
 ]
 
-SCHEMA_VERSION = 1
+#: 2: runs carry ``study``, ``data_fp`` and ``emb_fp``; int64 config columns enforced
+SCHEMA_VERSION = 2
 #: free disk space a store must have before a grid starts (a run file is a few KiB)
 MIN_FREE_BYTES = 16 << 20
-CONFIG_COLUMNS = ["run_key", "dataset", "encoder", "ips", "k0", "strategy", "seed", "budget",
-                  "cycles", "pool_cap"]
+CONFIG_COLUMNS = ["run_key", "study", "dataset", "encoder", "ips", "k0", "strategy", "seed",
+                  "budget", "cycles", "pool_cap", "data_fp", "emb_fp"]
 CYCLE_COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds",
                  "query_seconds", "picked"]
 COLUMNS = CONFIG_COLUMNS + CYCLE_COLUMNS + ["run_seconds"]
@@ -103,6 +119,10 @@ class ResultStore:
     def upper_dir(self) -> Path:
         return self.path / "upper"
 
+    @property
+    def claims_dir(self) -> Path:
+        return self.path / "claims"
+
     def run_path(self, key: str) -> Path:
         return ensure_within(f"{safe_name(key)}.parquet", self.runs_dir)
 
@@ -120,7 +140,7 @@ class ResultStore:
         (:class:`StoreSchemaError`).
         """
         try:
-            for d in (self.runs_dir, self.failed_dir, self.upper_dir):
+            for d in (self.runs_dir, self.failed_dir, self.upper_dir, self.claims_dir):
                 d.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=self.runs_dir):
                 pass
@@ -135,12 +155,17 @@ class ResultStore:
         """Raise :class:`StoreSchemaError` if provenance.json names another schema version."""
         prov = self.path / "provenance.json"
         if prov.is_file():
-            found = json.loads(prov.read_text()).get("schema_version")
+            try:
+                found = json.loads(prov.read_text()).get("schema_version")
+            except (ValueError, AttributeError) as exc:
+                raise StoreSchemaError(f"{prov} is not a readable provenance record ({exc}); "
+                                       "delete it (the next grid writes it again)") from None
             if found != SCHEMA_VERSION:
                 raise _schema_error(f"store {self.path}", found)
 
     # -- runs -------------------------------------------------------------------------------
-    def write_run(self, config, cycles: pd.DataFrame, run_seconds: float) -> Path:
+    def write_run(self, config, cycles: pd.DataFrame, run_seconds: float,
+                  identity: dict | None = None) -> Path:
         """Write a finished run atomically as ``runs/<key>.parquet``; drop its failure record.
 
         Parameters
@@ -150,23 +175,31 @@ class ResultStore:
             :func:`alcore.loop.run_al`'s output (one row per cycle).
         run_seconds : float
             Wall time of the whole run.
+        identity : dict, optional
+            ``{"data": str or None, "embeddings": str or None}``: content hashes of what the
+            run read (see the module docstring).
         """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         key = config.key()
         cfg = config.to_dict()
+        ident = _identity(identity)
         df = cycles.reset_index(drop=True).copy()
+        values = {**cfg, "run_key": key, "data_fp": ident["data"],
+                  "emb_fp": ident["embeddings"]}
         for col in reversed(CONFIG_COLUMNS):
-            value = key if col == "run_key" else cfg[col]
-            df.insert(0, col, [value] * len(df))
-        df["pool_cap"] = pd.array(df["pool_cap"], dtype="Int64")
+            df.insert(0, col, [values[col]] * len(df))
+        df["pool_cap"] = pd.array(df["pool_cap"], dtype="Int64")  # read back as Int64 too
         df["picked"] = [list(map(int, p)) for p in df["picked"]]
         df["run_seconds"] = float(run_seconds)
-        table = pa.Table.from_pandas(df[COLUMNS], preserve_index=False)
+        # explicit types: a value pyarrow would infer as uint64 (or a Python int beyond
+        # int64) would make the whole store unreadable; here it fails for this run alone
+        table = pa.Table.from_pandas(df[COLUMNS], schema=_arrow_schema(), preserve_index=False)
         meta = dict(table.schema.metadata or {})
         meta.update({b"alcore_schema_version": str(SCHEMA_VERSION).encode(),
-                     b"alcore_config": json.dumps(cfg, sort_keys=True).encode()})
+                     b"alcore_config": json.dumps(cfg, sort_keys=True).encode(),
+                     b"alcore_identity": json.dumps(ident, sort_keys=True).encode()})
         table = table.replace_schema_metadata(meta)
         buf = io.BytesIO()
         pq.write_table(table, buf)
@@ -181,67 +214,121 @@ class ResultStore:
             return []
         return sorted(p for p in self.runs_dir.glob("*.parquet") if not p.name.startswith("."))
 
-    def _check_file(self, path: Path) -> None:
+    def _check_file(self, path: Path) -> dict:
+        """The file's identity after checking its schema version (raises if unreadable)."""
         import pyarrow.parquet as pq
 
         meta = pq.read_metadata(path).metadata or {}
         found = meta.get(b"alcore_schema_version", b"?").decode()
         if found != str(SCHEMA_VERSION):
             raise _schema_error(f"run file {path}", found)
+        return _identity(json.loads(meta.get(b"alcore_identity", b"{}")))
 
-    def done_keys(self) -> set[str]:
-        """Keys of the complete, readable run files.
-
-        A file whose Parquet footer cannot be read is reported (a warning) and treated as
-        not done, so the run is repeated and the file replaced. A file of another schema
-        version raises :class:`StoreSchemaError`.
-        """
-        keys = set()
+    def run_identities(self) -> dict:
+        """``{key: identity}`` of the complete, readable run files (see :meth:`done_keys`)."""
+        out = {}
         for path in self.run_files():
             try:
-                self._check_file(path)
+                out[path.stem] = self._check_file(path)
             except StoreSchemaError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any unreadable file: redo the run
                 warnings.warn(f"unreadable run file {path} ({exc}); it will be re-run",
                               stacklevel=2)
-                continue
-            keys.add(path.stem)
-        return keys
+        return out
+
+    def run_identity(self, key: str) -> dict | None:
+        """The identity of the finished run ``key``, or None if it has no readable file."""
+        path = self.run_path(key)
+        try:
+            return self._check_file(path) if path.is_file() else None
+        except StoreSchemaError:
+            raise
+        except Exception:  # noqa: BLE001 - unreadable: not done
+            return None
+
+    def claim(self, key: str):
+        """Try to claim ``key`` for this runner: an acquired lock, or None if another holds it.
+
+        Release it with ``.release()`` once the result is written. The lock is an OS file
+        lock (``filelock``): a killed runner's claims vanish with it.
+        """
+        from filelock import FileLock, Timeout
+
+        self.claims_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(ensure_within(f"{safe_name(key)}.lock", self.claims_dir)))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return None
+        return lock
+
+    def done_keys(self) -> set[str]:
+        """Keys of the complete, readable run files (whatever their identity).
+
+        A file whose Parquet footer cannot be read is reported (a warning) and treated as
+        not done, so the run is repeated and the file replaced. A file of another schema
+        version raises :class:`StoreSchemaError`.
+        """
+        return set(self.run_identities())
 
     # -- failures ---------------------------------------------------------------------------
-    def write_failure(self, config, error: BaseException | str, traceback: str | None = None):
-        """Record a failed run as ``failed/<key>.json`` (config, error, traceback)."""
+    def write_failure(self, config, error: BaseException | str, traceback: str | None = None,
+                      identity: dict | None = None):
+        """Record a failed run as ``failed/<key>.json`` (config, identity, error, traceback)."""
         if isinstance(error, BaseException):
             traceback = traceback or "".join(tb.format_exception(error))
             error = f"{type(error).__name__}: {error}"
         atomic_write_json(self._failed_path(config.key()), {
             "key": config.key(), "config": config.to_dict(), "error": str(error),
-            "traceback": traceback or "", "time": _now()})
+            "identity": _identity(identity), "traceback": traceback or "", "time": _now()})
 
     def _failed_path(self, key: str) -> Path:
         return ensure_within(f"{safe_name(key)}.json", self.failed_dir)
 
-    def write_upper_failure(self, dataset, encoder, error, traceback=""):
+    def write_upper_failure(self, dataset, encoder, error, traceback="", identity=None):
         """Record a failed upper bound as ``failed/upper__<dataset>__<encoder>.json``."""
         key = self.upper_failure_key(dataset, encoder)
         atomic_write_json(self._failed_path(key), {
-            "key": key, "error": str(error),
+            "key": key, "error": str(error), "identity": _identity(identity),
             "config": {"dataset": dataset, "encoder": encoder, "strategy": "upper_bound"},
             "traceback": traceback or "", "time": _now()})
 
     def failed_keys(self) -> set[str]:
-        """Keys of the runs recorded as failed."""
+        """Keys of the runs recorded as failed (and not finished since)."""
+        return set(self.failed_identities())
+
+    def failed_identities(self) -> dict:
+        """``{key: identity}`` of the failure records of runs that have no run file.
+
+        A record whose run has finished since (another runner, an older alcore) is removed:
+        a success always clears its failure. An unreadable record counts as a failure of
+        unknown identity (so the run is tried again).
+        """
         if not self.failed_dir.is_dir():
-            return set()
-        return {p.stem for p in self.failed_dir.glob("*.json") if not p.name.startswith(".")}
+            return {}
+        out = {}
+        for p in sorted(self.failed_dir.glob("*.json")):
+            if p.name.startswith("."):
+                continue
+            if self.run_identity(p.stem) is not None:
+                p.unlink(missing_ok=True)
+                continue
+            try:
+                out[p.stem] = _identity(json.loads(p.read_text()).get("identity"))
+            except (OSError, ValueError, AttributeError):
+                out[p.stem] = _identity(None)
+        return out
 
     def failures(self) -> pd.DataFrame:
         """The failure records as a table (key, dataset, encoder, strategy, error, ...)."""
         rows = []
         for key in sorted(self.failed_keys()):
-            rec = json.loads((self.failed_dir / f"{key}.json").read_text())
-            rows.append({"run_key": key, **rec["config"], "error": rec["error"]})
+            try:
+                rec = json.loads((self.failed_dir / f"{key}.json").read_text())
+                rows.append({"run_key": key, **rec["config"], "error": rec["error"]})
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                rows.append({"run_key": key, "error": f"unreadable failure record ({exc})"})
         return pd.DataFrame(rows)
 
     # -- upper bounds -----------------------------------------------------------------------
@@ -249,11 +336,21 @@ class ResultStore:
         """``upper/<dataset>__<encoder>.json`` (names made safe: never outside ``upper/``)."""
         return ensure_within(f"{safe_name(dataset)}__{safe_name(encoder)}.json", self.upper_dir)
 
-    def has_upper(self, dataset: str, encoder: str) -> bool:
-        return self.upper_path(dataset, encoder).is_file()
+    def upper_record(self, dataset: str, encoder: str) -> dict | None:
+        """The upper-bound record of ``(dataset, encoder)``; None if absent, empty or corrupt."""
+        return _read_upper(self.upper_path(dataset, encoder))
+
+    def has_upper(self, dataset: str, encoder: str, **match) -> bool:
+        """Whether a readable upper bound exists whose fields equal ``match``.
+
+        E.g. ``has_upper(d, e, pool_cap=None, identity={...}, clf={...})``: a bound of
+        another pool, data, embeddings or classifier does not count.
+        """
+        rec = self.upper_record(dataset, encoder)
+        return rec is not None and all(rec.get(k) == v for k, v in match.items())
 
     def write_upper(self, dataset: str, encoder: str, scores: dict, **extra) -> None:
-        """Record the full-data accuracy of ``(dataset, encoder)``."""
+        """Record the full-data accuracy of ``(dataset, encoder)`` (``extra``: pool, identity)."""
         self._failed_path(self.upper_failure_key(dataset, encoder)).unlink(missing_ok=True)
         atomic_write_json(self.upper_path(dataset, encoder),
                           {"dataset": dataset, "encoder": encoder, **scores, **extra})
@@ -264,6 +361,40 @@ class ResultStore:
         prov = {**provenance(), **extra}
         atomic_write_json(self.path / "provenance.json", prov)
         return prov
+
+
+def _identity(identity) -> dict:
+    """``identity`` normalised to ``{"data": str|None, "embeddings": str|None}``."""
+    identity = identity if isinstance(identity, dict) else {}
+    return {"data": identity.get("data"), "embeddings": identity.get("embeddings")}
+
+
+def _arrow_schema():
+    import pyarrow as pa
+
+    i64, f64, s = pa.int64(), pa.float64(), pa.string()
+    types = {"run_key": s, "study": s, "dataset": s, "encoder": s, "ips": s, "k0": i64,
+             "strategy": s, "seed": i64, "budget": i64, "cycles": i64, "pool_cap": i64,
+             "data_fp": s, "emb_fp": s, "cycle": i64, "n_labelled": i64, "accuracy": f64,
+             "macro_f1": f64, "fit_seconds": f64, "query_seconds": f64,
+             "picked": pa.list_(i64), "run_seconds": f64}
+    return pa.schema([(c, types[c]) for c in COLUMNS])
+
+
+def _read_upper(path: Path) -> dict | None:
+    """An upper-bound JSON record, or None (with a warning) if it is empty or corrupt."""
+    if not path.is_file():
+        return None
+    try:
+        rec = json.loads(path.read_text())
+        if not isinstance(rec, dict) or not {"dataset", "encoder", "accuracy"} <= set(rec):
+            raise ValueError("not an upper-bound record")
+        float(rec["accuracy"])
+        return rec
+    except (OSError, ValueError, TypeError) as exc:
+        warnings.warn(f"unreadable upper bound {path} ({exc}); it is recomputed by the next "
+                      "'alcore run' and left out until then", stacklevel=3)
+        return None
 
 
 def _now():
@@ -341,8 +472,11 @@ def _stores(stores):
 def load_results(*stores) -> pd.DataFrame:
     """All finished runs of the given stores, one row per (run, cycle).
 
-    Columns: ``run_key dataset encoder ips k0 strategy seed budget cycles pool_cap cycle
-    n_labelled accuracy macro_f1 fit_seconds query_seconds picked run_seconds``.
+    Columns: ``run_key study dataset encoder ips k0 strategy seed budget cycles pool_cap
+    data_fp emb_fp cycle n_labelled accuracy macro_f1 fit_seconds query_seconds picked
+    run_seconds``. ``study`` is ``main`` (the grid), ``ips`` (IPS-only runs of the IPS study,
+    ``cycles == 0``) or ``ips_al`` (AL cycles from the IPS study's initial pools); select
+    ``study == "main"`` for the strategy comparison.
     Unreadable files are skipped with a warning; a run in several stores appears once.
     """
     import pyarrow as pa
@@ -376,8 +510,8 @@ def load_upper_bounds(*stores) -> pd.DataFrame:
     for store in _stores(stores):
         if store.upper_dir.is_dir():
             for p in sorted(store.upper_dir.glob("*.json")):
-                if not p.name.startswith("."):
-                    rec = json.loads(p.read_text())
+                rec = None if p.name.startswith(".") else _read_upper(p)
+                if rec is not None:
                     rows.setdefault((rec["dataset"], rec["encoder"]), rec)
     cols = ["dataset", "encoder", "accuracy", "macro_f1"]
     df = pd.DataFrame(list(rows.values()))

@@ -9,6 +9,7 @@ import pytest
 from alcore.experiment import RunConfig
 from alcore.store import (
     COLUMNS,
+    SCHEMA_VERSION,
     ResultStore,
     StoreSchemaError,
     load_provenance,
@@ -68,7 +69,7 @@ def test_older_schema_is_refused(tmp_path):
     store = ResultStore(tmp_path / "s")
     store.write_provenance()
     prov = load_provenance(store)
-    assert prov["schema_version"] == 1 and prov["machine"]["cores"] >= 1
+    assert prov["schema_version"] == SCHEMA_VERSION and prov["machine"]["cores"] >= 1
     assert {"python", "git_commit", "packages", "alcore_version"} <= set(prov)
     (store.path / "provenance.json").write_text(json.dumps({**prov, "schema_version": 0}))
     with pytest.raises(StoreSchemaError, match="re-run|Re-run"):
@@ -111,3 +112,93 @@ def test_failures_and_upper_bounds(tmp_path):
     assert up[["dataset", "encoder", "accuracy"]].values.tolist() == [["toy", "e1", 0.9]]
     assert list(load_upper_bounds(ResultStore(tmp_path / "none")).columns)[:2] == [
         "dataset", "encoder"]
+
+
+# -- a store that cannot lie (issue 13) --------------------------------------------------------
+def test_identity_is_stored_and_read_back(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    ident = {"data": "d1", "embeddings": "e1"}
+    store.write_run(_cfg(), _cycles(), 1.0, identity=ident)
+    assert store.run_identities() == {_cfg().key(): ident}
+    assert store.run_identity(_cfg().key()) == ident and store.run_identity("nope") is None
+    df = load_results(store)
+    assert set(df.data_fp) == {"d1"} and set(df.emb_fp) == {"e1"} and set(df.study) == {"main"}
+
+
+def test_int_columns_are_int64_whatever_the_config_holds(tmp_path):
+    import numpy as np
+
+    store = ResultStore(tmp_path).check_writable()
+    # numpy unsigned ints would make pyarrow infer uint64: the store must stay mergeable
+    odd = RunConfig("toy", "e1", "random", np.uint64(3), "margin", np.uint64(7), np.uint32(9), 2)
+    store.write_run(odd, _cycles(), 1.0)
+    store.write_run(_cfg(1), _cycles(), 1.0)
+    df = load_results(store)
+    assert len(df) == 6 and str(df.seed.dtype) == "int64" and str(df.k0.dtype) == "int64"
+    for path in store.run_files():
+        schema = pq.read_schema(path)
+        assert all(str(schema.field(c).type) == "int64" for c in ("seed", "k0", "budget"))
+
+
+def test_a_seed_beyond_int64_fails_its_write_and_leaves_the_store_readable(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    store.write_run(_cfg(), _cycles(), 1.0)
+    huge = RunConfig("toy", "e1", "random", 3, "margin", 2**64 + 1, 9, 2)  # not validated
+    with pytest.raises((OverflowError, ValueError)):
+        store.write_run(huge, _cycles(), 1.0)
+    assert len(load_results(store)) == 3 and len(store.run_files()) == 1
+
+
+def test_a_success_clears_its_failure_record(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    store.write_failure(_cfg(0), "RuntimeError: boom")
+    store.write_failure(_cfg(1), "RuntimeError: boom")
+    assert store.failed_keys() == {_cfg(0).key(), _cfg(1).key()}
+    store.write_run(_cfg(0), _cycles(), 1.0)
+    # a run finished by someone else (another runner, copied in) also clears the record
+    other = ResultStore(tmp_path / "other")
+    other.write_run(_cfg(1), _cycles(), 1.0)
+    (store.runs_dir / other.run_path(_cfg(1).key()).name).write_bytes(
+        other.run_path(_cfg(1).key()).read_bytes())
+    assert store.failed_keys() == set() and not list(store.failed_dir.glob("*.json"))
+    assert len(store.failures()) == 0
+
+
+@pytest.mark.parametrize("content", ["", "{", "[]", '{"dataset": "toy"}',
+                                     '{"dataset": "toy", "encoder": "e1", "accuracy": "x"}'])
+def test_empty_or_corrupt_upper_bounds_are_not_done_and_never_crash(tmp_path, content):
+    store = ResultStore(tmp_path).check_writable()
+    store.write_upper("ok", "e1", {"accuracy": 0.9, "macro_f1": 0.8})
+    store.upper_path("toy", "e1").write_text(content)
+    with pytest.warns(UserWarning, match="unreadable upper bound"):
+        assert not store.has_upper("toy", "e1")
+    with pytest.warns(UserWarning, match="unreadable upper bound"):
+        up = load_upper_bounds(store)
+    assert list(up.dataset) == ["ok"]
+
+
+def test_has_upper_matches_pool_and_identity(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    ident = {"data": "d", "embeddings": "e"}
+    store.write_upper("toy", "e1", {"accuracy": 0.9, "macro_f1": 0.8}, pool_cap=None,
+                      identity=ident)
+    assert store.has_upper("toy", "e1", pool_cap=None, identity=ident)
+    assert not store.has_upper("toy", "e1", pool_cap=100, identity=ident)
+    assert not store.has_upper("toy", "e1", pool_cap=None,
+                               identity={"data": "d", "embeddings": "other"})
+
+
+def test_claims_are_exclusive_and_released(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    lock = store.claim("k1")
+    assert lock is not None and store.claim("k1") is None  # held (any other runner: too)
+    assert store.claim("k2") is not None
+    lock.release()
+    assert store.claim("k1") is not None
+
+
+def test_corrupt_provenance_is_a_clear_error(tmp_path):
+    store = ResultStore(tmp_path)
+    (store.path / "provenance.json").write_text("{not json")
+    with pytest.raises(StoreSchemaError, match="provenance.json"):
+        store.check_writable()

@@ -14,7 +14,7 @@ from .. import __version__
 from ..errors import UnknownNameError
 
 # command-group modules; each one adds its own sub-commands
-GROUPS = ("data", "embed", "run", "bench")
+GROUPS = ("data", "embed", "run", "bench", "book")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,11 +35,12 @@ def _pairs(args):
 
         return [(d, e) for d, s in DATASETS.items() if s.offline
                 for e, t in ENCODERS.items() if t.offline]
-    if args.profile:
-        from ..experiment import load_profile
+    if args.profile or getattr(args, "config", None):
+        from ..experiment import Grid, load_profile
 
+        grid = load_profile(args.profile) if args.profile else Grid.from_yaml(args.config)
         seen = {}
-        for cfg in load_profile(args.profile).configs():
+        for cfg in grid.configs():
             seen.setdefault((cfg.dataset, cfg.encoder), None)
         return list(seen)
     if not args.dataset or not args.encoder:
@@ -56,6 +57,7 @@ def _run(args) -> int:
         print(f"alcore embed: {len(pairs)} dataset x encoder pairs", flush=True)
         for dataset, encoder in pairs:
             args.dataset, args.encoder, args.profile, args.all_offline = dataset, encoder, None, False
+            args.config = None
             _run(args)
         return 0
     args.dataset, args.encoder = pairs[0]
@@ -84,6 +86,8 @@ def register(sub) -> None:
     p.add_argument("--dataset", help="dataset name (see 'alcore data --list')")
     p.add_argument("--encoder", help="encoder name (see --list), local model folder or Hub id")
     p.add_argument("--profile", help="embed every (dataset, encoder) pair of this experiment profile")
+    p.add_argument("--config",
+                   help="embed every (dataset, encoder) pair of this grid YAML")
     p.add_argument("--all-offline", action="store_true",
                    help="embed every offline dataset with every offline encoder (mpnet: slow)")
     p.add_argument("--split", choices=("train", "test", "both"), default="both",

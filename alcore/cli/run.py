@@ -79,17 +79,18 @@ def _int(text, what):
 
 
 def _run(args) -> int:
-    from ..grid import run_grid
+    from ..grid import resolve_loader, run_grid
     from ..store import ResultStore, default_store_path
 
+    resolve_loader(args.embeddings)  # a loader module that cannot be imported fails now
     grid = _grid_of(args)
     configs = grid.configs(check_names=args.embeddings is None)
     store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
     if args.dry_run:
         done = store.done_keys()
         left = sum(c.key() not in done for c in configs)
-        print(f"{grid.name}: {len(configs)} runs, {len(configs) - left} done, {left} to do "
-              f"-> {store.path}")
+        print(f"{grid.name}: {len(configs)} runs, {len(configs) - left} stored (re-run if "
+              f"their data or embeddings changed), {left} to do -> {store.path}")
         return 0
     summary = run_grid(configs, store, jobs=args.jobs, scheduler=args.scheduler,
                        retry_failed=args.retry_failed, progress=not args.no_progress,
@@ -97,20 +98,21 @@ def _run(args) -> int:
     print(f"{grid.name}: {summary['total']} runs; {summary['already_done']} already done, "
           f"{summary['done']} done now, {summary['failed']} failed, "
           f"{summary['skipped_failed']} failed earlier (skipped; --retry-failed re-runs them), "
+          f"{summary['claimed_elsewhere']} left to another runner, "
           f"{summary['upper_bounds']} upper bounds; {summary['seconds']:.1f} s -> "
           f"{summary['store']}")
     return 1 if summary["failed"] else 0
 
 
 def summarise(store):
-    """Per (dataset, encoder, ips, strategy): runs done, failed, mean final accuracy."""
+    """Per (study, dataset, encoder, ips, strategy): runs done, failed, mean final accuracy."""
     import pandas as pd
 
     from ..store import ResultStore, load_results
 
     store = store if isinstance(store, ResultStore) else ResultStore(store)
     df = load_results(store)
-    keys = ["dataset", "encoder", "ips", "strategy"]
+    keys = ["study", "dataset", "encoder", "ips", "strategy"]
     if len(df):
         final = df[df["cycle"] == df["cycles"]]
         table = final.groupby(keys).agg(done=("run_key", "nunique"),
@@ -119,7 +121,8 @@ def summarise(store):
         table = pd.DataFrame(columns=keys + ["done", "final_accuracy"])
     fails = store.failures()
     if len(fails):
-        fails["ips"] = fails.get("ips", pd.Series(dtype=object)).fillna("-")
+        for col, fill in (("ips", "-"), ("study", "main")):
+            fails[col] = fails.get(col, pd.Series(dtype=object)).fillna(fill)
         nf = fails.groupby(keys, dropna=False).size().rename("failed").reset_index()
         table = table.merge(nf, on=keys, how="outer")
     else:

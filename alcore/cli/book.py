@@ -1,0 +1,98 @@
+"""``alcore book``: your grid, your book (embed, run the grid, build the report for it)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["register"]
+
+EPILOG = """\
+example (a CSV of your own, see the README):
+  cat > my.yaml <<'END'
+  datasets:
+    - {name: disaster, path: data/disaster.csv, text_col: text, label_col: label}
+  encoders: [glove50, potion8m, minilm]
+  ips: [random, typiclust]
+  k0: [batch]
+  strategies: [random, margin, entropy, coreset, probcover, typiclust, badge, dropquery]
+  seeds: [0, 1, 2]
+  budget: registry      # a user dataset: its entry's budget (a number, or the budget rule)
+  cycles: 20
+  END
+  alcore book --config my.yaml --jobs 2     # -> results/my/ and book/_build/html
+
+The grid is validated before any work; finished runs are skipped (rerun to resume).
+"""
+
+
+def register(sub) -> None:
+    """Add ``book`` to the sub-parsers ``sub``."""
+    p = sub.add_parser(
+        "book", help="embed, run a grid YAML and build the book for it",
+        description="Build the report for your own grid: embed every (dataset, encoder) pair "
+                    "(cached), run the grid into results/<config stem>/ and execute the "
+                    "book's notebooks on that store (tools/build_book.py).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", type=Path, required=True, help="a grid YAML file")
+    p.add_argument("--store", type=Path, help="results directory (default results/<stem>)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="local worker processes")
+    p.add_argument("--retry-failed", action="store_true", help="re-run recorded failures")
+    p.add_argument("--no-build", action="store_true",
+                   help="execute the notebooks but do not build the HTML")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--embeddings", default=None, metavar="MODULE:FUNCTION",
+                   help="custom load_embeddings(dataset, encoder) instead of the embedding "
+                        "cache (as in 'alcore run'); skips registry name checks")
+    p.set_defaults(func=_book)
+
+
+def _build_script() -> Path:
+    script = Path(__file__).resolve().parents[2] / "tools" / "build_book.py"
+    if not script.is_file():
+        raise FileNotFoundError(f"{script} is missing: 'alcore book' needs a clone of the "
+                                "repository (the book's sources live beside the package)")
+    return script
+
+
+def _build(cmd) -> int:
+    """Run tools/build_book.py (a separate process: the notebooks run in their own kernels)."""
+    return subprocess.run(cmd, check=False).returncode
+
+
+def _book(args) -> int:
+    from ..experiment import Grid
+    from ..grid import resolve_loader, run_grid
+    from ..store import ResultStore, default_store_path
+
+    script = _build_script()
+    loader = resolve_loader(args.embeddings)  # an unimportable loader fails now
+    grid = Grid.from_yaml(args.config)
+    # everything validated (and user datasets registered) before any work
+    configs = grid.configs(check_names=args.embeddings is None)
+    store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
+    pairs = list(dict.fromkeys((c.dataset, c.encoder) for c in configs))
+    print(f"alcore book: {grid.name}: {len(configs)} runs over {len(pairs)} dataset x "
+          f"encoder pairs -> {store.path}", flush=True)
+    if args.embeddings is None:
+        for dataset, encoder in pairs:  # fill the embedding cache (a hit: one file read)
+            loader(dataset, encoder, progress=not args.no_progress)
+    summary = run_grid(configs, store, jobs=args.jobs, retry_failed=args.retry_failed,
+                       progress=not args.no_progress, load_embeddings=args.embeddings)
+    print(f"alcore book: {summary['done']} runs done now, {summary['already_done']} already "
+          f"done, {summary['failed']} failed", flush=True)
+    cmd = [sys.executable, str(script), "--profile", grid.name, "--store", str(store.path)]
+    if args.no_build:
+        cmd.append("--no-build")
+    built = _build(cmd)
+    if built:
+        print(f"alcore book: building the book failed (exit {built}): {' '.join(cmd)}",
+              file=sys.stderr)
+        return built
+    if summary["failed"]:
+        print(f"alcore book: the book was built without {summary['failed']} failed runs; "
+              f"'alcore results --store {store.path}' lists them", file=sys.stderr)
+        return 1
+    return 0
