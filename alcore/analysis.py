@@ -56,8 +56,23 @@ def select(df, datasets=None, encoders=None, strategies=None, seeds=None, ips=No
 
 
 def al_part(df):
-    """The active-learning runs (``cycles > 0``)."""
-    return _check(df, CONFIG)[df["cycles"] > 0].reset_index(drop=True)
+    """The main grid's active-learning runs (``cycles > 0``, ``study == "main"``).
+
+    The IPS study's own AL runs (``study == "ips_al"``: random queries from initial pools of
+    several ``k0``) are left out, so that they never join the strategy comparison's Random
+    baseline; :func:`ips_al_part` returns them.
+    """
+    keep = df["cycles"] > 0
+    if "study" in df.columns:
+        keep &= df["study"] == "main"
+    return _check(df, CONFIG)[keep].reset_index(drop=True)
+
+
+def ips_al_part(df):
+    """The IPS study's AL runs (``study == "ips_al"``); empty for stores without them."""
+    if "study" not in df.columns:
+        return _check(df, CONFIG).iloc[0:0].reset_index(drop=True)
+    return _check(df, CONFIG)[df["study"] == "ips_al"].reset_index(drop=True)
 
 
 def ips_part(df):
