@@ -88,6 +88,8 @@ def register(sub) -> None:
     p.add_argument("--profile", default="paper")
     p.add_argument("--runs", default=f"{DATA_DIR}/bench_fullrun.csv",
                    help="measured runs to extrapolate from")
+    p.add_argument("--budgets", default=None,
+                   help="NAME:B,... overriding the profile's budgets (e.g. trec6:1000)")
     p.add_argument("--out", default=f"{DATA_DIR}/paper_cost.csv", help="CSV; '' to skip")
     p.set_defaults(func=_paper_cost)
 
@@ -230,7 +232,9 @@ def _paper_cost(args):
     from ..bench import paper_cost
     from ..experiment import load_profile
 
-    df = paper_cost(pd.read_csv(args.runs), load_profile(args.profile))
+    pairs = (b.partition(":") for b in _csv_list(args.budgets) or [])
+    budgets = {name: int(value) for name, _, value in pairs}
+    df = paper_cost(pd.read_csv(args.runs), load_profile(args.profile), budgets=budgets)
     _print(df)
     _write(df, args.out)
     return 0
