@@ -545,10 +545,31 @@ def _shape_of(dataset, encoder):
     return spec.rows_train, ENCODERS[encoder].dim, spec.n_classes
 
 
-def _log_fit(x, y):
-    """Least squares ``log y = a + x @ b`` (``x`` already in logs); returns the coefficients."""
-    A = np.column_stack([np.ones(len(x)), x])
-    return np.linalg.lstsq(A, np.log(np.maximum(y, 1e-3)), rcond=None)[0]
+def _log_fit(x, y, names):
+    """Least squares ``log y = a + x @ b`` (``x`` in logs) with every ``b >= 0``.
+
+    A negative exponent (e.g. 256-d embeddings fitting faster than 50-d ones because they are
+    better conditioned) must not be extrapolated into "a larger input is cheaper": such terms
+    are dropped and the rest refitted, as are terms the measured shapes cannot identify.
+    Returns ``{"const": a, name: b, ...}`` (0 for dropped terms).
+    """
+    keep = [k for k in range(x.shape[1]) if np.unique(x[:, k]).size > 1]
+    target = np.log(np.maximum(y, 1e-3))
+    while True:
+        A = np.column_stack([np.ones(len(x))] + [x[:, k] for k in keep])
+        coef = np.linalg.lstsq(A, target, rcond=None)[0]
+        negative = [k for k, c in zip(keep, coef[1:]) if c < 0]
+        shapes = len(np.unique(x[:, keep], axis=0)) if keep else 1
+        if not negative and len(keep) + 1 <= shapes:
+            break
+        keep.remove(negative[-1] if negative else keep[-1])
+    out = {"const": float(coef[0]), **{n: 0.0 for n in names}}
+    out.update({names[k]: float(c) for k, c in zip(keep, coef[1:])})
+    return out
+
+
+def _eval(coef, **values):
+    return float(np.exp(coef["const"] + sum(coef[k] * np.log(v) for k, v in values.items())))
 
 
 def cost_model(runs):
@@ -557,16 +578,15 @@ def cost_model(runs):
     ``runs`` holds rows of :func:`full_run_ratio` (``strategy, budget, pool, dim, classes,
     cpu_seconds`` or, where that is missing, wall ``seconds``; ``fit_seconds,
     query_seconds``). Each run's time is split into its classifier part and its query part in
-    proportion of the two measured parts, then
+    proportion of the two measured parts, then, by least squares in logs with non-negative
+    exponents (see :func:`_log_fit`):
 
-    - the classifier part, shared by all strategies: ``log t = a + b log B + c log dim +
-      d log C`` (the fits grow with the labelled pool, the dimension and the classes);
-    - the query part, per strategy: ``log t = a_s + e_s log pool + f_s log dim`` (exact for
-      three measured shapes; the budget's effect on the batch size is folded into the pool
-      exponent because the large-pool sample also has the large budget).
+    - the classifier part, shared by all strategies: ``t = a B^b dim^c C^d`` (the fits grow
+      with the labelled pool, the dimension and the classes);
+    - the query part, per strategy: ``t = a_s pool^e dim^f B^g``.
 
     Returns a function ``(strategy, pool, dim, classes, budget) -> CPU seconds`` of one run of
-    ``cycles`` cycles as measured.
+    ``cycles`` cycles as measured; its ``fit_coef`` and ``query_coef`` hold the exponents.
     """
     runs = runs.copy()
     cpu = runs["cpu_seconds"] if "cpu_seconds" in runs else pd.Series(np.nan, runs.index)
@@ -574,19 +594,19 @@ def cost_model(runs):
     parts = runs["fit_seconds"] + runs["query_seconds"]
     runs["fit_cpu"] = total * runs["fit_seconds"] / parts
     runs["query_cpu"] = total - runs["fit_cpu"]
-    fit = runs.groupby(["budget", "dim", "classes"])["fit_cpu"].mean().reset_index()
-    fit_coef = _log_fit(np.log(fit[["budget", "dim", "classes"]].astype(float)).to_numpy(),
-                        fit["fit_cpu"].to_numpy())
+    fit_terms, query_terms = ["budget", "dim", "classes"], ["pool", "dim", "budget"]
+    fit = runs.groupby(fit_terms)["fit_cpu"].mean().reset_index()
+    fit_coef = _log_fit(np.log(fit[fit_terms].astype(float)).to_numpy(),
+                        fit["fit_cpu"].to_numpy(), fit_terms)
     query_coef = {}
     for name, g in runs.groupby("strategy"):
-        g = g.groupby(["pool", "dim"])["query_cpu"].mean().reset_index()
-        query_coef[name] = _log_fit(np.log(g[["pool", "dim"]].astype(float)).to_numpy(),
-                                    g["query_cpu"].to_numpy())
+        g = g.groupby(query_terms)["query_cpu"].mean().reset_index()
+        query_coef[name] = _log_fit(np.log(g[query_terms].astype(float)).to_numpy(),
+                                    g["query_cpu"].to_numpy(), query_terms)
 
     def predict(strategy, pool, dim, classes, budget):
-        f = np.exp(fit_coef @ [1.0, np.log(budget), np.log(dim), np.log(classes)])
-        q = np.exp(query_coef[strategy] @ [1.0, np.log(pool), np.log(dim)])
-        return float(f + q)
+        return (_eval(fit_coef, budget=budget, dim=dim, classes=classes)
+                + _eval(query_coef[strategy], pool=pool, dim=dim, budget=budget))
 
     predict.fit_coef, predict.query_coef = fit_coef, query_coef
     return predict
@@ -629,8 +649,8 @@ def paper_cost(runs, grid, budgets=None, workers=PAPER_COST_WORKERS):
         else:
             k0 = min(c.k0, pool)
             ips = c.ips if c.ips in predict.query_coef else "random"
-            sec = (np.exp(predict.query_coef[ips] @ [1.0, np.log(pool), np.log(dim)]) / 20
-                   + predict("random", pool, dim, classes, max(k0, 2)) / 11)
+            sec = (_eval(predict.query_coef[ips], pool=pool, dim=dim, budget=21 * k0) / 20
+                   + _eval(predict.fit_coef, budget=max(k0, 2), dim=dim, classes=classes) / 11)
             r["ips_runs"] += 1
         r["cpu_seconds"] += sec
     df = pd.DataFrame(rows.values())
@@ -649,9 +669,9 @@ def paper_cost_table(path="book/data/paper_cost.csv"):
     """``book/data/paper_cost.csv`` (written by ``alcore bench paper-cost``) for the book:
     CPU-hours per dataset and in all, and the hours on Dask clusters of N workers, rounded."""
     df = pd.read_csv(path)
-    hours = [c for c in df if c == "cpu_hours" or c.startswith("hours_")]
-    df[hours] = df[hours].round(1)
-    df["longest_run_min"] = df["longest_run_min"].round(1)
+    cluster = [c for c in df if c.startswith("hours_")]
+    df[cluster] = df[cluster].round(2)
+    df[["cpu_hours", "longest_run_min"]] = df[["cpu_hours", "longest_run_min"]].round(1)
     return df
 
 

@@ -250,3 +250,36 @@ def test_refit_agreement_on_real_trec6():
     warm = refit_agreement(small, 80, ["random"], seeds=[0], cycles=3)
     assert warm["fit_agreement_min"].iloc[0] >= 0.97
     assert abs(warm["aulc_warm"].iloc[0] - warm["aulc_scratch"].iloc[0]) < 0.01
+
+
+# ----------------------------------------------------------------- run cost model (alcore.bench)
+def test_cost_model_recovers_power_laws_and_prices_a_grid():
+    from alcore.bench import cost_model, paper_cost
+    from alcore.experiment import Grid
+
+    rows = []
+    for strategy, q in (("random", 1e-6), ("margin", 1e-5)):
+        for pool, dim, budget, classes in ((5000, 50, 1000, 6), (5000, 256, 1000, 6),
+                                           (50000, 50, 5000, 16), (6000, 50, 1500, 52),
+                                           (4000, 50, 300, 2)):
+            fit = 1e-4 * budget * classes ** 0.5
+            query = q * pool * dim ** 0.5
+            rows.append({"strategy": strategy, "pool": pool, "dim": dim, "budget": budget,
+                         "classes": classes, "fit_seconds": fit, "query_seconds": query,
+                         "seconds": fit + query, "cpu_seconds": fit + query})
+    runs = pd.DataFrame(rows)
+    predict = cost_model(runs)
+    assert predict.fit_coef["budget"] == pytest.approx(1.0, abs=1e-6)
+    assert predict.fit_coef["classes"] == pytest.approx(0.5, abs=1e-6)
+    assert predict.query_coef["margin"]["pool"] == pytest.approx(1.0, abs=1e-6)
+    expected = 1e-4 * 2000 * 20 ** 0.5 + 1e-5 * 11293 * 768 ** 0.5
+    assert predict("margin", 11293, 768, 20, 2000) == pytest.approx(expected, rel=1e-6)
+    grid = Grid({"datasets": ["trec6", "sms_spam"], "encoders": ["glove50", "mpnet"],
+                 "ips": ["random"], "k0": ["batch"], "strategies": ["random", "margin"],
+                 "seeds": [0, 1], "budget": {"trec6": 1000, "sms_spam": 500}, "cycles": 20})
+    cost = paper_cost(runs, grid, workers=(8,))
+    assert cost["dataset"].tolist() == ["trec6", "sms_spam", "all"]
+    assert cost["runs"].tolist() == [8, 8, 16]
+    assert cost["cpu_hours"].iloc[-1] == pytest.approx(cost["cpu_hours"].iloc[:2].sum())
+    assert (cost["hours_8_workers"] >= cost["cpu_hours"] / 8).all()
+    assert (cost["hours_8_workers"] * 60 >= cost["longest_run_min"] - 1e-9).all()
