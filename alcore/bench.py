@@ -29,7 +29,17 @@ Three measurements:
 
 :func:`full_run_ratio`
     A whole run (IPS + ``cycles`` cycles) per strategy on a real pool, wall time relative to
-    Random.
+    Random, and its CPU time.
+
+:func:`refit_agreement`
+    Whole runs with the plain from-scratch LBFGS refit against the warm-started one
+    (agreement of the final test predictions, AULC, time); :func:`refit_verdict` applies
+    issue 12's rule (``book/data/refit_agreement.csv``).
+
+:func:`paper_cost`
+    A profile's CPU-hours extrapolated from measured whole runs by :func:`cost_model`, and the
+    hours on Dask clusters of N workers (``book/data/paper_cost.csv``, read by
+    :func:`paper_cost_table`).
 """
 
 from __future__ import annotations
