@@ -29,7 +29,17 @@ Three measurements:
 
 :func:`full_run_ratio`
     A whole run (IPS + ``cycles`` cycles) per strategy on a real pool, wall time relative to
-    Random.
+    Random, and its CPU time.
+
+:func:`refit_agreement`
+    Whole runs with the plain from-scratch LBFGS refit against the warm-started one
+    (agreement of the final test predictions, AULC, time); :func:`refit_verdict` applies
+    issue 12's rule (``book/data/refit_agreement.csv``).
+
+:func:`paper_cost`
+    A profile's CPU-hours extrapolated from measured whole runs by :func:`cost_model`, and the
+    hours on Dask clusters of N workers (``book/data/paper_cost.csv``, read by
+    :func:`paper_cost_table`).
 """
 
 from __future__ import annotations
@@ -49,7 +59,9 @@ from .errors import UnknownNameError
 from .paths import atomic_write
 
 __all__ = ["SETTINGS", "SKACTIVEML", "make_data", "SkactivemlStrategy", "estimate_bytes",
-           "run_benchmark", "compare_accuracy", "full_run_ratio", "write_table"]
+           "run_benchmark", "compare_accuracy", "full_run_ratio", "write_table",
+           "curve_aulc", "refit_agreement", "refit_verdict", "cost_model", "paper_cost",
+           "paper_cost_table"]
 
 SETTINGS = {
     "default": {"n": 20000, "dim": 384, "classes": 20, "batch": 100},
@@ -394,10 +406,15 @@ def compare_accuracy(X_train, y_train, X_test, y_test, strategies_=None, k0=50, 
     return pd.DataFrame(rows)
 
 
-def full_run_ratio(emb, budget, k0=None, cycles=20, strategies_=None, seed=0, progress=False):
-    """Wall time of a whole AL run per strategy, and its ratio to Random's.
+def full_run_ratio(emb, budget, k0=None, cycles=20, strategies_=None, seed=0, progress=False,
+                   clf_params=None):
+    """Wall time of a whole AL run per strategy, and its ratio to Random.
 
-    ``k0`` defaults to ``budget // (cycles + 1)`` (the grid's ``"batch"`` rule).
+    ``k0`` defaults to ``budget // (cycles + 1)`` (the grid's ``"batch"`` rule). Besides the
+    wall ``seconds`` (and its ``query_seconds`` / ``fit_seconds`` parts, from the run's frame)
+    each row has ``cpu_seconds``, the process CPU time of the run: the fairer figure on a
+    shared machine (pin the BLAS threads to 1 so that it is also the single-core wall time),
+    and the run's shape ``pool, dim, classes, k0`` for :func:`paper_cost`.
     """
     from tqdm.auto import tqdm
 
@@ -409,13 +426,16 @@ def full_run_ratio(emb, budget, k0=None, cycles=20, strategies_=None, seed=0, pr
     if "random" not in names:
         names.insert(0, "random")
     for name in tqdm(names, desc="full runs", disable=not progress):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         df = run_al(emb.X_train, emb.y_train, emb.X_test, emb.y_test, k0=k0, budget=budget,
-                    cycles=cycles, strategy=name, random_state=seed)
+                    cycles=cycles, strategy=name, random_state=seed, clf_params=clf_params)
         rows.append({"strategy": name, "seconds": time.perf_counter() - start,
                      "query_seconds": df["query_seconds"].sum(),
                      "fit_seconds": df["fit_seconds"].sum(),
-                     "final_accuracy": df["accuracy"].iloc[-1]})
+                     "final_accuracy": df["accuracy"].iloc[-1],
+                     "cpu_seconds": time.process_time() - start_cpu,
+                     "pool": len(emb.X_train), "dim": emb.X_train.shape[1],
+                     "classes": int(emb.y_train.max()) + 1, "k0": k0})
     out = pd.DataFrame(rows)
     out["ratio_to_random"] = out["seconds"] / out.loc[out["strategy"] == "random",
                                                       "seconds"].iloc[0]
@@ -497,6 +517,249 @@ def bench_targets(bench, targets=None):
 
 
 __all__ += ["bench_speedups", "bench_targets", "BENCH_TARGETS"]
+
+
+def curve_aulc(df, metric="accuracy"):
+    """Area under one run's learning curve over ``n_labelled``, divided by its label range.
+
+    The same normalisation as :func:`alcore.analysis.aulc` (a mean accuracy), for one
+    :func:`~alcore.loop.run_al` frame.
+    """
+    x, y = df["n_labelled"].to_numpy(float), df[metric].to_numpy(float)
+    span = x[-1] - x[0]
+    return float(np.trapezoid(y, x) / span) if span > 0 else float(y.mean())
+
+
+def refit_agreement(emb, budget, strategies_=("random", "margin", "badge"), seeds=(0,), k0=None,
+                    cycles=20, warm=None, progress=False):
+    """Whole runs with the plain from-scratch refit against a faster refit, per strategy and seed.
+
+    Each (strategy, seed) is run twice with :func:`~alcore.loop.run_al`: with the plain refit
+    (``clf_params={"warm_start": False}``: LBFGS from zero every cycle) and with ``warm``
+    (default ``{"warm_start": True}``: LBFGS starts at the previous cycle's solution). The picks
+    depend on the model, so the two runs may drift apart; both are compared whole:
+
+    ``agreement``
+        Share of the test points on which the two runs' final classifiers predict the same.
+    ``aulc_scratch, aulc_warm``
+        Their AULC (:func:`curve_aulc`).
+    ``fit_agreement_min``
+        The single-fit check on identical labelled sets: at cycles ``T/4, T/2, 3T/4, T`` of the
+        scratch run, its labelled set is fitted from scratch and with ``warm`` (starting at the
+        scratch fit of the cycle before); the lowest test-prediction agreement is reported.
+    ``seconds_*``, ``cpu_seconds_*``, ``fit_seconds_*``
+        Wall and CPU (process) time of each run and its wall time in the classifier fits. On a
+        shared machine the CPU time is the fairer figure.
+
+    Pin the BLAS threads yourself (e.g. ``threadpoolctl.threadpool_limits(1)``).
+    """
+    from tqdm.auto import tqdm
+
+    from .loop import CLF_DEFAULTS, _fit, _run_al, derive_seeds
+
+    warm = {"warm_start": True} if warm is None else dict(warm)
+    scratch = {"warm_start": False}
+    k0 = max(1, budget // (cycles + 1)) if k0 is None else k0
+    n_classes = int(emb.y_train.max()) + 1
+    rows = []
+    jobs = [(s, seed) for s in strategies_ for seed in seeds]
+    for name, seed in tqdm(jobs, desc="refit agreement", disable=not progress):
+        frames, final, wall, cpu = {}, {}, {}, {}
+        for which, clf in (("scratch", scratch), ("warm", warm)):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            frames[which], final[which] = _run_al(
+                emb.X_train, emb.y_train, emb.X_test, emb.y_test, ips="random", k0=k0,
+                strategy=name, budget=budget, cycles=cycles, random_state=seed,
+                clf_params=clf, strategy_params=None, progress=False)
+            wall[which] = time.perf_counter() - start
+            cpu[which] = time.process_time() - start_cpu
+        preds = {w: c.predict(emb.X_test) for w, c in final.items()}
+        params = {**CLF_DEFAULTS, "random_state": derive_seeds(seed)["clf"]}
+        sets = np.cumsum([len(p) for p in frames["scratch"]["picked"]])
+        order = np.concatenate([np.asarray(p, np.int64) for p in frames["scratch"]["picked"]])
+        fit_agree = []
+        for t in sorted({max(1, cycles * q // 4) for q in (1, 2, 3, 4)} if cycles else ()):
+            before, now = order[:sets[t - 1]], order[:sets[t]]
+            prev = _fit(emb.X_train[before], emb.y_train[before], n_classes,
+                        {**params, **scratch})
+            plain = _fit(emb.X_train[now], emb.y_train[now], n_classes, {**params, **scratch})
+            fast = _fit(emb.X_train[now], emb.y_train[now], n_classes, {**params, **warm}, prev)
+            fit_agree.append(np.mean(plain.predict(emb.X_test) == fast.predict(emb.X_test)))
+        rows.append({"strategy": name, "seed": seed, "budget": budget, "k0": k0,
+                     "agreement": float(np.mean(preds["scratch"] == preds["warm"])),
+                     "aulc_scratch": curve_aulc(frames["scratch"]),
+                     "aulc_warm": curve_aulc(frames["warm"]),
+                     "final_acc_scratch": float(frames["scratch"]["accuracy"].iloc[-1]),
+                     "final_acc_warm": float(frames["warm"]["accuracy"].iloc[-1]),
+                     "fit_agreement_min": float(min(fit_agree, default=1.0)),
+                     "seconds_scratch": wall["scratch"], "seconds_warm": wall["warm"],
+                     "cpu_seconds_scratch": cpu["scratch"], "cpu_seconds_warm": cpu["warm"],
+                     "fit_seconds_scratch": float(frames["scratch"]["fit_seconds"].sum()),
+                     "fit_seconds_warm": float(frames["warm"]["fit_seconds"].sum())})
+    return pd.DataFrame(rows)
+
+
+def refit_verdict(df, min_agreement=0.995, max_aulc_diff=0.002) -> dict:
+    """Does the faster refit pass issue 12's rule on the runs of :func:`refit_agreement`?
+
+    The rule: the final-cycle test predictions agree with the plain refit's on at least
+    ``min_agreement`` of the test points (in every run) and the mean AULC differs by less than
+    ``max_aulc_diff``. Also reported: the single-fit agreement on identical labelled sets and
+    the CPU-time speed-up of the whole runs.
+    """
+    aulc_diff = float(df["aulc_warm"].mean() - df["aulc_scratch"].mean())
+    out = {"runs": len(df), "agreement_min": float(df["agreement"].min()),
+           "agreement_mean": float(df["agreement"].mean()),
+           "fit_agreement_min": float(df["fit_agreement_min"].min()),
+           "aulc_diff_mean": aulc_diff,
+           "aulc_absdiff_max": float((df["aulc_warm"] - df["aulc_scratch"]).abs().max()),
+           "speedup_cpu": float(df["cpu_seconds_scratch"].sum() / df["cpu_seconds_warm"].sum())}
+    out["passes"] = bool(out["agreement_min"] >= min_agreement
+                         and abs(aulc_diff) < max_aulc_diff)
+    return out
+
+
+# -- the paper profile's cost -------------------------------------------------------------------
+PAPER_COST_WORKERS = (8, 32, 128)
+
+
+def _shape_of(dataset, encoder):
+    """(pool, dim, classes) of a registry (dataset, encoder) without loading anything."""
+    from . import data
+    from .encoders import ENCODERS
+
+    spec = data.DATASETS[dataset]
+    return spec.rows_train, ENCODERS[encoder].dim, spec.n_classes
+
+
+def _log_fit(x, y, names):
+    """Least squares ``log y = a + x @ b`` (``x`` in logs) with every ``b >= 0``.
+
+    A negative exponent (e.g. 256-d embeddings fitting faster than 50-d ones because they are
+    better conditioned) must not be extrapolated into "a larger input is cheaper": such terms
+    are dropped and the rest refitted, as are terms the measured shapes cannot identify.
+    Returns ``{"const": a, name: b, ...}`` (0 for dropped terms).
+    """
+    keep = [k for k in range(x.shape[1]) if np.unique(x[:, k]).size > 1]
+    target = np.log(np.maximum(y, 1e-3))
+    while True:
+        A = np.column_stack([np.ones(len(x))] + [x[:, k] for k in keep])
+        coef = np.linalg.lstsq(A, target, rcond=None)[0]
+        negative = [k for k, c in zip(keep, coef[1:]) if c < 0]
+        shapes = len(np.unique(x[:, keep], axis=0)) if keep else 1
+        if not negative and len(keep) + 1 <= shapes:
+            break
+        keep.remove(negative[-1] if negative else keep[-1])
+    out = {"const": float(coef[0]), **{n: 0.0 for n in names}}
+    out.update({names[k]: float(c) for k, c in zip(keep, coef[1:])})
+    return out
+
+
+def _eval(coef, **values):
+    return float(np.exp(coef["const"] + sum(coef[k] * np.log(v) for k, v in values.items())))
+
+
+def cost_model(runs):
+    """Fit the per-run CPU-time model behind :func:`paper_cost` to measured whole runs.
+
+    ``runs`` holds rows of :func:`full_run_ratio` (``strategy, budget, pool, dim, classes,
+    cpu_seconds`` or, where that is missing, wall ``seconds``; ``fit_seconds,
+    query_seconds``). Each run's time is split into its classifier part and its query part in
+    proportion of the two measured parts, then, by least squares in logs with non-negative
+    exponents (see :func:`_log_fit`):
+
+    - the classifier part, shared by all strategies: ``t = a B^b dim^c C^d`` (the fits grow
+      with the labelled pool, the dimension and the classes);
+    - the query part, per strategy: ``t = a_s pool^e dim^f B^g``.
+
+    Returns a function ``(strategy, pool, dim, classes, budget) -> CPU seconds`` of one run of
+    ``cycles`` cycles as measured; its ``fit_coef`` and ``query_coef`` hold the exponents.
+    """
+    runs = runs.copy()
+    cpu = runs["cpu_seconds"] if "cpu_seconds" in runs else pd.Series(np.nan, runs.index)
+    total = cpu.fillna(runs["seconds"])
+    parts = runs["fit_seconds"] + runs["query_seconds"]
+    runs["fit_cpu"] = total * runs["fit_seconds"] / parts
+    runs["query_cpu"] = total - runs["fit_cpu"]
+    fit_terms, query_terms = ["budget", "dim", "classes"], ["pool", "dim", "budget"]
+    fit = runs.groupby(fit_terms)["fit_cpu"].mean().reset_index()
+    fit_coef = _log_fit(np.log(fit[fit_terms].astype(float)).to_numpy(),
+                        fit["fit_cpu"].to_numpy(), fit_terms)
+    query_coef = {}
+    for name, g in runs.groupby("strategy"):
+        g = g.groupby(query_terms)["query_cpu"].mean().reset_index()
+        query_coef[name] = _log_fit(np.log(g[query_terms].astype(float)).to_numpy(),
+                                    g["query_cpu"].to_numpy(), query_terms)
+
+    def predict(strategy, pool, dim, classes, budget):
+        return (_eval(fit_coef, budget=budget, dim=dim, classes=classes)
+                + _eval(query_coef[strategy], pool=pool, dim=dim, budget=budget))
+
+    predict.fit_coef, predict.query_coef = fit_coef, query_coef
+    return predict
+
+
+def paper_cost(runs, grid, budgets=None, workers=PAPER_COST_WORKERS):
+    """The CPU-hours of a grid (the ``paper`` profile), extrapolated from measured runs.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Measured whole runs (``book/data/bench_fullrun.csv``), see :func:`cost_model`.
+    grid : alcore.experiment.Grid
+        The profile (``load_profile("paper")``); every config of ``grid.configs()`` is priced.
+    budgets : dict, optional
+        ``{dataset: B}`` overriding the configs' budgets (k0 follows the ``batch`` rule).
+    workers : tuple of int
+        Cluster sizes to report: ``N`` single-threaded Dask workers take
+        ``max(CPU-hours / N, longest run)`` hours (the runs are independent tasks).
+
+    Returns
+    -------
+    DataFrame, one row per dataset and an ``all`` row: ``dataset, pool, classes, budget,
+    runs, ips_runs, cpu_hours, longest_run_min`` and ``hours_N_workers`` per ``N``.
+    AL runs are priced by the model; IPS-only runs (the k0 study) as one ``T``-th of their
+    strategy's query time plus one fit at ``k0``.
+    """
+    predict = cost_model(runs)
+    rows = {}
+    for c in grid.configs():
+        pool, dim, classes = _shape_of(c.dataset, c.encoder)
+        budget = (budgets or {}).get(c.dataset, c.budget)
+        r = rows.setdefault(c.dataset, {"dataset": c.dataset, "pool": pool, "classes": classes,
+                                        "budget": budget, "runs": 0, "ips_runs": 0,
+                                        "cpu_seconds": 0.0, "longest": 0.0})
+        if c.cycles:
+            sec = predict(c.strategy, pool, dim, classes, budget)
+            r["runs"] += 1
+            r["longest"] = max(r["longest"], sec)
+        else:
+            k0 = min(c.k0, pool)
+            ips = c.ips if c.ips in predict.query_coef else "random"
+            sec = (_eval(predict.query_coef[ips], pool=pool, dim=dim, budget=21 * k0) / 20
+                   + _eval(predict.fit_coef, budget=max(k0, 2), dim=dim, classes=classes) / 11)
+            r["ips_runs"] += 1
+        r["cpu_seconds"] += sec
+    df = pd.DataFrame(rows.values())
+    total = {"dataset": "all", "pool": df["pool"].sum(), "classes": np.nan, "budget": np.nan,
+             "runs": df["runs"].sum(), "ips_runs": df["ips_runs"].sum(),
+             "cpu_seconds": df["cpu_seconds"].sum(), "longest": df["longest"].max()}
+    df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
+    df["cpu_hours"] = df["cpu_seconds"] / 3600
+    df["longest_run_min"] = df["longest"] / 60
+    for n in workers:
+        df[f"hours_{n}_workers"] = np.maximum(df["cpu_hours"] / n, df["longest"] / 3600)
+    return df.drop(columns=["cpu_seconds", "longest"])
+
+
+def paper_cost_table(path="book/data/paper_cost.csv"):
+    """``book/data/paper_cost.csv`` (written by ``alcore bench paper-cost``) for the book:
+    CPU-hours per dataset and in all, and the hours on Dask clusters of N workers, rounded."""
+    df = pd.read_csv(path)
+    cluster = [c for c in df if c.startswith("hours_")]
+    df[cluster] = df[cluster].round(2)
+    df[["cpu_hours", "longest_run_min"]] = df[["cpu_hours", "longest_run_min"]].round(1)
+    return df
 
 
 if __name__ == "__main__":  # a single measurement in a fresh process (see run_benchmark)

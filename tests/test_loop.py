@@ -176,3 +176,110 @@ def test_probcover_gets_the_label_space_and_estimates_delta_once(data, monkeypat
     run_al(*data, k0=1, budget=31, cycles=6, strategy="probcover", random_state=0,
            strategy_params={"n_classes": 5})
     assert calls == [5]                                           # an explicit value wins
+
+
+# ----------------------------------------------------------------------------- refit options
+def test_default_refit_is_the_plain_one_and_warm_start_keeps_random_picks(data):
+    plain = run_al(*data, k0=10, budget=60, cycles=5, random_state=3)
+    explicit = run_al(*data, k0=10, budget=60, cycles=5, random_state=3,
+                      clf_params={"warm_start": False})
+    cols = ["n_labelled", "accuracy", "macro_f1", "picked"]
+    pd.testing.assert_frame_equal(plain[cols], explicit[cols])
+    warm = run_al(*data, k0=10, budget=60, cycles=5, random_state=3,
+                  clf_params={"warm_start": True})
+    # Random's picks do not depend on the model: both runs label the same samples
+    assert warm["picked"].tolist() == plain["picked"].tolist()
+    assert np.abs(warm["accuracy"] - plain["accuracy"]).max() <= 0.02
+
+
+def test_warm_fit_starts_at_the_previous_solution(data):
+    from alcore.loop import _fit
+
+    X, y, _, _ = data
+    params = {"solver": "lbfgs", "max_iter": 1000, "random_state": 0}
+    prev = _fit(X[:100], y[:100], 3, params)
+    cold = _fit(X[:120], y[:120], 3, params, prev)             # warm_start off: ignored
+    warm = _fit(X[:120], y[:120], 3, {**params, "warm_start": True}, prev)
+    assert warm.n_iter_[0] < cold.n_iter_[0]
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=0.05)
+    # a previous fit over other classes (or the constant classifier) is no starting point
+    two = _fit(X[y < 2][:50], y[y < 2][:50], 3, params)
+    again = _fit(X[:120], y[:120], 3, {**params, "warm_start": True}, two)
+    assert again.n_iter_[0] == cold.n_iter_[0]
+    const = _fit(X[y == 0][:5], y[y == 0][:5], 3, params)
+    assert isinstance(const, ConstantClassifier)
+    assert _fit(X[:120], y[:120], 3, {**params, "warm_start": True}, const).n_iter_[0] \
+        == cold.n_iter_[0]
+
+
+def test_refit_verdict_applies_the_issue_rule():
+    from alcore.bench import refit_verdict
+
+    row = {"agreement": 1.0, "aulc_scratch": 0.70, "aulc_warm": 0.70, "fit_agreement_min": 1.0,
+           "cpu_seconds_scratch": 2.0, "cpu_seconds_warm": 1.0}
+    ok = pd.DataFrame([row, {**row, "agreement": 0.996, "aulc_warm": 0.703}])
+    v = refit_verdict(ok)
+    assert v["passes"] and v["speedup_cpu"] == pytest.approx(2.0)
+    assert v["aulc_diff_mean"] == pytest.approx(0.0015)
+    assert not refit_verdict(pd.DataFrame([row, {**row, "agreement": 0.99}]))["passes"]
+    assert not refit_verdict(pd.DataFrame([row, {**row, "aulc_warm": 0.705}]))["passes"]
+
+
+def test_refit_agreement_on_real_trec6():
+    """The agreement rule on the real TREC-6 (glove50, a stratified 800-sample pool): the
+    plain refit against itself agrees everywhere and passes; the warm start's single fits on
+    identical labelled sets agree closely (same convex objective)."""
+    from sklearn.model_selection import train_test_split
+
+    from alcore.bench import refit_agreement, refit_verdict
+    from alcore.embed import Embeddings, load_embeddings
+
+    try:
+        emb = load_embeddings("trec6", "glove50", progress=False)
+    except Exception as exc:  # noqa: BLE001 - no archives offline: nothing to test on
+        pytest.skip(f"trec6 x glove50 embeddings unavailable ({exc})")
+    idx, _ = train_test_split(np.arange(len(emb.y_train)), train_size=800,
+                              stratify=emb.y_train, random_state=0)
+    small = Embeddings(emb.X_train[idx], emb.y_train[idx], emb.X_test, emb.y_test,
+                       emb.classes, emb.meta)
+    same = refit_agreement(small, 80, ["margin"], seeds=[0], cycles=3,
+                           warm={"warm_start": False})
+    assert same["agreement"].tolist() == [1.0]
+    assert same["aulc_scratch"].tolist() == same["aulc_warm"].tolist()
+    assert refit_verdict(same)["passes"]
+    warm = refit_agreement(small, 80, ["random"], seeds=[0], cycles=3)
+    assert warm["fit_agreement_min"].iloc[0] >= 0.97
+    assert abs(warm["aulc_warm"].iloc[0] - warm["aulc_scratch"].iloc[0]) < 0.01
+
+
+# ----------------------------------------------------------------- run cost model (alcore.bench)
+def test_cost_model_recovers_power_laws_and_prices_a_grid():
+    from alcore.bench import cost_model, paper_cost
+    from alcore.experiment import Grid
+
+    rows = []
+    for strategy, q in (("random", 1e-6), ("margin", 1e-5)):
+        for pool, dim, budget, classes in ((5000, 50, 1000, 6), (5000, 256, 1000, 6),
+                                           (50000, 50, 5000, 16), (6000, 50, 1500, 52),
+                                           (4000, 50, 300, 2)):
+            fit = 1e-4 * budget * classes ** 0.5
+            query = q * pool * dim ** 0.5
+            rows.append({"strategy": strategy, "pool": pool, "dim": dim, "budget": budget,
+                         "classes": classes, "fit_seconds": fit, "query_seconds": query,
+                         "seconds": fit + query, "cpu_seconds": fit + query})
+    runs = pd.DataFrame(rows)
+    predict = cost_model(runs)
+    assert predict.fit_coef["budget"] == pytest.approx(1.0, abs=1e-6)
+    assert predict.fit_coef["classes"] == pytest.approx(0.5, abs=1e-6)
+    assert predict.query_coef["margin"]["pool"] == pytest.approx(1.0, abs=1e-6)
+    expected = 1e-4 * 2000 * 20 ** 0.5 + 1e-5 * 11293 * 768 ** 0.5
+    assert predict("margin", 11293, 768, 20, 2000) == pytest.approx(expected, rel=1e-6)
+    grid = Grid({"datasets": ["trec6", "sms_spam"], "encoders": ["glove50", "mpnet"],
+                 "ips": ["random"], "k0": ["batch"], "strategies": ["random", "margin"],
+                 "seeds": [0, 1], "budget": {"trec6": 1000, "sms_spam": 500}, "cycles": 20})
+    cost = paper_cost(runs, grid, workers=(8,))
+    assert cost["dataset"].tolist() == ["trec6", "sms_spam", "all"]
+    assert cost["runs"].tolist() == [8, 8, 16]
+    assert cost["cpu_hours"].iloc[-1] == pytest.approx(cost["cpu_hours"].iloc[:2].sum())
+    assert (cost["hours_8_workers"] >= cost["cpu_hours"] / 8).all()
+    assert (cost["hours_8_workers"] * 60 >= cost["longest_run_min"] - 1e-9).all()

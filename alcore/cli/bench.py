@@ -12,8 +12,8 @@ def _csv_list(text):
 
 
 def register(sub) -> None:
-    """Add ``alcore bench {strategies,budget,accuracy,fullrun}``."""
-    bench = sub.add_parser("bench", help="benchmarks: strategies, budget, accuracy, fullrun",
+    """Add ``alcore bench {strategies,budget,accuracy,fullrun,refit,paper-cost}``."""
+    bench = sub.add_parser("bench", help="benchmarks: strategies, budget, accuracy, fullrun, refit, paper-cost",
                            description="Benchmarks of alcore (time, memory, budgets).")
     cmds = bench.add_subparsers(dest="bench_command", metavar="BENCH")
     bench.set_defaults(func=lambda a: bench.print_help() or 2)
@@ -69,6 +69,29 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=f"{DATA_DIR}/bench_fullrun.csv", help="CSV; '' to skip")
     p.set_defaults(func=_fullrun)
+
+    p = cmds.add_parser("refit", help="whole runs with the plain from-scratch LBFGS refit vs "
+                        "the warm-started one: test-prediction agreement, AULC, time")
+    p.add_argument("--datasets", default="trec6:1000,sms_spam:500,reuters_r8:700,"
+                   "rotten_tomatoes:1000,reuters_r52:1500",
+                   help="comma-separated NAME or NAME:BUDGET (default budget: the registry's)")
+    p.add_argument("--encoders", default="glove50")
+    p.add_argument("--strategies", default="random,margin,badge")
+    p.add_argument("--seeds", type=int, default=2)
+    p.add_argument("--cycles", type=int, default=20)
+    p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
+    p.add_argument("--out", default=f"{DATA_DIR}/refit_agreement.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_refit)
+
+    p = cmds.add_parser("paper-cost", help="the paper profile's CPU-hours, extrapolated from "
+                        "measured whole runs (bench_fullrun.csv)")
+    p.add_argument("--profile", default="paper")
+    p.add_argument("--runs", default=f"{DATA_DIR}/bench_fullrun.csv",
+                   help="measured runs to extrapolate from")
+    p.add_argument("--budgets", default=None,
+                   help="NAME:B,... overriding the profile's budgets (e.g. trec6:1000)")
+    p.add_argument("--out", default=f"{DATA_DIR}/paper_cost.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_paper_cost)
 
 
 def _print(df):
@@ -166,4 +189,52 @@ def _fullrun(args):
     df.insert(2, "budget", budget)
     _print(df)
     _write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy"))
+    return 0
+
+
+def _refit(args):
+    from threadpoolctl import threadpool_limits
+
+    from .. import data
+    from ..bench import refit_agreement
+
+    frames = []
+    for item in _csv_list(args.datasets):
+        name, _, budget = item.partition(":")
+        budget = int(budget) if budget else data.DATASETS[name].budget
+        if not budget:
+            raise ValueError(f"{name} has no registry budget; pass it as {name}:BUDGET")
+        for encoder in _csv_list(args.encoders):
+            try:
+                emb = _load(name, encoder)
+            except (FileNotFoundError, RuntimeError, OSError) as exc:
+                print(f"skipped: no embeddings of {name} with {encoder} ({exc})")
+                continue
+            with threadpool_limits(limits=args.threads):
+                df = refit_agreement(emb, budget, _csv_list(args.strategies),
+                                     seeds=range(args.seeds), cycles=args.cycles,
+                                     progress=True)
+            df.insert(0, "dataset", name)
+            df.insert(1, "encoder", encoder)
+            _print(df)
+            frames.append(df)
+    if not frames:
+        return 1
+    df = pd.concat(frames, ignore_index=True)
+    from ..bench import refit_verdict
+
+    print(refit_verdict(df))
+    _write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy", "seed"))
+    return 0
+
+
+def _paper_cost(args):
+    from ..bench import paper_cost
+    from ..experiment import load_profile
+
+    pairs = (b.partition(":") for b in _csv_list(args.budgets) or [])
+    budgets = {name: int(value) for name, _, value in pairs}
+    df = paper_cost(pd.read_csv(args.runs), load_profile(args.profile), budgets=budgets)
+    _print(df)
+    _write(df, args.out)
     return 0
