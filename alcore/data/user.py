@@ -214,7 +214,7 @@ def user_dataset_from_entry(entry: dict, base_dir=None) -> str:
     directory.
     """
     if not isinstance(entry, dict):
-        raise ValueError(f"a dataset entry must be a name or a mapping, got {entry!r}")
+        raise TypeError(f"a dataset entry must be a name or a mapping, got {entry!r}")
     for key in entry:
         if key not in _ENTRY_KEYS:
             close = difflib.get_close_matches(str(key), _ENTRY_KEYS, n=1)
