@@ -1,4 +1,4 @@
-"""The labelling budget ``B`` of a dataset: where Random sampling with the weakest encoder converges.
+"""The labelling budget ``B``: where Random sampling with the weakest encoder converges.
 
 Rauch et al. (2025), following ActiveGLAE (Rauch et al. 2023), fix each dataset's budget at
 the number of labels at which *random sampling* with the *weakest* encoder has converged, so
@@ -72,7 +72,7 @@ def budget_grid(n_pool: int, start: int = 10) -> np.ndarray:
     """
     if n_pool < 1:
         raise ValueError(f"n_pool must be positive, got {n_pool}")
-    values = {int(round(s * 10**k)) for k in range(0, 8) for s in _SERIES}
+    values = {round(s * 10**k) for k in range(8) for s in _SERIES}
     grid = sorted(v for v in values if start <= v < n_pool)
     return np.asarray(grid + [int(n_pool)], dtype=np.int64)
 

@@ -40,7 +40,7 @@ class TextDataset:
         return "text_pair" in self.train.columns
 
     def texts(self, split: str) -> list:
-        """The texts of ``split`` ('train' or 'test'); ``(text, text_pair)`` tuples for pair tasks."""
+        """The texts of ``split`` ('train' or 'test'); ``(a, b)`` tuples for pair tasks."""
         df = self._split(split)
         if self.is_pair:
             return list(zip(df["text"].tolist(), df["text_pair"].tolist()))
