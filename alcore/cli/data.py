@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 
 EPILOG = """\
 examples:
@@ -56,9 +58,14 @@ def _add(args) -> int:
             budget = int(budget)
         except ValueError:
             raise ValueError(f"--budget must be a number of labels or 'rule', got {budget!r}")
-    spec = add_dataset(args.name, args.path, args.text_col, args.label_col,
-                       text_pair_col=args.text_pair_col, test_path=args.test_path,
-                       test_size=args.test_size, budget=budget, random_state=args.random_state)
+    with warnings.catch_warnings(record=True) as caught:  # hygiene notes: one line each
+        warnings.simplefilter("always")
+        spec = add_dataset(args.name, args.path, args.text_col, args.label_col,
+                           text_pair_col=args.text_pair_col, test_path=args.test_path,
+                           test_size=args.test_size, budget=budget,
+                           random_state=args.random_state)
+    for w in caught:
+        print(f"alcore: {w.message}", file=sys.stderr)
     split = (f"test file {spec.test_path}" if spec.test_path
              else f"stratified split, test share {spec.test_size}, seed {spec.random_state}")
     budget = spec.budget if spec.budget is not None else "the budget rule (computed when needed)"
