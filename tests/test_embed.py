@@ -118,6 +118,28 @@ def test_registry_table_and_unknown_name():
         get_encoder("glove50", pooling="cls")
 
 
+# Table 3 of Rauch et al. (2025): pooling and MTEB of the paper's seven (issue 12)
+TABLE3 = {"nv-embed-v2": ("cls", 72.31), "bge-en-icl": ("last", 71.67),
+          "stella-v5": ("cls", 71.19), "sfr-embedding-2": ("last", 70.31),
+          "qwen2.5-7b": ("last", 69.59), "modernbert-base": ("cls", 62.61),
+          "bert-base-uncased": ("cls", 38.33)}
+
+
+def test_paper_encoders_match_table3_and_mteb_is_flagged():
+    df = list_encoders().set_index("name")
+    for name, (pooling, mteb) in TABLE3.items():
+        assert (df.loc[name, "pooling"], df.loc[name, "mteb"]) == (pooling, mteb), name
+        assert df.loc[name, "mteb_comparable"] and not df.loc[name, "offline"]
+    assert "gte-qwen2-7b" not in df.index
+    # offline: one comparable scale (the 56-task leaderboard average) or flagged
+    assert df.loc[["minilm", "mpnet"], "mteb_comparable"].all()
+    assert (df.loc["minilm", "mteb"], df.loc["mpnet", "mteb"]) == (56.26, 57.78)
+    assert not df.loc[["glove50", "wordllama", "potion8m"], "mteb_comparable"].any()
+    for name, spec in ENCODERS.items():
+        assert spec.mteb_source, name
+        assert spec.mteb_comparable <= (spec.mteb is not None), name
+
+
 # ----------------------------------------------------------------- pooling on a tiny model --
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):

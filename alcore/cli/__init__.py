@@ -28,13 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"alcore {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in GROUPS:
-        try:
-            module = importlib.import_module(f"{__name__}.{group}")
-        except ModuleNotFoundError as exc:  # a group not written yet
-            if exc.name != f"{__name__}.{group}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"{__name__}.{group}").register(sub)
     return parser
 
 

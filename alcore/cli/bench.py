@@ -39,12 +39,16 @@ def register(sub) -> None:
                         "the weakest encoder converges (alcore.budget)")
     p.add_argument("--encoder", default="glove50")
     p.add_argument("--dataset", default="all", help="a dataset name or 'all' offline ones")
-    p.add_argument("--seeds", type=int, default=3, help="random permutations (default 3)")
-    p.add_argument("--target", type=float, default=0.95,
-                   help="fraction of the full-data accuracy that counts as converged (0.95)")
+    p.add_argument("--seeds", type=int, default=5, help="random permutations (default 5)")
+    p.add_argument("--target", type=float, default=None,
+                   help="fraction of the whole pool's validation macro-F1 that counts as "
+                        "converged (default alcore.budget.TARGET, calibrated on TREC-6)")
     p.add_argument("--out", default=f"{DATA_DIR}/budgets.csv", help="CSV; '' to skip")
     p.add_argument("--curves", default=f"{DATA_DIR}/budget_curves.csv",
                    help="CSV of the Random learning curves behind the budgets; '' to skip")
+    p.add_argument("--calibration", default=f"{DATA_DIR}/budget_calibration.csv",
+                   help="CSV of the rule's calibration on trec6 (when trec6 is among the "
+                        "datasets); '' to skip")
     p.set_defaults(func=_budget)
 
     p = cmds.add_parser("accuracy", help="accuracy after a few cycles, alcore vs "
@@ -129,28 +133,23 @@ def _load(dataset, encoder):
 
 def _budget(args):
     from .. import data
-    from ..budget import derive_budget
+    from ..budget import TARGET, budget_table, calibration_table
 
     if args.dataset == "all":
         names = [s.name for s in data.DATASETS.values() if s.offline]
     else:
         names = [args.dataset]
-    rows, curves = [], []
-    for name in names:
-        emb = _load(name, args.encoder)
-        res = derive_budget(emb, seeds=range(args.seeds), target=args.target, progress=True)
-        curves.append(res["curve"].assign(dataset=name, encoder=args.encoder))
-        curve = res["curve"].groupby("n_labelled")["accuracy"].mean()
-        rows.append({"dataset": name, "encoder": args.encoder, "budget": res["budget"],
-                     "converged": res["converged"], "full_accuracy": res["full_accuracy"],
-                     "accuracy_at_budget": curve[res["budget"]], "target": res["target"],
-                     "pool": len(emb.X_train), "classes": int(emb.y_train.max()) + 1,
-                     "registry_budget": getattr(data.DATASETS.get(name), "budget", None)})
-        _print(pd.DataFrame(rows[-1:]))
-    df = pd.DataFrame(rows)
+    df, curves = budget_table(names, _load, encoder=args.encoder, seeds=range(args.seeds),
+                              target=args.target or TARGET, progress=True)
+    df["registry_budget"] = [getattr(data.DATASETS.get(n), "budget", None) for n in names]
     _print(df)
-    _write(df, args.out)
-    _write(pd.concat(curves, ignore_index=True), args.curves)
+    _write(df, args.out, True, key=("dataset", "encoder"))
+    _write(curves, args.curves, True, key=("dataset", "encoder"))
+    trec = curves[curves["dataset"] == "trec6"]
+    if args.calibration and 1000 in set(trec["n_labelled"]):  # Table 2's B calibrates the rule
+        row = df.set_index("dataset").loc["trec6"]
+        cal = calibration_table(trec, row["full_score"])
+        _write(cal.assign(dataset="trec6", encoder=args.encoder), args.calibration)
     return 0
 
 

