@@ -96,7 +96,7 @@ def test_typiclust_minibatch_path_and_bad_params(blobs):
     y = np.full(len(X), np.nan)
     picks = TypiClust(fast_kmeans_above=100, random_state=0).query(X, y, batch_size=4)
     assert len(set(picks)) == 4
-    with pytest.raises(ValueError, match="k must be"):
+    with pytest.raises(ValueError, match="'k' parameter"):
         TypiClust(k=0).query(X, y)
     with pytest.raises(ValueError, match="max_clusters"):
         TypiClust(max_clusters=0).query(X, y)
@@ -199,7 +199,7 @@ def test_probcover_ips_estimates_delta_candidates_and_reproducible(blobs):
 def test_probcover_bad_params(blobs):
     X, _ = blobs
     y = np.full(len(X), np.nan)
-    with pytest.raises(ValueError, match="delta must be"):
+    with pytest.raises(ValueError, match="'delta' parameter"):
         ProbCover(delta=-1.0).query(X, y)
     with pytest.raises(ValueError, match="alpha"):
         ProbCover(alpha=1.5, cache=False).query(X, y)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from .base import QueryStrategy
-from .uncertainty import require_labels
+from .base import RANDOM_STATE, Float, Int, QueryStrategy, utility_rows
 
 __all__ = ["DropQuery"]
 
@@ -53,6 +54,13 @@ class DropQuery(QueryStrategy):
     """
 
     needs_clf = True
+    _parameter_constraints: ClassVar[dict] = {
+        "dropout_rate": [Float(0, 1)],
+        "n_dropout": [Int(1)],
+        "rescale": ["boolean"],
+        "minibatch_threshold": [Int(1)],
+        "random_state": RANDOM_STATE,
+    }
 
     def __init__(self, dropout_rate=0.75, n_dropout=3, rescale=True, minibatch_threshold=20000,
                  random_state=None):
@@ -74,12 +82,7 @@ class DropQuery(QueryStrategy):
                 n_dis[c0:c0 + _CHUNK] += clf.predict(Xb * mask * np.float32(scale)) != yhat
         return n_dis
 
-    def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
-        if not 0.0 < float(self.dropout_rate) < 1.0:
-            raise ValueError(f"dropout_rate must be in (0, 1), got {self.dropout_rate!r}")
-        if not isinstance(self.n_dropout, (int, np.integer)) or self.n_dropout < 1:
-            raise ValueError(f"n_dropout must be a positive int, got {self.n_dropout!r}")
-        require_labels(labelled, "DropQuery")
+    def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         n_dis = self._disagreement(clf, X, candidates, rng)
         unc = candidates[n_dis > self.n_dropout // 2]
         if len(unc) <= batch_size:
@@ -87,7 +90,7 @@ class DropQuery(QueryStrategy):
             picked = np.concatenate([unc, rng.choice(rest, batch_size - len(unc), replace=False)])
         else:
             picked = self._cluster(np.asarray(X[unc], dtype=np.float32), unc, batch_size, rng)
-        rows = self._utility_rows(batch_size, len(X))
+        rows = utility_rows(batch_size, len(X), return_utilities)
         rows[:, candidates] = n_dis / self.n_dropout
         for b in range(1, batch_size):
             rows[b:, picked[b - 1]] = np.nan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
+from typing import ClassVar
 
 import numpy as np
 
@@ -15,7 +16,17 @@ from ._neighbors import (
     l2_normalize,
     nearest_other_label_distance,
 )
-from .base import QueryStrategy
+from .base import (
+    RANDOM_STATE,
+    Float,
+    HasMethods,
+    Int,
+    QueryStrategy,
+    Satisfies,
+    check_rng,
+    rand_argmax,
+    utility_rows,
+)
 
 __all__ = ["ProbCover", "clear_cache", "coverage", "estimate_delta"]
 
@@ -26,6 +37,14 @@ _CACHE_SIZE = 4
 #: data and settings only (the same for every run and seed, cached or not), and the query's
 #: own random stream is not consumed by a computation the cache may skip
 DELTA_SEED = 0
+
+
+def _positive_radii(deltas):
+    d = np.asarray(deltas, dtype=float)
+    return d.ndim == 1 and len(d) > 0 and bool((d > 0).all() and np.isfinite(d).all())
+
+
+_POSITIVE_RADII = Satisfies(_positive_radii, "a non-empty 1-D list of positive radii")
 
 
 def clear_cache():
@@ -66,8 +85,6 @@ def estimate_delta(X, n_clusters, alpha=0.95, deltas=None, max_samples=10_000,
     purity : float
         Purity at ``delta``.
     """
-    from .base import check_rng
-
     rng = check_rng(random_state)
     X = as_f32(X)
     deltas = DEFAULT_DELTAS if deltas is None else np.sort(np.asarray(deltas, dtype=float))
@@ -198,6 +215,20 @@ class ProbCover(QueryStrategy):
     Lens", NeurIPS 2022. Code: github.com/avihu111/TypiClust (``prob_cover.py``).
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "delta": [Float(0, None), None],
+        "n_classes": [Int(2), None],
+        "alpha": [Float(0, 1)],
+        "deltas": [_POSITIVE_RADII, None],
+        "normalize": ["boolean"],
+        "max_purity_samples": [Int(1)],
+        "fast_kmeans_above": [Int(0)],
+        "clusterer": [HasMethods(["fit_predict", "set_params"]), None],
+        "cache": ["boolean"],
+        "progress": ["boolean"],
+        "random_state": RANDOM_STATE,
+    }
+
     def __init__(self, delta=None, n_classes=None, alpha=0.95, deltas=None, normalize=True,
                  max_purity_samples=10_000, fast_kmeans_above=10_000, clusterer=None,
                  cache=True, progress=False, random_state=None):
@@ -213,28 +244,22 @@ class ProbCover(QueryStrategy):
         self.progress = progress
         self.random_state = random_state
 
-    def _resolve_delta(self, X, y, key, rng):
+    def _resolve_delta(self, X, y, key):
         if self.delta is not None:
-            if not np.isscalar(self.delta) or not float(self.delta) > 0:
-                raise ValueError(f"delta must be a positive float or None, got {self.delta!r}")
             return float(self.delta)
-        if not 0 < float(self.alpha) < 1:
-            raise ValueError(f"alpha must lie in (0, 1), got {self.alpha!r}")
         k = self.n_classes
         if k is None:
             k = max(len(np.unique(y[~np.isnan(y)])), 2)
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-            raise ValueError(f"n_classes must be an int >= 2 or None, got {k!r}")
         grid = None if self.deltas is None else tuple(np.sort(np.ravel(self.deltas)))
         ckey = ("delta", key, int(k), float(self.alpha), grid, self.max_purity_samples)
         return _cached(ckey, lambda: estimate_delta(
             X, int(k), self.alpha, self.deltas, self.max_purity_samples, DELTA_SEED,
             self.clusterer, self.fast_kmeans_above)[0], self.cache)
 
-    def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
+    def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         X = l2_normalize(X) if self.normalize else as_f32(X)
         key = (fingerprint(X), bool(self.normalize)) if self.cache else None
-        delta = self._resolve_delta(X, y, key, rng)
+        delta = self._resolve_delta(X, y, key)
         self.delta_ = delta
         indptr, indices = _cached(("graph", key, delta),
                                   lambda: ball_graph(X, delta, self.progress), self.cache)
@@ -246,14 +271,12 @@ class ProbCover(QueryStrategy):
         gain = np.add.reduceat(uncovered[indices].astype(np.int32), indptr[:-1]).astype(np.int64)
         is_cand = np.zeros(n, dtype=bool)
         is_cand[candidates] = True
-        picked, rows = [], self._utility_rows(batch_size, n)
+        picked, rows = [], utility_rows(batch_size, n, return_utilities)
         for b in range(batch_size):
             cand = np.flatnonzero(is_cand)
             g = gain[cand]
             rows[b, cand] = g
-            top = g.max()
-            best = cand if top == 0 else cand[g == top]
-            i = int(best[0] if len(best) == 1 else rng.choice(best))
+            i = int(cand[rand_argmax(g, rng)])  # all tie at 0 once everything is covered
             picked.append(i)
             is_cand[i] = False
             new = indices[indptr[i]:indptr[i + 1]]

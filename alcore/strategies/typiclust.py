@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from ._neighbors import as_f32, kmeans_labels, knn_mean_distance, l2_normalize
-from .base import QueryStrategy
+from .base import (
+    RANDOM_STATE,
+    HasMethods,
+    Int,
+    QueryStrategy,
+    rand_argmax,
+    utility_rows,
+)
 
 __all__ = ["TypiClust", "typicality"]
 
@@ -96,6 +105,16 @@ class TypiClust(QueryStrategy):
     Suit High and Low Budgets", ICML 2022. Code: github.com/avihu111/TypiClust.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "k": [Int(1)],
+        "max_clusters": [Int(1), None],
+        "min_cluster_size": [Int(0)],
+        "normalize": ["boolean"],
+        "fast_kmeans_above": [Int(0)],
+        "clusterer": [HasMethods(["fit_predict", "set_params"]), None],
+        "random_state": RANDOM_STATE,
+    }
+
     def __init__(self, k=20, max_clusters=500, min_cluster_size=5, normalize=True,
                  fast_kmeans_above=10_000, clusterer=None, random_state=None):
         self.k = k
@@ -106,18 +125,7 @@ class TypiClust(QueryStrategy):
         self.clusterer = clusterer
         self.random_state = random_state
 
-    def _check_params(self):
-        for name, low in (("k", 1), ("min_cluster_size", 0), ("fast_kmeans_above", 0)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-                raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
-        m = self.max_clusters
-        if m is not None and (isinstance(m, bool) or not isinstance(m, (int, np.integer))
-                              or m < 1):
-            raise ValueError(f"max_clusters must be a positive int or None, got {m!r}")
-
-    def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
-        self._check_params()
+    def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         X = l2_normalize(X) if self.normalize else as_f32(X)
         n = len(X)
         n_clusters = int(labelled.sum()) + batch_size
@@ -138,7 +146,7 @@ class TypiClust(QueryStrategy):
         if not cycle:
             cycle = [c for c in order if has_cand[c]]
         free = ~labelled  # unlabelled and not yet picked: the density set
-        picked, rows = [], self._utility_rows(batch_size, n)
+        picked, rows = [], utility_rows(batch_size, n, return_utilities)
         for b in range(batch_size):
             while True:
                 if not cycle:  # the large clusters ran dry: fall back to any with candidates
@@ -153,8 +161,7 @@ class TypiClust(QueryStrategy):
             ok = is_cand[members]
             rows[b, is_cand] = -np.inf
             rows[b, members[ok]] = typ[ok]
-            best = np.flatnonzero(ok & (typ == typ[ok].max()))
-            i = int(members[best[0] if len(best) == 1 else rng.choice(best)])
+            i = int(members[rand_argmax(typ, rng, where=ok)])
             picked.append(i)
             free[i] = is_cand[i] = False
         return np.array(picked, dtype=np.int64), rows
