@@ -11,7 +11,8 @@ from sklearn.datasets import make_blobs
 from alcore.strategies import get
 from alcore.strategies._neighbors import ball_graph, nearest_other_label_distance
 from alcore.strategies.probcover import ProbCover, clear_cache, coverage, estimate_delta
-from alcore.strategies.typiclust import TypiClust, typicality
+from alcore.strategies import typiclust as typiclust_mod
+from alcore.strategies.typiclust import TypiClust, n_clusters_for, typicality
 
 skpool = pytest.importorskip("skactiveml.pool")
 pytestmark = pytest.mark.filterwarnings("ignore:The maximum purity:UserWarning")
@@ -100,6 +101,45 @@ def test_typiclust_minibatch_path_and_bad_params(blobs):
         TypiClust(k=0).query(X, y)
     with pytest.raises(ValueError, match="max_clusters"):
         TypiClust(max_clusters=0).query(X, y)
+
+
+def test_n_clusters_rule():
+    # the original rule where the pool is large enough: min(|L| + B, 500)
+    assert n_clusters_for(40, 60, 50_000) == 100
+    assert n_clusters_for(900, 100, 50_000) == 500
+    assert n_clusters_for(900, 100, 6_000) == 500  # 12 per cluster exactly
+    # small pools: one cluster per 2 * (min_cluster_size + 1) = 12 samples
+    assert n_clusters_for(400, 100, 2_000) == 166
+    assert n_clusters_for(0, 3, 20) == 1
+    assert n_clusters_for(0, 1, 5) == 1
+    assert n_clusters_for(0, 50, 300, min_cluster_size=2) == 50
+    assert n_clusters_for(400, 100, 2_000, max_clusters=None, min_mean_cluster_size=1) == 500
+    assert n_clusters_for(400, 100, 2_000, max_clusters=None) == 166
+
+
+@pytest.mark.parametrize(("n_pool", "n_lab", "batch"),
+                         [(2_000, 400, 100), (600, 0, 60), (300, 20, 5), (60, 10, 30)])
+def test_typiclust_small_pools_no_empty_or_mostly_skipped_clusters(n_pool, n_lab, batch,
+                                                                  monkeypatch):
+    """Whatever k0 and pool it meets, the clustering has no empty cluster and most clusters
+    pass the size filter (at 2,000 samples the original 500 clusters left ~4 a cluster)."""
+    X, yt = make_blobs(n_pool, n_features=16, centers=6, cluster_std=3.0, random_state=1)
+    y = _partial(yt, np.random.default_rng(0).choice(n_pool, n_lab, replace=False))
+    seen = []
+    real = typiclust_mod.kmeans_labels
+
+    def spy(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(typiclust_mod, "kmeans_labels", spy)
+    picks = TypiClust(random_state=0).query(X, y, batch_size=batch)
+    assert len(set(picks)) == batch and np.isnan(y[picks]).all()
+    k = n_clusters_for(n_lab, batch, n_pool)
+    sizes = np.bincount(seen[0], minlength=k)
+    assert len(sizes) == k and (sizes > 0).all()
+    if n_pool >= 12:
+        assert np.mean(sizes > 5) > 0.5
 
 
 # ---- ProbCover -------------------------------------------------------------------------
