@@ -9,9 +9,15 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
 from alcore.strategies import get
-from alcore.strategies._neighbors import ball_graph, nearest_other_label_distance
-from alcore.strategies.probcover import ProbCover, clear_cache, coverage, estimate_delta
 from alcore.strategies import typiclust as typiclust_mod
+from alcore.strategies._neighbors import (
+    _ivf_pairs,
+    _symmetric_csr,
+    ball_graph,
+    l2_normalize,
+    nearest_other_label_distance,
+)
+from alcore.strategies.probcover import ProbCover, clear_cache, coverage, estimate_delta
 from alcore.strategies.typiclust import TypiClust, n_clusters_for, typicality
 
 skpool = pytest.importorskip("skactiveml.pool")
@@ -154,6 +160,52 @@ def test_ball_graph_matches_dense(blobs):
     dense = np.zeros((len(X), len(X)), bool)
     dense[np.repeat(np.arange(len(X)), np.diff(indptr)), indices] = True
     assert np.array_equal(dense, _dense_graph(X, 3.0))
+
+
+def _edges(indptr, indices):
+    return set(zip(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)).tolist(),
+                   indices.tolist()))
+
+
+def test_restricted_graph_is_a_subgraph_and_exact_when_every_list_is_probed():
+    X = l2_normalize(make_blobs(1500, n_features=12, centers=8, cluster_std=2.0,
+                                random_state=3)[0])
+    exact = _edges(*ball_graph(X, 0.5))
+    assert len(exact) > 5 * len(X)  # balls hold neighbours, not only themselves
+    full = _edges(*_symmetric_csr(*_ivf_pairs(X, 0.25, 6, 6, 0, False), len(X)))
+    assert full == exact
+    part = _edges(*ball_graph(X, 0.5, n_lists=6, n_probe=2))
+    assert part <= exact and len(part) > 0.9 * len(exact)
+
+
+@pytest.mark.parametrize("n_labelled", [0, 30])
+def test_restricted_graph_keeps_the_coverage_objective(n_labelled):
+    """Large pools use the restricted (IVF) search: the coverage its greedy attains, measured
+    with the exact delta-balls, is within 1 point of the exact graph's (here forced on a
+    3,000-sample pool split into 6 lists, 2 probed)."""
+    X, yt = make_blobs(3000, n_features=16, centers=6, cluster_std=2.5, random_state=5)
+    y = _partial(yt, np.arange(n_labelled))
+    delta = 0.35
+    for batch in (10, 60):
+        clear_cache()
+        exact = ProbCover(delta=delta, approx_above=None, random_state=0).query(
+            X, y, batch_size=batch)
+        approx = ProbCover(delta=delta, approx_above=0, n_probe=2, random_state=0).query(
+            X, y, batch_size=batch)
+        cover = np.concatenate([np.arange(n_labelled), exact]).astype(int)
+        cover_a = np.concatenate([np.arange(n_labelled), approx]).astype(int)
+        assert coverage(X, cover_a, delta) >= coverage(X, cover, delta) - 0.01, batch
+
+
+def test_probcover_small_pools_use_the_exact_graph(blobs, monkeypatch):
+    from alcore.strategies import probcover as pc
+
+    seen = []
+    real = pc.ball_graph
+    monkeypatch.setattr(pc, "ball_graph", lambda *a: seen.append(a[3]) or real(*a))
+    clear_cache()
+    ProbCover(n_classes=5, random_state=0).query(blobs[0], np.full(300, np.nan), batch_size=3)
+    assert seen == [None]
 
 
 @pytest.mark.parametrize("labelled", [[], [0, 5, 17]])
