@@ -172,7 +172,7 @@ def test_dropquery_clustering_matches_skactiveml(monkeypatch):
     ``KMeans`` in scikit-activeml) must then give the same picks."""
     from sklearn.cluster import KMeans
 
-    from alcore.strategies import _neighbors
+    from alcore.strategies import dropquery
 
     X, y = make_pool()
     clf = lr().fit(X[~np.isnan(y)], y[~np.isnan(y)].astype(int))
@@ -184,7 +184,9 @@ def test_dropquery_clustering_matches_skactiveml(monkeypatch):
     def fixed_kmeans(n_clusters, **kw):  # same start for both: Lloyd is order-invariant
         return KMeans(n_clusters, init=init, n_init=1)
 
-    monkeypatch.setattr(_neighbors, "kmeans_plusplus", lambda X, k, rng, xn=None: init)
+    real = dropquery.kmeans_f32
+    monkeypatch.setattr(dropquery, "kmeans_f32", lambda *a, **kw: real(*a, **{**kw,
+                                                                            "init": init}))
     ours = get("dropquery", dropout_rate=1 - 1e-12, rescale=False, random_state=0).query(
         X, y, clf=clf, fit_clf=False, batch_size=5)
     ref = skpool.DropQuery(dropout_rate=1 - 1e-12, n_dropout_samples=3,

@@ -158,7 +158,7 @@ GOLDEN = {
     "random": "bc706c20568c0ab2", "margin": "9fa2f6b3a425b847", "entropy": "97007eb8113359f2",
     "coreset": "fbbac75e314568ba", "probcover": "bf47f6a4b4829776",
     "typiclust": "6d9d8d22b4149144", "badge": "99057b8e933ed144",
-    "dropquery": "5de35fc9453f91dc",
+    "dropquery": "d8ff8eebe267f35a",
 }
 
 

@@ -258,15 +258,22 @@ def kmeans_plusplus(X, k, rng, xn=None):
     return centres
 
 
-def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init=None):
-    """Lloyd's k-means in float32 BLAS: k-means++ start (or ``init``), at most ``max_iter``
-    iterations, stopping as scikit-learn's ``KMeans`` does (labels unchanged, or the squared
-    centre shift ``<= tol * mean feature variance``); an empty cluster takes the sample
-    farthest from its centre. Returns ``(centres, d2)``, ``d2`` the ``(n, k)`` squared
-    distances to the final centres."""
+def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
+    """Lloyd's k-means in float32 BLAS, at most ``max_iter`` iterations, stopping as
+    scikit-learn's ``KMeans`` does (labels unchanged, or the squared centre shift ``<= tol *
+    mean feature variance``); an empty cluster takes the sample farthest from its centre.
+
+    ``init``: ``"k-means++"`` (:func:`kmeans_plusplus`), ``"random"`` (``k`` distinct
+    samples drawn with ``rng``, faiss's start) or a ``(k, d)`` array. Returns ``(centres,
+    d2)``, ``d2`` the ``(n, k)`` squared distances to the final centres."""
     X = as_f32(X)
     xn = np.einsum("ij,ij->i", X, X)
-    C = kmeans_plusplus(X, k, rng, xn) if init is None else as_f32(init).copy()
+    if isinstance(init, str) and init == "k-means++":
+        C = kmeans_plusplus(X, k, rng, xn)
+    elif isinstance(init, str) and init == "random":
+        C = X[np.sort(rng.choice(len(X), k, replace=False))]
+    else:
+        C = as_f32(init).copy()
     tol_abs = tol * float(np.var(X, axis=0).mean())
     labels = None
     for _ in range(max_iter):
