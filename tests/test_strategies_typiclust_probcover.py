@@ -260,6 +260,9 @@ def test_nearest_other_label_distance_brute_force(blobs):
     d = np.linalg.norm(X[q, None] - X[None], axis=-1)
     d[lab[q][:, None] == lab[None]] = np.inf
     np.testing.assert_allclose(nearest_other_label_distance(X, lab, q), d.min(1), rtol=1e-4)
+    every = np.arange(len(X))  # all rows: the per-label faiss search (small pools)
+    np.testing.assert_allclose(nearest_other_label_distance(X, lab, every)[q], d.min(1),
+                               rtol=1e-4)
 
 
 def test_probcover_coverage_grows_and_fallback(blobs):

@@ -37,7 +37,8 @@ _CACHE_SIZE = 4
 #: data and settings only (the same for every run and seed, cached or not), and the query's
 #: own random stream is not consumed by a computation the cache may skip
 DELTA_SEED = 0
-_LIST_SIZE = 500  # samples per k-means list of the restricted graph search (large pools)
+_LIST_SIZE = 250  # samples per k-means list of the restricted graph search (large pools)
+_MAX_LISTS = 1024  # more lists cost more in their k-means and assignment than they save
 _APPROX_PURITY_SAMPLES = 2_000  # balls of the purity estimate on large pools
 
 
@@ -166,9 +167,9 @@ class ProbCover(QueryStrategy):
       which cost 10,000 x 120,000 x 768 multiply-adds.
     - **Graph at scale** (pools above ``approx_above`` = 20,000 samples): the range search
       is restricted as in an IVF index (:func:`~._neighbors.ball_graph`): the pool is split
-      into ``N // 500`` k-means lists (seed :data:`DELTA_SEED`) and each sample is compared
-      with the members of its ``n_probe`` (=8) nearest lists, ``O(N^2 d n_probe / n_lists)``
-      instead of ``O(N^2 d)`` (170 s at 120,000 x 768). Distances are exact; an edge is
+      into ``min(N // 250, 1024)`` k-means lists (seed :data:`DELTA_SEED`) and each sample is
+      compared with the members of its ``n_probe`` (=8) nearest lists,
+      ``O(N^2 d n_probe / n_lists)`` instead of ``O(N^2 d)`` (170 s at 120,000 x 768). Distances are exact; an edge is
       missed only when neither end probes the other's list, so balls can only shrink: the
       coverage the greedy attains is checked against the exact graph's in the tests.
       Pools up to ``approx_above`` use the exact graph (``approx_above=None``: always).
@@ -290,7 +291,9 @@ class ProbCover(QueryStrategy):
         key = (fingerprint(X), bool(self.normalize)) if self.cache else None
         delta = self._resolve_delta(X, y, key)
         self.delta_ = delta
-        n_lists = max(2, len(X) // _LIST_SIZE) if self._approximate(len(X)) else None
+        n_lists = None
+        if self._approximate(len(X)):
+            n_lists = min(_MAX_LISTS, max(2, len(X) // _LIST_SIZE))
         indptr, indices = _cached(
             ("graph", key, delta, n_lists, self.n_probe if n_lists else None),
             lambda: ball_graph(X, delta, self.progress, n_lists, self.n_probe, DELTA_SEED),
