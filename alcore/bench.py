@@ -67,7 +67,15 @@ SETTINGS = {
     "default": {"n": 20000, "dim": 384, "classes": 20, "batch": 100},
     "large": {"n": 120000, "dim": 768, "classes": 20, "batch": 100},
     "huge": {"n": 650000, "dim": 384, "classes": 20, "batch": 100},
+    # a weak classifier: overlapping blobs (centre scale 0.2: 68 % pool accuracy from 400
+    # labels), so that ~14,500 of the 19,600 candidates are inconsistent under dropout and
+    # DropQuery's k-means dominates its query
+    "weak": {"n": 20000, "dim": 384, "classes": 20, "batch": 100, "labelled": 400,
+             "separation": 0.2},
 }
+#: setting keys besides n, dim, classes, batch (labelled: size of the labelled pool, default
+#: max(batch, 5 * classes); separation: scale of the class centres, see make_data)
+_OPTIONAL = {"labelled": None, "separation": 0.5}
 COLUMNS = ["setting", "strategy", "impl", "seconds", "peak_mb", "status", "blas_threads"]
 #: alcore name -> (scikit-activeml class, constructor kwargs, query needs the classifier)
 SKACTIVEML = {
@@ -84,10 +92,13 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
-def make_data(n, dim, classes, random_state=0):
-    """Seeded Gaussian blobs: ``X`` float32 ``(n, dim)``, ``y`` int64 in ``0..classes-1``."""
+def make_data(n, dim, classes, random_state=0, separation=0.5):
+    """Seeded Gaussian blobs: ``X`` float32 ``(n, dim)``, ``y`` int64 in ``0..classes-1``.
+
+    Class centres are normal with standard deviation ``separation``, the noise standard
+    normal: smaller ``separation``, more overlapping classes."""
     rng = np.random.default_rng(random_state)
-    centres = rng.standard_normal((classes, dim), dtype=np.float32) * np.float32(0.5)
+    centres = rng.standard_normal((classes, dim), dtype=np.float32) * np.float32(separation)
     y = rng.integers(classes, size=n)
     y[:classes] = np.arange(classes)                      # every class present
     X = rng.standard_normal((n, dim), dtype=np.float32)
@@ -204,9 +215,10 @@ def _measure(spec):
 
     threads = int(spec["threads"])
     limiter = threadpool_limits(limits=threads)
-    X, y = make_data(spec["n"], spec["dim"], spec["classes"], spec["seed"])
+    X, y = make_data(spec["n"], spec["dim"], spec["classes"], spec["seed"],
+                     spec.get("separation", 0.5))
     rng = np.random.default_rng(spec["seed"])
-    lab = rng.choice(len(X), max(spec["batch"], 5 * spec["classes"]), replace=False)
+    lab = rng.choice(len(X), _n_labelled(spec), replace=False)
     y_pool = np.full(len(X), np.nan)
     y_pool[lab] = y[lab]
     clf = LogisticRegression(max_iter=1000).fit(X[lab], y[lab])
@@ -270,6 +282,10 @@ def _measure(spec):
             "status": "ok" if ok else "invalid picks"}
 
 
+def _n_labelled(params):
+    return params.get("labelled") or max(params["batch"], 5 * params["classes"])
+
+
 def _run_one(spec, timeout):
     env = dict(os.environ, **{v: str(spec["threads"]) for v in _THREAD_VARS})
     cmd = [sys.executable, "-m", "alcore.bench", json.dumps(spec)]
@@ -293,7 +309,8 @@ def run_benchmark(setting="default", strategies_=None, impls=("alcore", "skactiv
     ----------
     setting : str, default="default"
         A key of :data:`SETTINGS` (``default``: n=20000, dim=384; ``large``: 120000 x 768;
-        ``huge``: 650000 x 384; all 20 classes, batch 100).
+        ``huge``: 650000 x 384; ``weak``: 20000 x 384 with overlapping classes and 400
+        labels; all 20 classes, batch 100).
     strategies_ : sequence of str, optional
         Strategy names (default all of ``alcore.strategies.NAMES``).
     impls : sequence of {"alcore", "skactiveml"}
@@ -309,7 +326,8 @@ def run_benchmark(setting="default", strategies_=None, impls=("alcore", "skactiv
     progress : bool
         Show a progress bar.
     **overrides
-        ``n``, ``dim``, ``classes``, ``batch`` replacing the setting's values.
+        ``n``, ``dim``, ``classes``, ``batch`` (and ``labelled``, ``separation``) replacing
+        the setting's values.
 
     Returns
     -------
@@ -321,12 +339,13 @@ def run_benchmark(setting="default", strategies_=None, impls=("alcore", "skactiv
 
     if setting not in SETTINGS:
         raise UnknownNameError("setting", setting, SETTINGS)
-    params = {**SETTINGS[setting], **{k: v for k, v in overrides.items() if v is not None}}
-    unknown = set(params) - {"n", "dim", "classes", "batch"}
+    params = {**_OPTIONAL, **SETTINGS[setting],
+              **{k: v for k, v in overrides.items() if v is not None}}
+    unknown = set(params) - {"n", "dim", "classes", "batch", *_OPTIONAL}
     if unknown:
         raise ValueError(f"unknown benchmark parameters {sorted(unknown)}; "
-                         "use n, dim, classes, batch")
-    if params["batch"] + max(params["batch"], 5 * params["classes"]) > params["n"]:
+                         "use n, dim, classes, batch, labelled, separation")
+    if params["batch"] + _n_labelled(params) > params["n"]:
         raise ValueError(f"n={params['n']} is too small for the labelled pool plus one batch")
     names = list(strategies_ or strategies.NAMES)
     for name in names:

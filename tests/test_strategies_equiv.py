@@ -147,11 +147,32 @@ def test_badge_second_pick_follows_d2_distribution():
     assert 0.5 * np.abs(counts / counts.sum() - p).sum() < 0.2  # total variation
 
 
+def test_kmeans_f32_ends_where_sklearn_does_and_seeds_as_well():
+    from sklearn.cluster import KMeans
+
+    from alcore.strategies._neighbors import kmeans_f32
+
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((3000, 32)) + rng.integers(0, 5, 3000)[:, None]).astype(np.float32)
+    init = X[:20].copy()
+    C, d2 = kmeans_f32(X, 20, rng, init=init)
+    ref = KMeans(20, init=init.astype(np.float64), n_init=1, max_iter=100).fit(
+        X.astype(np.float64))
+    np.testing.assert_array_equal(d2.argmin(axis=1), ref.labels_)
+    np.testing.assert_allclose(C, ref.cluster_centers_, atol=1e-4)
+    # the k-means++ start: inertia on a par with scikit-learn's (same seeding rule)
+    ours = [kmeans_f32(X, 20, np.random.default_rng(s))[1].min(axis=1).sum() for s in range(5)]
+    theirs = [KMeans(20, n_init=1, random_state=s).fit(X).inertia_ for s in range(5)]
+    assert np.mean(ours) <= 1.02 * np.mean(theirs)
+
+
 def test_dropquery_clustering_matches_skactiveml(monkeypatch):
     """Dropout rate ~1 zeroes every feature for both implementations, so both find the same
-    uncertain set; k-means started from the same centres must then give the same picks."""
-    import sklearn.cluster
+    uncertain set; k-means started from the same centres (our float32 Lloyd, scikit-learn's
+    ``KMeans`` in scikit-activeml) must then give the same picks."""
     from sklearn.cluster import KMeans
+
+    from alcore.strategies import dropquery
 
     X, y = make_pool()
     clf = lr().fit(X[~np.isnan(y)], y[~np.isnan(y)].astype(int))
@@ -163,7 +184,9 @@ def test_dropquery_clustering_matches_skactiveml(monkeypatch):
     def fixed_kmeans(n_clusters, **kw):  # same start for both: Lloyd is order-invariant
         return KMeans(n_clusters, init=init, n_init=1)
 
-    monkeypatch.setattr(sklearn.cluster, "KMeans", fixed_kmeans)
+    real = dropquery.kmeans_f32
+    monkeypatch.setattr(dropquery, "kmeans_f32", lambda *a, **kw: real(*a, **{**kw,
+                                                                            "init": init}))
     ours = get("dropquery", dropout_rate=1 - 1e-12, rescale=False, random_state=0).query(
         X, y, clf=clf, fit_clf=False, batch_size=5)
     ref = skpool.DropQuery(dropout_rate=1 - 1e-12, n_dropout_samples=3,

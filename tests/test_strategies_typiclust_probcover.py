@@ -9,9 +9,16 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
 from alcore.strategies import get
-from alcore.strategies._neighbors import ball_graph, nearest_other_label_distance
+from alcore.strategies import typiclust as typiclust_mod
+from alcore.strategies._neighbors import (
+    _ivf_pairs,
+    _symmetric_csr,
+    ball_graph,
+    l2_normalize,
+    nearest_other_label_distance,
+)
 from alcore.strategies.probcover import ProbCover, clear_cache, coverage, estimate_delta
-from alcore.strategies.typiclust import TypiClust, typicality
+from alcore.strategies.typiclust import TypiClust, n_clusters_for, typicality
 
 skpool = pytest.importorskip("skactiveml.pool")
 pytestmark = pytest.mark.filterwarnings("ignore:The maximum purity:UserWarning")
@@ -96,10 +103,49 @@ def test_typiclust_minibatch_path_and_bad_params(blobs):
     y = np.full(len(X), np.nan)
     picks = TypiClust(fast_kmeans_above=100, random_state=0).query(X, y, batch_size=4)
     assert len(set(picks)) == 4
-    with pytest.raises(ValueError, match="k must be"):
+    with pytest.raises(ValueError, match="'k' parameter"):
         TypiClust(k=0).query(X, y)
     with pytest.raises(ValueError, match="max_clusters"):
         TypiClust(max_clusters=0).query(X, y)
+
+
+def test_n_clusters_rule():
+    # the original rule where the pool is large enough: min(|L| + B, 500)
+    assert n_clusters_for(40, 60, 50_000) == 100
+    assert n_clusters_for(900, 100, 50_000) == 500
+    assert n_clusters_for(900, 100, 6_000) == 500  # 12 per cluster exactly
+    # small pools: one cluster per 2 * (min_cluster_size + 1) = 12 samples
+    assert n_clusters_for(400, 100, 2_000) == 166
+    assert n_clusters_for(0, 3, 20) == 1
+    assert n_clusters_for(0, 1, 5) == 1
+    assert n_clusters_for(0, 50, 300, min_cluster_size=2) == 50
+    assert n_clusters_for(400, 100, 2_000, max_clusters=None, min_mean_cluster_size=1) == 500
+    assert n_clusters_for(400, 100, 2_000, max_clusters=None) == 166
+
+
+@pytest.mark.parametrize(("n_pool", "n_lab", "batch"),
+                         [(2_000, 400, 100), (600, 0, 60), (300, 20, 5), (60, 10, 30)])
+def test_typiclust_small_pools_no_empty_or_mostly_skipped_clusters(n_pool, n_lab, batch,
+                                                                  monkeypatch):
+    """Whatever k0 and pool it meets, the clustering has no empty cluster and most clusters
+    pass the size filter (at 2,000 samples the original 500 clusters left ~4 a cluster)."""
+    X, yt = make_blobs(n_pool, n_features=16, centers=6, cluster_std=3.0, random_state=1)
+    y = _partial(yt, np.random.default_rng(0).choice(n_pool, n_lab, replace=False))
+    seen = []
+    real = typiclust_mod.kmeans_labels
+
+    def spy(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(typiclust_mod, "kmeans_labels", spy)
+    picks = TypiClust(random_state=0).query(X, y, batch_size=batch)
+    assert len(set(picks)) == batch and np.isnan(y[picks]).all()
+    k = n_clusters_for(n_lab, batch, n_pool)
+    sizes = np.bincount(seen[0], minlength=k)
+    assert len(sizes) == k and (sizes > 0).all()
+    if n_pool >= 12:
+        assert np.mean(sizes > 5) > 0.5
 
 
 # ---- ProbCover -------------------------------------------------------------------------
@@ -114,6 +160,52 @@ def test_ball_graph_matches_dense(blobs):
     dense = np.zeros((len(X), len(X)), bool)
     dense[np.repeat(np.arange(len(X)), np.diff(indptr)), indices] = True
     assert np.array_equal(dense, _dense_graph(X, 3.0))
+
+
+def _edges(indptr, indices):
+    return set(zip(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)).tolist(),
+                   indices.tolist()))
+
+
+def test_restricted_graph_is_a_subgraph_and_exact_when_every_list_is_probed():
+    X = l2_normalize(make_blobs(1500, n_features=12, centers=8, cluster_std=2.0,
+                                random_state=3)[0])
+    exact = _edges(*ball_graph(X, 0.5))
+    assert len(exact) > 5 * len(X)  # balls hold neighbours, not only themselves
+    full = _edges(*_symmetric_csr(*_ivf_pairs(X, 0.25, 6, 6, 0, False), len(X)))
+    assert full == exact
+    part = _edges(*ball_graph(X, 0.5, n_lists=6, n_probe=2))
+    assert part <= exact and len(part) > 0.9 * len(exact)
+
+
+@pytest.mark.parametrize("n_labelled", [0, 30])
+def test_restricted_graph_keeps_the_coverage_objective(n_labelled):
+    """Large pools use the restricted (IVF) search: the coverage its greedy attains, measured
+    with the exact delta-balls, is within 1 point of the exact graph's (here forced on a
+    3,000-sample pool split into 6 lists, 2 probed)."""
+    X, yt = make_blobs(3000, n_features=16, centers=6, cluster_std=2.5, random_state=5)
+    y = _partial(yt, np.arange(n_labelled))
+    delta = 0.35
+    for batch in (10, 60):
+        clear_cache()
+        exact = ProbCover(delta=delta, approx_above=None, random_state=0).query(
+            X, y, batch_size=batch)
+        approx = ProbCover(delta=delta, approx_above=0, n_probe=2, random_state=0).query(
+            X, y, batch_size=batch)
+        cover = np.concatenate([np.arange(n_labelled), exact]).astype(int)
+        cover_a = np.concatenate([np.arange(n_labelled), approx]).astype(int)
+        assert coverage(X, cover_a, delta) >= coverage(X, cover, delta) - 0.01, batch
+
+
+def test_probcover_small_pools_use_the_exact_graph(blobs, monkeypatch):
+    from alcore.strategies import probcover as pc
+
+    seen = []
+    real = pc.ball_graph
+    monkeypatch.setattr(pc, "ball_graph", lambda *a: seen.append(a[3]) or real(*a))
+    clear_cache()
+    ProbCover(n_classes=5, random_state=0).query(blobs[0], np.full(300, np.nan), batch_size=3)
+    assert seen == [None]
 
 
 @pytest.mark.parametrize("labelled", [[], [0, 5, 17]])
@@ -168,6 +260,9 @@ def test_nearest_other_label_distance_brute_force(blobs):
     d = np.linalg.norm(X[q, None] - X[None], axis=-1)
     d[lab[q][:, None] == lab[None]] = np.inf
     np.testing.assert_allclose(nearest_other_label_distance(X, lab, q), d.min(1), rtol=1e-4)
+    every = np.arange(len(X))  # all rows: the per-label faiss search (small pools)
+    np.testing.assert_allclose(nearest_other_label_distance(X, lab, every)[q], d.min(1),
+                               rtol=1e-4)
 
 
 def test_probcover_coverage_grows_and_fallback(blobs):
@@ -199,7 +294,7 @@ def test_probcover_ips_estimates_delta_candidates_and_reproducible(blobs):
 def test_probcover_bad_params(blobs):
     X, _ = blobs
     y = np.full(len(X), np.nan)
-    with pytest.raises(ValueError, match="delta must be"):
+    with pytest.raises(ValueError, match="'delta' parameter"):
         ProbCover(delta=-1.0).query(X, y)
     with pytest.raises(ValueError, match="alpha"):
         ProbCover(alpha=1.5, cache=False).query(X, y)

@@ -21,7 +21,8 @@ def register(sub) -> None:
     p = cmds.add_parser("strategies", help="time and peak memory per query, alcore vs "
                         "scikit-activeml, on synthetic data (each run in a fresh process)")
     p.add_argument("--setting", default="default",
-                   help="default (n=20000 dim=384), large (120000 x 768), huge (650000 x 384)")
+                   help="default (n=20000 dim=384), large (120000 x 768), huge (650000 x 384), "
+                   "weak (20000 x 384, overlapping classes, 400 labels)")
     for name in ("n", "dim", "classes", "batch"):
         p.add_argument(f"--{name}", type=int, default=None, help=f"override the setting's {name}")
     p.add_argument("--strategies", default=None, help="comma-separated names (default all)")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from .base import QueryStrategy
+from .base import RANDOM_STATE, QueryStrategy, utility_rows
 from .uncertainty import predict_proba
 
 __all__ = ["Badge", "sq_dist_to"]
@@ -52,21 +54,22 @@ class Badge(QueryStrategy):
     """
 
     needs_clf = True
+    _parameter_constraints: ClassVar[dict] = {"bias": ["boolean"], "random_state": RANDOM_STATE}
 
     def __init__(self, bias=True, random_state=None):
         self.bias = bias
         self.random_state = random_state
 
-    def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
+    def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         Xc = np.asarray(X[candidates], dtype=np.float32)
-        proba = predict_proba(clf, Xc, labelled, "Badge")
+        proba = predict_proba(clf, Xc)
         A = proba.copy()
         A[np.arange(len(A)), proba.argmax(axis=1)] -= 1.0
         an = np.einsum("ij,ij->i", A, A)
         xn = np.einsum("ij,ij->i", Xc, Xc).astype(float) + float(bool(self.bias))
         d2 = an * xn  # squared gradient norms, only used to pick the first centre
         taken = np.zeros(len(Xc), dtype=bool)
-        picked, rows = [], self._utility_rows(batch_size, len(X))
+        picked, rows = [], utility_rows(batch_size, len(X), return_utilities)
         for b in range(batch_size):
             total = d2[~taken].sum()
             p = np.where(taken, 0.0, d2 if total > 0 else 1.0)

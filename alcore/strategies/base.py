@@ -1,12 +1,89 @@
-"""The shared query API and its input validation."""
+"""The shared query API: parameter and input validation, and the helpers every strategy uses.
+
+Parameter checks live in one place. Each strategy class declares ``_parameter_constraints``
+(scikit-learn's format: parameter name -> list of accepted constraints, see
+``sklearn.utils._param_validation``) and :meth:`QueryStrategy.query` validates them before
+it looks at the data. Helpers shared by several strategies:
+
+- :func:`rand_argmax`: the position of the largest value, ties broken uniformly at random;
+- :func:`batch_from_utilities`: the top-``batch_size`` candidates by utility;
+- :func:`require_labels`: the error of a model-based strategy asked with no label;
+- :func:`utility_rows`: the utilities array, or a write-dropping stand-in.
+"""
 
 from __future__ import annotations
 
+import inspect
+from numbers import Integral, Real
+from typing import ClassVar
+
 import numpy as np
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    _Constraint,
+    make_constraint,
+)
 
 from ..errors import check_finite
 
-__all__ = ["QueryStrategy", "check_rng"]
+__all__ = [
+    "RANDOM_STATE",
+    "Float",
+    "HasMethods",
+    "Int",
+    "QueryStrategy",
+    "Satisfies",
+    "StrOptions",
+    "batch_from_utilities",
+    "check_rng",
+    "rand_argmax",
+    "require_labels",
+    "utility_rows",
+]
+
+
+class _Number(Interval):
+    """scikit-learn's ``Interval`` that refuses booleans (``True`` is an ``Integral``)."""
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+
+def Int(low=None, high=None):
+    """Constraint: an int (not a bool) in ``[low, high]`` (``None``: unbounded)."""
+    closed = {(True, True): "both", (True, False): "left", (False, True): "right"}.get(
+        (low is not None, high is not None), "neither")
+    return _Number(Integral, low, high, closed=closed)
+
+
+def Float(low=None, high=None, closed="neither"):
+    """Constraint: a real number (not a bool) in the interval ``low..high``, open by default."""
+    return _Number(Real, low, high, closed=closed)
+
+
+class Satisfies(_Constraint):
+    """Constraint: ``predicate(value)`` is true (a value the predicate cannot handle fails);
+    ``description`` completes "must be ..." in the error."""
+
+    def __init__(self, predicate, description):
+        super().__init__()
+        self.predicate, self.description = predicate, description
+
+    def is_satisfied_by(self, val):
+        try:
+            return bool(self.predicate(val))
+        except (TypeError, ValueError):
+            return False
+
+    def __str__(self):
+        return self.description
+
+
+#: what ``random_state`` accepts everywhere (``check_rng``)
+RANDOM_STATE = [Int(0, None), np.random.RandomState, np.random.Generator, None]
 
 
 class _NoUtilities:
@@ -19,6 +96,14 @@ class _NoUtilities:
         pass
 
 
+def utility_rows(batch_size, n_samples, return_utilities):
+    """A nan-filled ``(batch_size, n_samples)`` array for the utilities, or a sink that drops
+    every write when the caller did not ask for them."""
+    if return_utilities:
+        return np.full((batch_size, n_samples), np.nan)
+    return _NoUtilities()
+
+
 def check_rng(random_state) -> np.random.Generator:
     """A ``np.random.Generator`` from an int, None, Generator or legacy RandomState."""
     if isinstance(random_state, np.random.Generator):
@@ -28,21 +113,100 @@ def check_rng(random_state) -> np.random.Generator:
     return np.random.default_rng(random_state)
 
 
+def rand_argmax(values, rng, where=None):
+    """Position of the largest of ``values`` (among ``where`` if given), ties broken uniformly
+    at random with ``rng``; ``rng`` is drawn from only when there is a tie."""
+    values = np.asarray(values)
+    hit = values == (values.max() if where is None else values[where].max())
+    if where is not None:
+        hit &= where
+    best = np.flatnonzero(hit)
+    return int(best[0]) if len(best) == 1 else int(rng.choice(best))
+
+
+def batch_from_utilities(util, candidates, n_samples, batch_size, rng, rows=None):
+    """Top-``batch_size`` candidates by utility, ties broken uniformly at random.
+
+    Parameters
+    ----------
+    util : array of shape (n_candidates,)
+        Utility of each candidate (larger is better).
+    candidates : array of int, shape (n_candidates,)
+        Indices into ``X`` of the candidates.
+    n_samples : int
+        ``len(X)``, the width of the utilities matrix.
+    batch_size : int
+    rng : numpy Generator
+        Draws one random key per candidate: among equal utilities the order is random.
+    rows : array or write-dropping stand-in, optional
+        Where to write the utilities (:func:`utility_rows`); default a new array.
+
+    Returns
+    -------
+    indices : array of int, shape (batch_size,)
+    utilities : array of shape (batch_size, n_samples)
+        Row ``b``: the utilities seen when picking the ``b``-th sample (``nan`` for
+        non-candidates and for the samples picked before), as scikit-activeml returns them.
+    """
+    util = np.asarray(util, dtype=float)
+    order = np.lexsort((rng.random(len(candidates)), -util))[:batch_size]
+    indices = np.asarray(candidates)[order]
+    if rows is None:
+        rows = np.full((batch_size, n_samples), np.nan)
+    rows[:, candidates] = util
+    for b in range(1, batch_size):
+        rows[b:, indices[b - 1]] = np.nan
+    return indices, rows
+
+
+def require_labels(labelled, name):
+    """Raise ``ValueError`` when no sample is labelled: a model-based strategy cannot act as
+    an initial-pool selection."""
+    if not np.any(labelled):
+        raise ValueError(
+            f"{name} needs a classifier trained on at least one labelled sample, but every "
+            "label in y is nan. Use an initial-pool strategy (random, coreset, typiclust) first."
+        )
+
+
 class QueryStrategy:
     """Base class: scikit-activeml's ``query`` signature and validation.
 
-    Subclasses implement ``_query(X, y, labelled, candidates, batch_size, clf, rng)`` returning
-    ``(indices, utilities)``: ``indices`` into ``X`` (a subset of ``candidates``), and
-    ``utilities`` an array of shape ``(batch_size, len(X))`` (nan outside the candidates) or
-    ``None`` where the strategy has no per-sample utility. Subclasses get that array from
-    ``self._utility_rows(batch_size, len(X))``: a write-dropping stand-in when the caller did
-    not ask for utilities.
+    Subclasses declare ``_parameter_constraints`` (one entry per ``__init__`` parameter,
+    scikit-learn's format) and implement ``_query(X, y, labelled, candidates, batch_size,
+    clf, rng, return_utilities)`` returning ``(indices, utilities)``: ``indices`` into ``X``
+    (a subset of ``candidates``), and ``utilities`` an array of shape ``(batch_size,
+    len(X))`` (nan outside the candidates) or ``None`` where the strategy has no per-sample
+    utility. The array comes from ``utility_rows(batch_size, len(X), return_utilities)``: a
+    write-dropping stand-in when the caller did not ask for utilities. ``query`` keeps no
+    state on the instance, so it is re-entrant.
     """
 
     needs_clf = False
+    _parameter_constraints: ClassVar[dict] = {"random_state": RANDOM_STATE}
 
     def __init__(self, random_state=None):
         self.random_state = random_state
+
+    @classmethod
+    def _param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def _validate_params(self):
+        """Check every ``__init__`` parameter against ``_parameter_constraints``; raises
+        scikit-learn's ``InvalidParameterError`` (a ``ValueError`` and a ``TypeError``) naming
+        the parameter, what it must be and the value got. A parameter without a declared
+        constraint is a bug of the class (``KeyError``)."""
+        for name in self._param_names():
+            value = getattr(self, name)
+            constraints = [c if isinstance(c, _Constraint) else make_constraint(c)
+                           for c in self._parameter_constraints[name]]
+            if any(c.is_satisfied_by(value) for c in constraints):
+                continue
+            must = " or ".join(str(c) for c in constraints if not c.hidden)
+            raise InvalidParameterError(f"The {name!r} parameter of {type(self).__name__} "
+                                        f"must be {must}. Got {value!r} instead.")
 
     def query(self, X, y, clf=None, fit_clf=True, candidates=None, batch_size=1,
               return_utilities=False):
@@ -70,15 +234,15 @@ class QueryStrategy:
         query_indices : array of int, shape (batch_size,)
         utilities : array, only if ``return_utilities``
         """
+        self._validate_params()
         X, y, labelled, candidates, batch_size = self._validate(X, y, candidates, batch_size)
         if self.needs_clf:
+            require_labels(labelled, type(self).__name__)
             clf = self._prepare_clf(clf, fit_clf, X, y, labelled)
         rng = check_rng(self.random_state)
-        self._want_utilities = bool(return_utilities)
-        try:
-            idx, util = self._query(X, y, labelled, candidates, batch_size, clf, rng)
-        finally:
-            del self._want_utilities
+        return_utilities = bool(return_utilities)
+        idx, util = self._query(X, y, labelled, candidates, batch_size, clf, rng,
+                                return_utilities)
         idx = np.asarray(idx, dtype=np.int64)
         if return_utilities:
             if util is None:
@@ -87,13 +251,6 @@ class QueryStrategy:
         return idx
 
     # -- helpers -------------------------------------------------------------------------
-    def _utility_rows(self, batch_size, n_samples):
-        """A nan-filled ``(batch_size, n_samples)`` array for the utilities, or a sink that
-        drops every write when this ``query`` call did not ask for them."""
-        if getattr(self, "_want_utilities", True):
-            return np.full((batch_size, n_samples), np.nan)
-        return _NoUtilities()
-
     @staticmethod
     def _validate(X, y, candidates, batch_size):
         X = np.asarray(X)
@@ -115,10 +272,8 @@ class QueryStrategy:
             if candidates.size and (candidates.min() < 0 or candidates.max() >= len(X)):
                 raise ValueError(f"candidates must index into X (0..{len(X) - 1})")
             candidates = np.unique(candidates[~labelled[candidates]])
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        if not Int(1).is_satisfied_by(batch_size):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if batch_size > len(candidates):
             raise ValueError(
                 f"batch_size={batch_size} is larger than the {len(candidates)} unlabelled "
@@ -135,7 +290,5 @@ class QueryStrategy:
         if fit_clf:
             from sklearn.base import clone
 
-            if labelled.sum() == 0:
-                raise ValueError("a model-based strategy needs at least one labelled sample")
             clf = clone(clf).fit(X[labelled], y[labelled].astype(int))
         return clf

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from .base import QueryStrategy
+from .base import RANDOM_STATE, QueryStrategy, StrOptions, rand_argmax, utility_rows
 
 __all__ = ["CoreSet", "min_sq_distances"]
 
@@ -72,13 +74,14 @@ class CoreSet(QueryStrategy):
     Approach", ICLR 2018.
     """
 
+    _parameter_constraints: ClassVar[dict] = {"start": [StrOptions({"random", "mean"})],
+                              "random_state": RANDOM_STATE}
+
     def __init__(self, start="random", random_state=None):
         self.start = start
         self.random_state = random_state
 
-    def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
-        if self.start not in ("random", "mean"):
-            raise ValueError(f"start must be 'random' or 'mean', got {self.start!r}")
+    def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         X = np.asarray(X, dtype=np.float32)
         xn = _sq_norms(X)
         is_cand = np.zeros(len(X), dtype=bool)
@@ -88,7 +91,7 @@ class CoreSet(QueryStrategy):
         else:
             dist = np.full(len(X), np.inf, dtype=np.float32)
         dist[~is_cand] = 0  # only candidates can be picked; min() keeps them at 0
-        picked, rows = [], self._utility_rows(batch_size, len(X))
+        picked, rows = [], utility_rows(batch_size, len(X), return_utilities)
         for b in range(batch_size):
             d = dist[candidates]
             if np.isinf(d).all():  # nothing labelled and nothing picked yet
@@ -101,8 +104,7 @@ class CoreSet(QueryStrategy):
             else:
                 rows[b, candidates] = np.sqrt(d)
                 rows[b, picked] = np.nan
-                best = np.flatnonzero(d == d.max())
-                i = int(candidates[best[0] if len(best) == 1 else rng.choice(best)])
+                i = int(candidates[rand_argmax(d, rng)])
             picked.append(i)
             new = xn + xn[i] - 2 * (X @ X[i])
             np.minimum(dist, np.maximum(new, 0), out=dist)

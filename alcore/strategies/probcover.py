@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
+from typing import ClassVar
 
 import numpy as np
 
@@ -15,7 +16,17 @@ from ._neighbors import (
     l2_normalize,
     nearest_other_label_distance,
 )
-from .base import QueryStrategy
+from .base import (
+    RANDOM_STATE,
+    Float,
+    HasMethods,
+    Int,
+    QueryStrategy,
+    Satisfies,
+    check_rng,
+    rand_argmax,
+    utility_rows,
+)
 
 __all__ = ["ProbCover", "clear_cache", "coverage", "estimate_delta"]
 
@@ -26,6 +37,17 @@ _CACHE_SIZE = 4
 #: data and settings only (the same for every run and seed, cached or not), and the query's
 #: own random stream is not consumed by a computation the cache may skip
 DELTA_SEED = 0
+_LIST_SIZE = 250  # samples per k-means list of the restricted graph search (large pools)
+_MAX_LISTS = 1024  # more lists cost more in their k-means and assignment than they save
+_APPROX_PURITY_SAMPLES = 2_000  # balls of the purity estimate on large pools
+
+
+def _positive_radii(deltas):
+    d = np.asarray(deltas, dtype=float)
+    return d.ndim == 1 and len(d) > 0 and bool((d > 0).all() and np.isfinite(d).all())
+
+
+_POSITIVE_RADII = Satisfies(_positive_radii, "a non-empty 1-D list of positive radii")
 
 
 def clear_cache():
@@ -66,8 +88,6 @@ def estimate_delta(X, n_clusters, alpha=0.95, deltas=None, max_samples=10_000,
     purity : float
         Purity at ``delta``.
     """
-    from .base import check_rng
-
     rng = check_rng(random_state)
     X = as_f32(X)
     deltas = DEFAULT_DELTAS if deltas is None else np.sort(np.asarray(deltas, dtype=float))
@@ -141,7 +161,18 @@ class ProbCover(QueryStrategy):
       classes); else the number of distinct labels in ``y``, at least 2 (scikit-activeml's
       fallback). Pass ``n_classes`` so that the estimate does not change as classes appear.
     - **Purity at scale**: estimated on ``max_purity_samples`` (=10,000) random balls when
-      the pool is larger; exact below (see :func:`estimate_delta`).
+      the pool is larger; exact below (see :func:`estimate_delta`). On pools above
+      ``approx_above`` on ``min(max_purity_samples, 2,000)`` balls (standard error
+      ``<= 0.011``, ``0.005`` at purity 0.95): each ball is checked against the whole pool,
+      which cost 10,000 x 120,000 x 768 multiply-adds.
+    - **Graph at scale** (pools above ``approx_above`` = 20,000 samples): the range search
+      is restricted as in an IVF index (:func:`~._neighbors.ball_graph`): the pool is split
+      into ``min(N // 250, 1024)`` k-means lists (seed :data:`DELTA_SEED`) and each sample is
+      compared with the members of its ``n_probe`` (=8) nearest lists,
+      ``O(N^2 d n_probe / n_lists)`` instead of ``O(N^2 d)`` (170 s at 120,000 x 768). Distances are exact; an edge is
+      missed only when neither end probes the other's list, so balls can only shrink: the
+      coverage the greedy attains is checked against the exact graph's in the tests.
+      Pools up to ``approx_above`` use the exact graph (``approx_above=None``: always).
     - **Caching**: the estimated ``delta`` and the sparse graph are cached in memory per
       embedding matrix (a fingerprint of shape, dtype and 1,024 rows) and settings
       (``cache=True``), so the AL loop pays for them once. The estimate's k-means uses the
@@ -177,6 +208,11 @@ class ProbCover(QueryStrategy):
         L2-normalise the embeddings first.
     max_purity_samples : int, default=10000
         Balls used to estimate purity on large pools.
+    approx_above : int or None, default=20000
+        Pool size above which the graph search is restricted to ``n_probe`` k-means lists
+        and purity uses at most 2,000 balls; ``None``: exact at every size.
+    n_probe : int, default=8
+        Lists searched per sample in the restricted graph search.
     fast_kmeans_above : int, default=10000
         Pool size above which the purity clustering uses faiss k-means.
     clusterer : scikit-learn clusterer or None, default=None
@@ -198,8 +234,25 @@ class ProbCover(QueryStrategy):
     Lens", NeurIPS 2022. Code: github.com/avihu111/TypiClust (``prob_cover.py``).
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "delta": [Float(0, None), None],
+        "n_classes": [Int(2), None],
+        "alpha": [Float(0, 1)],
+        "deltas": [_POSITIVE_RADII, None],
+        "normalize": ["boolean"],
+        "max_purity_samples": [Int(1)],
+        "approx_above": [Int(0), None],
+        "n_probe": [Int(1)],
+        "fast_kmeans_above": [Int(0)],
+        "clusterer": [HasMethods(["fit_predict", "set_params"]), None],
+        "cache": ["boolean"],
+        "progress": ["boolean"],
+        "random_state": RANDOM_STATE,
+    }
+
     def __init__(self, delta=None, n_classes=None, alpha=0.95, deltas=None, normalize=True,
-                 max_purity_samples=10_000, fast_kmeans_above=10_000, clusterer=None,
+                 max_purity_samples=10_000, approx_above=20_000, n_probe=8,
+                 fast_kmeans_above=10_000, clusterer=None,
                  cache=True, progress=False, random_state=None):
         self.delta = delta
         self.n_classes = n_classes
@@ -207,37 +260,44 @@ class ProbCover(QueryStrategy):
         self.deltas = deltas
         self.normalize = normalize
         self.max_purity_samples = max_purity_samples
+        self.approx_above = approx_above
+        self.n_probe = n_probe
         self.fast_kmeans_above = fast_kmeans_above
         self.clusterer = clusterer
         self.cache = cache
         self.progress = progress
         self.random_state = random_state
 
-    def _resolve_delta(self, X, y, key, rng):
+    def _approximate(self, n_samples):
+        return self.approx_above is not None and n_samples > self.approx_above
+
+    def _resolve_delta(self, X, y, key):
         if self.delta is not None:
-            if not np.isscalar(self.delta) or not float(self.delta) > 0:
-                raise ValueError(f"delta must be a positive float or None, got {self.delta!r}")
             return float(self.delta)
-        if not 0 < float(self.alpha) < 1:
-            raise ValueError(f"alpha must lie in (0, 1), got {self.alpha!r}")
         k = self.n_classes
         if k is None:
             k = max(len(np.unique(y[~np.isnan(y)])), 2)
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-            raise ValueError(f"n_classes must be an int >= 2 or None, got {k!r}")
         grid = None if self.deltas is None else tuple(np.sort(np.ravel(self.deltas)))
-        ckey = ("delta", key, int(k), float(self.alpha), grid, self.max_purity_samples)
+        n_balls = self.max_purity_samples
+        if self._approximate(len(X)):
+            n_balls = min(n_balls, _APPROX_PURITY_SAMPLES)
+        ckey = ("delta", key, int(k), float(self.alpha), grid, n_balls)
         return _cached(ckey, lambda: estimate_delta(
-            X, int(k), self.alpha, self.deltas, self.max_purity_samples, DELTA_SEED,
+            X, int(k), self.alpha, self.deltas, n_balls, DELTA_SEED,
             self.clusterer, self.fast_kmeans_above)[0], self.cache)
 
-    def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
+    def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         X = l2_normalize(X) if self.normalize else as_f32(X)
         key = (fingerprint(X), bool(self.normalize)) if self.cache else None
-        delta = self._resolve_delta(X, y, key, rng)
+        delta = self._resolve_delta(X, y, key)
         self.delta_ = delta
-        indptr, indices = _cached(("graph", key, delta),
-                                  lambda: ball_graph(X, delta, self.progress), self.cache)
+        n_lists = None
+        if self._approximate(len(X)):
+            n_lists = min(_MAX_LISTS, max(2, len(X) // _LIST_SIZE))
+        indptr, indices = _cached(
+            ("graph", key, delta, n_lists, self.n_probe if n_lists else None),
+            lambda: ball_graph(X, delta, self.progress, n_lists, self.n_probe, DELTA_SEED),
+            self.cache)
         n = len(X)
         uncovered = np.ones(n, dtype=bool)
         if labelled.any():
@@ -246,14 +306,12 @@ class ProbCover(QueryStrategy):
         gain = np.add.reduceat(uncovered[indices].astype(np.int32), indptr[:-1]).astype(np.int64)
         is_cand = np.zeros(n, dtype=bool)
         is_cand[candidates] = True
-        picked, rows = [], self._utility_rows(batch_size, n)
+        picked, rows = [], utility_rows(batch_size, n, return_utilities)
         for b in range(batch_size):
             cand = np.flatnonzero(is_cand)
             g = gain[cand]
             rows[b, cand] = g
-            top = g.max()
-            best = cand if top == 0 else cand[g == top]
-            i = int(best[0] if len(best) == 1 else rng.choice(best))
+            i = int(cand[rand_argmax(g, rng)])  # all tie at 0 once everything is covered
             picked.append(i)
             is_cand[i] = False
             new = indices[indptr[i]:indptr[i + 1]]

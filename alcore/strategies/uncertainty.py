@@ -8,31 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import QueryStrategy
-from .random import batch_from_utilities
+from .base import QueryStrategy, batch_from_utilities, utility_rows
 
-__all__ = ["EntropySampling", "MarginSampling", "predict_proba", "require_labels"]
-
-
-def require_labels(labelled, name):
-    """Raise ``ValueError`` when no sample is labelled: a model-based strategy cannot act as
-    an initial-pool selection."""
-    if not labelled.any():
-        raise ValueError(
-            f"{name} needs a classifier trained on at least one labelled sample, but every "
-            "label in y is nan. Use an initial-pool strategy (random, coreset, typiclust) first."
-        )
+__all__ = ["EntropySampling", "MarginSampling", "predict_proba"]
 
 
-def predict_proba(clf, X, labelled, name):
+def predict_proba(clf, X):
     """``clf.predict_proba(X)`` for a model-based strategy, at least two columns wide.
 
-    Raises ``ValueError`` when no sample is labelled (:func:`require_labels`). A
-    classifier fitted on a single class returns one column of ones; a zero column is
+    A classifier fitted on a single class returns one column of ones; a zero column is
     appended so that margin and entropy are defined (all candidates then tie, and ties are
-    broken at random).
+    broken at random). ``QueryStrategy.query`` has checked that some sample is labelled.
     """
-    require_labels(labelled, name)
     proba = np.asarray(clf.predict_proba(X), dtype=float)
     if proba.shape[1] == 1:
         proba = np.hstack([proba, np.zeros_like(proba)])
@@ -45,14 +32,13 @@ _CHUNK = 65_536  # candidates scored at a time: no copy of the whole pool (1 GB 
 class _Uncertainty(QueryStrategy):
     needs_clf = True
 
-    def _query(self, X, y, labelled, candidates, batch_size, clf, rng):
+    def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         util = np.empty(len(candidates))
         for c0 in range(0, len(candidates), _CHUNK):
             rows = candidates[c0:c0 + _CHUNK]
-            util[c0:c0 + len(rows)] = self._utility(
-                predict_proba(clf, X[rows], labelled, type(self).__name__))
+            util[c0:c0 + len(rows)] = self._utility(predict_proba(clf, X[rows]))
         return batch_from_utilities(util, candidates, len(X), batch_size, rng,
-                                    self._utility_rows(batch_size, len(X)))
+                                    utility_rows(batch_size, len(X), return_utilities))
 
 
 class MarginSampling(_Uncertainty):
