@@ -131,12 +131,16 @@ def _chromium_driver():
 def _check_pages(html, pages, min_images):
     """Every page loads in headless Chromium, with every image loaded and no traceback."""
     driver = _chromium_driver()
+    from selenium.webdriver.support.ui import WebDriverWait
+
     try:
         for page in pages:
             path = html / page
             assert path.is_file(), f"{page} was not built"
             driver.get(path.as_uri())
-            assert driver.execute_script("return document.readyState") == "complete", page
+            # on a loaded machine get() can return while the page still loads: wait for it
+            WebDriverWait(driver, 60).until(
+                lambda d: d.execute_script("return document.readyState") == "complete")
             assert driver.title and "404" not in driver.title, page
             imgs = driver.execute_script(
                 "return Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth])")
