@@ -20,9 +20,10 @@ rule is calibrated on synthetic stores (:mod:`alcore.calibration`): its false "h
 on stores without the effect and its power on stores with a planted effect of realistic size.
 
 Embedding quality (T3, T7, T12, T13, T14) is the encoders' published MTEB average where at
-least five encoders have one, else the measured linear-probe accuracy of each (dataset,
-encoder) (:func:`alcore.analysis.probe_quality`); quality effects are rank correlations taken
-inside each dataset (:func:`alcore.stats.within_dataset_permutation`).
+least five encoders have a comparable one (``ENCODERS[name].mteb_comparable``), else the
+measured linear-probe accuracy of each (dataset, encoder) (:func:`alcore.analysis.probe_quality`);
+quality effects are rank correlations taken inside each dataset
+(:func:`alcore.stats.within_dataset_permutation`).
 """
 
 from __future__ import annotations
@@ -124,6 +125,11 @@ class _Data:
     @staticmethod
     def _quality(results, mteb, upper):
         cells = results[["dataset", "encoder"]].drop_duplicates()
+        if mteb is None:
+            # only scores from one comparable source count (the offline static encoders'
+            # numbers are not: ENCODERS[...].mteb_comparable is False for them)
+            from .encoders import ENCODERS
+            mteb = {k: v.mteb for k, v in ENCODERS.items() if v.mteb_comparable}
         q = A.encoder_quality(cells["encoder"].unique(), mteb).dropna()
         if len(q) >= MIN_MTEB_ENCODERS:
             idx = pd.MultiIndex.from_frame(cells[cells["encoder"].isin(q.index)])
@@ -652,8 +658,9 @@ def takeaways(results, mteb=None, tol=0.0, upper_bounds=None, alpha=None, ids=No
     results : DataFrame
         The store's tidy table (:func:`alcore.store.load_results`).
     mteb : mapping or None
-        Encoder -> MTEB score; default ``alcore.embed.ENCODERS[...].mteb``. Used as the
-        quality axis only where at least :data:`MIN_MTEB_ENCODERS` encoders have one.
+        Encoder -> MTEB score; default ``alcore.encoders.ENCODERS[...].mteb`` of the encoders
+        whose score is comparable (``mteb_comparable``). Used as the quality axis only where
+        at least :data:`MIN_MTEB_ENCODERS` encoders of the store have one.
     tol : float, default=0.0
         Practical-equivalence margin (AULC) for the within-cell contrasts of T5 and T8: a
         strategy counts as above another only if it is significantly more than ``tol`` above.
