@@ -41,18 +41,46 @@ def ensure_kernel() -> None:
                        check=True)
 
 
+def _markdown_table(table) -> str:
+    return table.astype(object).where(table.notna(), "").to_markdown(index=False) + "\n"
+
+
 def write_tables(out: Path) -> None:
-    """The Methods chapter's dataset and encoder tables, as Markdown, into ``out``."""
+    """The Methods chapter's tables, as Markdown includes, into ``out``.
+
+    ``_datasets.md`` and ``_encoders.md`` from the registries; ``_budgets.md`` (every
+    dataset's budget by the rule) and ``_budget_calibration.md`` (the rule's learning curve
+    on TREC-6 x glove50) from ``book/data/budgets.csv`` and ``budget_calibration.csv``
+    (written by ``alcore bench budget``; a one-line note where a file is missing).
+    """
+    import pandas as pd
+
     from alcore.data import list_datasets
     from alcore.embed import list_encoders
     from alcore.paths import atomic_write
 
     ds = list_datasets()[["name", "offline", "rows_train", "rows_test", "classes",
                           "stands_in_for", "budget"]]
-    enc = list_encoders()[["name", "kind", "dim", "pooling", "mteb", "mteb_source", "offline"]]
-    for name, table in (("_datasets.md", ds), ("_encoders.md", enc)):
+    enc = list_encoders()[["name", "kind", "dim", "pooling", "mteb", "mteb_comparable",
+                           "mteb_source", "offline"]]
+    tables = {"_datasets.md": _markdown_table(ds), "_encoders.md": _markdown_table(enc)}
+    data = ROOT / "book" / "data"
+    for name, src, cols in (
+            ("_budgets.md", "budgets.csv",
+             ["dataset", "encoder", "pool", "classes", "full_score", "threshold",
+              "score_at_budget", "budget", "converged", "registry_budget"]),
+            ("_budget_calibration.md", "budget_calibration.csv",
+             ["n_labelled", "macro_f1_mean", "macro_f1_sd", "share_of_full",
+              "min_share_from_here"])):
+        path = data / src
+        if path.is_file():
+            df = pd.read_csv(path)
+            tables[name] = _markdown_table(df[[c for c in cols if c in df]].round(3))
+        else:
+            tables[name] = f"*`book/data/{src}` does not exist yet: run `alcore bench budget`.*\n"
+    for name, text in tables.items():
         with atomic_write(out / name, "w") as fh:
-            fh.write(table.astype(object).where(table.notna(), "").to_markdown(index=False) + "\n")
+            fh.write(text)
 
 
 def execute(notebooks, out: Path, params: dict) -> None:
