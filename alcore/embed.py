@@ -105,7 +105,9 @@ def _as_dataset(dataset):
 def _as_encoder(encoder, encoder_kw) -> Encoder:
     if isinstance(encoder, Encoder):
         if encoder_kw:
-            raise ValueError(f"pass {sorted(encoder_kw)} to get_encoder, not with an Encoder object")
+            raise ValueError(
+                f"pass {sorted(encoder_kw)} to get_encoder, not with an Encoder object"
+            )
         return encoder
     return get_encoder(encoder, **encoder_kw)
 
@@ -121,8 +123,9 @@ def cache_path(dataset_name: str, encoder_name: str, split: str, config: dict) -
     """
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     root = cache_dir("embeddings")
-    return ensure_within(Path(_safe(dataset_name)) / _safe(encoder_name)
-                         / f"{_safe(split)}-{digest}.npy", root)
+    return ensure_within(
+        Path(_safe(dataset_name)) / _safe(encoder_name) / f"{_safe(split)}-{digest}.npy", root
+    )
 
 
 def _read_cached(path: Path, config: dict):
@@ -138,8 +141,10 @@ def _read_cached(path: Path, config: dict):
         else:
             X = np.load(path, allow_pickle=False)
             if list(X.shape) != list(meta["shape"]) or str(X.dtype) != meta["dtype"]:
-                problem = (f"shape/dtype {X.shape}/{X.dtype} differ from the sidecar's "
-                           f"{meta['shape']}/{meta['dtype']}")
+                problem = (
+                    f"shape/dtype {X.shape}/{X.dtype} differ from the sidecar's "
+                    f"{meta['shape']}/{meta['dtype']}"
+                )
             elif hashlib.sha256(X.tobytes()).hexdigest() != meta["sha256"]:
                 problem = "its sha256 differs from the sidecar's"
     except FileNotFoundError as exc:
@@ -147,8 +152,9 @@ def _read_cached(path: Path, config: dict):
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
         problem = f"it cannot be read ({type(exc).__name__}: {exc})"
     if problem:
-        warnings.warn(f"embedding cache {path} is not usable: {problem}; recomputing it",
-                      stacklevel=3)
+        warnings.warn(
+            f"embedding cache {path} is not usable: {problem}; recomputing it", stacklevel=3
+        )
         return None, None
     return X, meta
 
@@ -158,8 +164,13 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     texts = dataset.texts(split)
-    config = dict(dataset=dataset.name, split=split, n_texts=len(texts),
-                  texts_sha256=_texts_sha256(texts), **encoder.config())
+    config = dict(
+        dataset=dataset.name,
+        split=split,
+        n_texts=len(texts),
+        texts_sha256=_texts_sha256(texts),
+        **encoder.config(),
+    )
     path = cache_path(dataset.name, encoder.name, split, config)
     if not recompute:
         X, meta = _read_cached(path, config)
@@ -167,8 +178,11 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
             _log(f"cache hit {dataset.name}/{split} x {encoder.name}: {X.shape} from {path}")
             return X, dict(meta, cache_hit=True, path=str(path))
     # a full disk is reported now, not after the encoding when the result cannot be saved
-    check_free_space(path.parent, len(texts) * max(int(encoder.dim or 0), 1) * 4 + (1 << 20),
-                     f"the embeddings of {dataset.name}/{split} by {encoder.name}")
+    check_free_space(
+        path.parent,
+        len(texts) * max(int(encoder.dim or 0), 1) * 4 + (1 << 20),
+        f"the embeddings of {dataset.name}/{split} by {encoder.name}",
+    )
     _log(f"embedding {dataset.name}/{split} ({len(texts)} texts) with {encoder.name}")
     encoder.load()
     start = time.perf_counter()
@@ -177,19 +191,26 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
     check_finite(X, f"embeddings of {dataset.name}/{split} by {encoder.name}")
     if X.shape[0] != len(texts):
         raise RuntimeError(f"{encoder.name} returned {X.shape[0]} vectors for {len(texts)} texts")
-    meta = {"shape": list(X.shape), "dtype": str(X.dtype), "sha256": hashlib.sha256(X.tobytes()).hexdigest(),
-                "config": config, "n_texts": len(texts), "seconds": round(seconds, 4),
-                "texts_per_second": round(len(texts) / seconds, 2) if seconds > 0 else None,
-                "device": getattr(encoder, "_device", lambda: "cpu")(),
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    meta = {
+        "shape": list(X.shape),
+        "dtype": str(X.dtype),
+        "sha256": hashlib.sha256(X.tobytes()).hexdigest(),
+        "config": config,
+        "n_texts": len(texts),
+        "seconds": round(seconds, 4),
+        "texts_per_second": round(len(texts) / seconds, 2) if seconds > 0 else None,
+        "device": getattr(encoder, "_device", lambda: "cpu")(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     atomic_save_npy(path, X)
     atomic_write_json(path.with_suffix(".json"), meta)
     _log(f"embedded {dataset.name}/{split} with {encoder.name} in {seconds:.1f}s -> {path}")
     return X, dict(meta, cache_hit=False, path=str(path))
 
 
-def embed(dataset, encoder, split: str, *, batch_size=None, progress=True, recompute=False,
-          **encoder_kw) -> np.ndarray:
+def embed(
+    dataset, encoder, split: str, *, batch_size=None, progress=True, recompute=False, **encoder_kw
+) -> np.ndarray:
     """Embeddings of one split of ``dataset``, from the cache when it holds them.
 
     Parameters
@@ -217,13 +238,20 @@ def embed(dataset, encoder, split: str, *, batch_size=None, progress=True, recom
     ValueError
         For an unknown split, or when the encoder outputs NaN or Inf.
     """
-    X, _ = _embed_cached(_as_dataset(dataset), _as_encoder(encoder, encoder_kw), split,
-                         batch_size, progress, recompute)
+    X, _ = _embed_cached(
+        _as_dataset(dataset),
+        _as_encoder(encoder, encoder_kw),
+        split,
+        batch_size,
+        progress,
+        recompute,
+    )
     return X
 
 
-def load_embeddings(dataset, encoder, *, batch_size=None, progress=True, recompute=False,
-                    **encoder_kw) -> Embeddings:
+def load_embeddings(
+    dataset, encoder, *, batch_size=None, progress=True, recompute=False, **encoder_kw
+) -> Embeddings:
     """Both splits of ``dataset`` embedded by ``encoder`` (cached), with labels and classes.
 
     Arguments as for :func:`embed`. ``meta`` reports per split (``<key>_train``,
@@ -241,12 +269,19 @@ def load_embeddings(dataset, encoder, *, batch_size=None, progress=True, recompu
         for key in ("seconds", "texts_per_second", "cache_hit", "device", "path", "created"):
             meta[f"{'embed_seconds' if key == 'seconds' else key}_{split}"] = info.get(key)
     meta["embed_seconds"] = {s: meta[f"embed_seconds_{s}"] for s in SPLITS}
-    return Embeddings(out["train"], np.asarray(ds.labels("train"), dtype=np.int64), out["test"],
-                      np.asarray(ds.labels("test"), dtype=np.int64), list(ds.classes), meta)
+    return Embeddings(
+        out["train"],
+        np.asarray(ds.labels("train"), dtype=np.int64),
+        out["test"],
+        np.asarray(ds.labels("test"), dtype=np.int64),
+        list(ds.classes),
+        meta,
+    )
 
 
-def measure_throughput(encoder, texts, *, batch_size=None, repeats=1, warmup=16,
-                       **encoder_kw) -> float:
+def measure_throughput(
+    encoder, texts, *, batch_size=None, repeats=1, warmup=16, **encoder_kw
+) -> float:
     """Texts per second that ``encoder`` embeds ``texts`` at, on this machine.
 
     Loading the weights and a warm-up call on ``warmup`` texts are not timed; the best of

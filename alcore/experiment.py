@@ -90,12 +90,34 @@ CYCLES_MAX = 1000
 #: pool sizes, budgets, k0 and caps: int64-safe and far above any pool
 SIZE_MAX = 2**31 - 1
 STUDIES = ("main", "ips", "ips_al")
-_GRID_KEYS = ("datasets", "encoders", "ips", "k0", "strategies", "seeds", "budget", "cycles",
-              "pool_cap", "clf", "strategy_params", "ips_study", "description")
+_GRID_KEYS = (
+    "datasets",
+    "encoders",
+    "ips",
+    "k0",
+    "strategies",
+    "seeds",
+    "budget",
+    "cycles",
+    "pool_cap",
+    "clf",
+    "strategy_params",
+    "ips_study",
+    "description",
+)
 _STUDY_KEYS = ("datasets", "encoders", "ips", "k0", "seeds", "pool_cap", "al")
 _STUDY_AL_KEYS = ("ips", "k0", "strategies", "cycles", "seeds")
-_ENTRY_KEYS = ("name", "path", "text_col", "label_col", "text_pair_col", "test_path",
-               "test_size", "budget", "random_state")
+_ENTRY_KEYS = (
+    "name",
+    "path",
+    "text_col",
+    "label_col",
+    "text_pair_col",
+    "test_path",
+    "test_size",
+    "budget",
+    "random_state",
+)
 
 
 def _is_int(value) -> bool:
@@ -111,8 +133,10 @@ def _check_keys(mapping, valid, where) -> None:
     """Refuse keys of ``mapping`` not in ``valid``, naming the closest valid key."""
     for key in mapping:
         if key not in valid:
-            raise ValueError(f"unknown key {key!r} in {where}.{_hint(key, valid)} "
-                             f"Valid keys: {', '.join(map(str, valid))}.")
+            raise ValueError(
+                f"unknown key {key!r} in {where}.{_hint(key, valid)} "
+                f"Valid keys: {', '.join(map(str, valid))}."
+            )
 
 
 def check_int(value, name: str, lo: int, hi: int) -> int:
@@ -126,8 +150,9 @@ def check_int(value, name: str, lo: int, hi: int) -> int:
         hint = f"; write {text} without quotes" if looks else ""
         raise ValueError(f"{name} must be an integer, got the string {value!r}{hint}")
     if not _is_int(value):
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r} "
-                         f"({type(value).__name__})")
+        raise ValueError(
+            f"{name} must be an integer in [{lo}, {hi}], got {value!r} ({type(value).__name__})"
+        )
     if not lo <= value <= hi:
         raise ValueError(f"{name} must be in [{lo}, {hi}], got {value}")
     return int(value)
@@ -158,8 +183,9 @@ def _check_strategy_params_json(name: str, text: str) -> None:
 
     params = json.loads(text)
     cls = strategies.get_class(name)
-    valid = [p for p in inspect.signature(cls.__init__).parameters
-             if p not in ("self", "random_state")]
+    valid = [
+        p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "random_state")
+    ]
     _check_keys(params, valid, f"strategy_params.{name}")
     try:
         obj = strategies.get(name, random_state=0, **params)
@@ -262,8 +288,10 @@ class RunConfig:
         check_int(self.budget, "budget", 1, SIZE_MAX)
         check_int(self.cycles, "cycles", 0, CYCLES_MAX)
         if self.budget < self.k0:
-            raise ValueError(f"budget={self.budget} is smaller than k0={self.k0}; the budget "
-                             "is the final labelled-pool size and counts the initial pool")
+            raise ValueError(
+                f"budget={self.budget} is smaller than k0={self.k0}; the budget "
+                "is the final labelled-pool size and counts the initial pool"
+            )
         if self.pool_cap is not None:
             check_int(self.pool_cap, "pool_cap", 2, SIZE_MAX)
         if not isinstance(self.clf, dict) or not isinstance(self.strategy_params, dict):
@@ -273,12 +301,16 @@ class RunConfig:
         if self.strategy == "none" and self.cycles != 0:
             raise ValueError('strategy "none" is only for the IPS study (cycles=0)')
         if self.cycles == 0 and self.strategy != "none":
-            raise ValueError(f"cycles=0 runs no query, so strategy {self.strategy!r} would "
-                             "label an IPS-only run; put IPS-only runs in the ips_study "
-                             "section (strategy 'none')")
+            raise ValueError(
+                f"cycles=0 runs no query, so strategy {self.strategy!r} would "
+                "label an IPS-only run; put IPS-only runs in the ips_study "
+                "section (strategy 'none')"
+            )
         if (self.study == "ips") != (self.cycles == 0):
-            raise ValueError(f"study {self.study!r} with cycles={self.cycles}: IPS-only runs "
-                             "(cycles=0) are study 'ips', and only they")
+            raise ValueError(
+                f"study {self.study!r} with cycles={self.cycles}: IPS-only runs "
+                "(cycles=0) are study 'ips', and only they"
+            )
         if check_names:
             _check_name("dataset", self.dataset, _dataset_names(self.dataset))
             _check_name("encoder", self.encoder, _encoder_names())
@@ -305,7 +337,7 @@ def _user_datasets() -> tuple:
     names = getattr(data, "user_dataset_names", None)
     try:
         return tuple(names()) if callable(names) else ()
-    except Exception:  # noqa: BLE001 - an unreadable user registry only hides user names
+    except Exception:
         return ()
 
 
@@ -317,7 +349,7 @@ def _dataset_names(name=None):
         try:  # a registered user dataset (alcore data add / a grid entry)
             _dataset_facts(name)
             return known + (name,)
-        except Exception:  # noqa: BLE001 - reported as an unknown name below
+        except Exception:
             pass
     return known + _user_datasets()
 
@@ -344,7 +376,7 @@ def _facts_or_none(dataset, check_names):
     if not check_names:
         try:
             return _dataset_facts(dataset)
-        except Exception:  # noqa: BLE001 - custom loaders may name datasets alcore lacks
+        except Exception:
             return None, None
     return _dataset_facts(dataset)
 
@@ -372,14 +404,17 @@ def _register_entry(entry: dict, where: str, base_dir=None) -> str:
     _check_keys(entry, _ENTRY_KEYS, where)
     missing = [k for k in ("name", "path", "text_col", "label_col") if k not in entry]
     if missing:
-        raise ValueError(f"{where} lacks {missing}; a dataset entry needs name, path, "
-                         "text_col and label_col")
+        raise ValueError(
+            f"{where} lacks {missing}; a dataset entry needs name, path, text_col and label_col"
+        )
     from . import data
 
     fn = getattr(data, "user_dataset_from_entry", None)
     if not callable(fn):
-        raise RuntimeError("this alcore cannot read dataset files from a grid "
-                           "(alcore.data.user_dataset_from_entry is missing)")
+        raise RuntimeError(
+            "this alcore cannot read dataset files from a grid "
+            "(alcore.data.user_dataset_from_entry is missing)"
+        )
     name = fn(dict(entry), base_dir=base_dir)
     _dataset_facts.cache_clear()  # the entry may have replaced an earlier one of that name
     return name
@@ -397,8 +432,10 @@ def cap_pool(y, pool_cap, random_state=0) -> np.ndarray:
     rng = np.random.default_rng(random_state)
     classes, counts = np.unique(y, return_counts=True)
     if pool_cap < len(classes):
-        raise ValueError(f"pool_cap={pool_cap} is smaller than the {len(classes)} classes; "
-                         "raise pool_cap so that every class keeps a sample")
+        raise ValueError(
+            f"pool_cap={pool_cap} is smaller than the {len(classes)} classes; "
+            "raise pool_cap so that every class keeps a sample"
+        )
     share = counts * pool_cap / len(y)
     take = np.maximum(np.floor(share).astype(int), 1)
     for i in np.argsort(-(share - np.floor(share)), kind="stable"):
@@ -417,8 +454,7 @@ def _str_list(value, name, valid=None) -> list:
         raise ValueError(f"{name} must not be empty")
     for item in items:
         if not isinstance(item, str):
-            raise ValueError(f"{name} must be a list of names (strings), got {item!r} in "
-                             f"{value!r}")
+            raise ValueError(f"{name} must be a list of names (strings), got {item!r} in {value!r}")
         if valid is not None and item not in valid:
             raise UnknownNameError(name.rsplit(".", 1)[-1].rstrip("s"), item, valid)
     return list(dict.fromkeys(items))
@@ -428,8 +464,9 @@ def _int_list(value, name, lo, hi, allow=()) -> list:
     items = value if isinstance(value, list) else [value]
     if not items:
         raise ValueError(f"{name} must not be empty")
-    return list(dict.fromkeys(v if v in allow else check_int(v, f"{name} entry", lo, hi)
-                              for v in items))
+    return list(
+        dict.fromkeys(v if v in allow else check_int(v, f"{name} entry", lo, hi) for v in items)
+    )
 
 
 def _mapping(value, name) -> dict:
@@ -490,8 +527,9 @@ class Grid:
         except UnicodeDecodeError as exc:
             raise ValueError(f"{path}: not UTF-8 text ({exc})") from None
         if not isinstance(spec, dict):
-            raise ValueError(f"{path} must hold a YAML mapping of grid keys, got "
-                             f"{type(spec).__name__}")
+            raise ValueError(
+                f"{path} must hold a YAML mapping of grid keys, got {type(spec).__name__}"
+            )
         return cls(spec, name=name or path.stem, base_dir=path.resolve().parent)
 
     def configs(self, check_names: bool = True) -> list[RunConfig]:
@@ -520,27 +558,33 @@ class Grid:
             raise ValueError("description must be a string")
 
         datasets = self._datasets(s["datasets"], self.base_dir)
-        encoders = _str_list(s["encoders"], "encoders", _encoder_names() if check_names
-                             else None)
+        encoders = _str_list(s["encoders"], "encoders", _encoder_names() if check_names else None)
         seeds = _int_list(s["seeds"], "seeds", 0, SEED_MAX)
         clf = {**CLF_DEFAULTS, **_mapping(s.get("clf"), "clf")}
         _check_clf(clf)
         ips_names = strategies.IPS_NAMES
-        main_strats = (_str_list(s["strategies"], "strategies", strategies.NAMES)
-                       if has_main else [])
-        al_strats = (_str_list(al.get("strategies", ["random"]), "ips_study.al.strategies",
-                               strategies.NAMES) if al else [])
+        main_strats = _str_list(s["strategies"], "strategies", strategies.NAMES) if has_main else []
+        al_strats = (
+            _str_list(al.get("strategies", ["random"]), "ips_study.al.strategies", strategies.NAMES)
+            if al
+            else []
+        )
         sparams = _mapping(s.get("strategy_params"), "strategy_params")
-        _check_keys(sparams, list(dict.fromkeys(main_strats + al_strats)),
-                    "strategy_params (keys are strategies of the grid)")
+        _check_keys(
+            sparams,
+            list(dict.fromkeys(main_strats + al_strats)),
+            "strategy_params (keys are strategies of the grid)",
+        )
         for name, params in sparams.items():
             _check_strategy_params(name, params)
         cycles = s.get("cycles", 20)
         if has_main:
             if _is_int(cycles) and cycles == 0:
-                raise ValueError("cycles: 0 runs no query, so every run would be IPS-only but "
-                                 "labelled with a query strategy; put IPS-only runs in the "
-                                 "ips_study section")
+                raise ValueError(
+                    "cycles: 0 runs no query, so every run would be IPS-only but "
+                    "labelled with a query strategy; put IPS-only runs in the "
+                    "ips_study section"
+                )
             cycles = check_int(cycles, "cycles", 1, CYCLES_MAX)
         pool_cap = _check_cap(s.get("pool_cap"), datasets, "pool_cap")
         k0s = _int_list(s["k0"], "k0", 1, SIZE_MAX, allow=("batch",)) if has_main else []
@@ -554,14 +598,40 @@ class Grid:
         out = []
         if has_main:
             for d, e, ips, k0, strat, seed in itertools.product(
-                    datasets, encoders, main_ips, k0s, main_strats, seeds):
+                datasets, encoders, main_ips, k0s, main_strats, seeds
+            ):
                 b = budgets[d]
                 k = k0_rule(b, cycles, facts[d][1]) if k0 == "batch" else k0
-                out.append(RunConfig(d, e, ips, int(k), strat, seed, b, cycles, clf,
-                                     _cap_for(pool_cap, d), dict(sparams.get(strat, {}))))
+                out.append(
+                    RunConfig(
+                        d,
+                        e,
+                        ips,
+                        int(k),
+                        strat,
+                        seed,
+                        b,
+                        cycles,
+                        clf,
+                        _cap_for(pool_cap, d),
+                        dict(sparams.get(strat, {})),
+                    )
+                )
         if study:
-            out += self._study(study, al, al_strats, datasets, encoders, s, seeds, clf,
-                               pool_cap, budgets, sparams, check_names)
+            out += self._study(
+                study,
+                al,
+                al_strats,
+                datasets,
+                encoders,
+                s,
+                seeds,
+                clf,
+                pool_cap,
+                budgets,
+                sparams,
+                check_names,
+            )
         if not out:
             raise ValueError(f"{where} is empty: give strategies and/or ips_study")
         for cfg in out:
@@ -581,8 +651,10 @@ class Grid:
             elif isinstance(item, str):
                 names.append(item)
             else:
-                raise ValueError(f"datasets[{i}] must be a name or a mapping {{name, path, "
-                                 f"text_col, label_col, ...}}, got {item!r}")
+                raise ValueError(
+                    f"datasets[{i}] must be a name or a mapping {{name, path, "
+                    f"text_col, label_col, ...}}, got {item!r}"
+                )
         return list(dict.fromkeys(names))
 
     @staticmethod
@@ -596,31 +668,57 @@ class Grid:
             _check_keys(budget, datasets, "budget (keys are datasets of the grid)")
             absent = [d for d in datasets if d not in budget]
             if absent:
-                raise ValueError(f"the budget mapping needs a value for every dataset; missing "
-                                 f"datasets {absent}")
+                raise ValueError(
+                    f"the budget mapping needs a value for every dataset; missing datasets {absent}"
+                )
             return {d: one(budget[d], d, f"budget.{d}") for d in datasets}
         if budget != "registry" and not _is_int(budget):
             if isinstance(budget, str) and not budget.strip().isdigit():
-                raise ValueError(f'budget must be "registry", an int or a mapping dataset -> '
-                                 f'int, got {budget!r}')
+                raise ValueError(
+                    f'budget must be "registry", an int or a mapping dataset -> int, got {budget!r}'
+                )
         return {d: one(budget, d, "budget") for d in datasets}
 
-    def _study(self, study, al, al_strats, datasets, encoders, s, seeds, clf, pool_cap,
-               budgets, sparams, check_names):
+    def _study(
+        self,
+        study,
+        al,
+        al_strats,
+        datasets,
+        encoders,
+        s,
+        seeds,
+        clf,
+        pool_cap,
+        budgets,
+        sparams,
+        check_names,
+    ):
         from . import strategies
 
         if "k0" not in study:
             raise ValueError("ips_study lacks k0 (the initial pool sizes to sweep)")
-        sdatasets = (self._datasets(study["datasets"], self.base_dir) if "datasets" in study
-                     else datasets)
-        sencoders = (_str_list(study["encoders"], "ips_study.encoders",
-                               _encoder_names() if check_names else None)
-                     if "encoders" in study else encoders)
-        sips = _str_list(study.get("ips", s.get("ips", list(strategies.IPS_NAMES))),
-                         "ips_study.ips", strategies.IPS_NAMES)
+        sdatasets = (
+            self._datasets(study["datasets"], self.base_dir) if "datasets" in study else datasets
+        )
+        sencoders = (
+            _str_list(
+                study["encoders"], "ips_study.encoders", _encoder_names() if check_names else None
+            )
+            if "encoders" in study
+            else encoders
+        )
+        sips = _str_list(
+            study.get("ips", s.get("ips", list(strategies.IPS_NAMES))),
+            "ips_study.ips",
+            strategies.IPS_NAMES,
+        )
         sseeds = _int_list(study.get("seeds", seeds), "ips_study.seeds", 0, SEED_MAX)
-        cap = (_check_cap(study["pool_cap"], sdatasets, "ips_study.pool_cap")
-               if "pool_cap" in study else pool_cap)
+        cap = (
+            _check_cap(study["pool_cap"], sdatasets, "ips_study.pool_cap")
+            if "pool_cap" in study
+            else pool_cap
+        )
         k0s = _int_list(study["k0"], "ips_study.k0", 1, SIZE_MAX)
         facts = {d: _facts_or_none(d, check_names) for d in sdatasets}
         out = []
@@ -629,26 +727,48 @@ class Grid:
             if size is not None and _cap_for(cap, d) is not None:
                 size = min(size, _cap_for(cap, d))
             for k0 in sorted({min(k, size) if size else k for k in k0s}):
-                out.append(RunConfig(d, e, ips, k0, "none", seed, k0, 0, clf,
-                                     _cap_for(cap, d), {}, study="ips"))
+                out.append(
+                    RunConfig(
+                        d, e, ips, k0, "none", seed, k0, 0, clf, _cap_for(cap, d), {}, study="ips"
+                    )
+                )
         if not al:
             return out
-        al_cycles = check_int(al.get("cycles", s.get("cycles", 20)), "ips_study.al.cycles", 1,
-                              CYCLES_MAX)
+        al_cycles = check_int(
+            al.get("cycles", s.get("cycles", 20)), "ips_study.al.cycles", 1, CYCLES_MAX
+        )
         al_k0s = _int_list(al.get("k0", k0s), "ips_study.al.k0", 1, SIZE_MAX)
         al_seeds = _int_list(al.get("seeds", sseeds), "ips_study.al.seeds", 0, SEED_MAX)
         missing = [d for d in sdatasets if d not in budgets]
-        budgets = {**budgets, **self._budgets(s.get("budget", "registry"), missing,
-                                              check_names)} if missing else budgets
-        al_ips = (_str_list(al["ips"], "ips_study.al.ips", strategies.IPS_NAMES)
-                  if "ips" in al else sips)
-        for d, e, ips, seed, strat in itertools.product(sdatasets, sencoders, al_ips, al_seeds,
-                                                        al_strats):
+        budgets = (
+            {**budgets, **self._budgets(s.get("budget", "registry"), missing, check_names)}
+            if missing
+            else budgets
+        )
+        al_ips = (
+            _str_list(al["ips"], "ips_study.al.ips", strategies.IPS_NAMES) if "ips" in al else sips
+        )
+        for d, e, ips, seed, strat in itertools.product(
+            sdatasets, sencoders, al_ips, al_seeds, al_strats
+        ):
             b = budgets[d]
             for k0 in (k for k in al_k0s if k < b):  # k0 >= B leaves nothing to query
-                out.append(RunConfig(d, e, ips, k0, strat, seed, b, al_cycles, clf,
-                                     _cap_for(cap, d), dict(sparams.get(strat, {})),
-                                     study="ips_al"))
+                out.append(
+                    RunConfig(
+                        d,
+                        e,
+                        ips,
+                        k0,
+                        strat,
+                        seed,
+                        b,
+                        al_cycles,
+                        clf,
+                        _cap_for(cap, d),
+                        dict(sparams.get(strat, {})),
+                        study="ips_al",
+                    )
+                )
         return out
 
 
@@ -661,9 +781,11 @@ def _check_budget_fits(dataset, budget, size, cap):
     """Refuse, before any work, a budget larger than the (capped) training pool."""
     pool = min(x for x in (size, cap) if x is not None) if (size or cap) else None
     if pool is not None and budget > pool:
-        raise ValueError(f"budget={budget} is larger than the training pool of {dataset!r} "
-                         f"({pool} samples{' after pool_cap' if cap == pool else ''}); lower "
-                         "the budget or raise pool_cap")
+        raise ValueError(
+            f"budget={budget} is larger than the training pool of {dataset!r} "
+            f"({pool} samples{' after pool_cap' if cap == pool else ''}); lower "
+            "the budget or raise pool_cap"
+        )
 
 
 def list_profiles() -> list[str]:

@@ -36,8 +36,8 @@ KEYS = ["dataset", "encoder", "ips", "strategy"]
 #: metric -> label; ``gain`` is accuracy minus Random's accuracy, paired by seed
 METRICS = {"accuracy": "accuracy", "macro_f1": "macro-F1", "gain": "accuracy gain over Random"}
 RANK_BY = {"final": "last cycle", "aulc": "area under the learning curve"}
-SCALE = 10_000       # the table keeps 4 decimals; the page stores value * SCALE as int16
-MISSING = -32768     # int16 code of NaN in the page
+SCALE = 10_000  # the table keeps 4 decimals; the page stores value * SCALE as int16
+MISSING = -32768  # int16 code of NaN in the page
 _CURVE = [f"{m}_{s}" for m in METRICS for s in ("mean", "min", "max")]
 _RANK = [f"{p}{m}_{s}" for p in ("", "aulc_") for m in METRICS for s in ("mean", "lo", "hi")]
 
@@ -79,8 +79,9 @@ def explorer_table(results, upper_bounds, ci=0.95):
     al = A.al_part(results)
     A._check(al, ["cycle", "n_labelled", "accuracy", "macro_f1"])
     A._check(upper_bounds, ["dataset", "encoder", "accuracy"], "upper_bounds")
-    per = (al.groupby(KEYS + ["seed", "cycle"], observed=True)
-             [["n_labelled", "accuracy", "macro_f1"]].mean())
+    per = al.groupby(KEYS + ["seed", "cycle"], observed=True)[
+        ["n_labelled", "accuracy", "macro_f1"]
+    ].mean()
     no_strat = per.index.droplevel("strategy")
     if "random" in per.index.get_level_values("strategy"):
         rnd = per.xs("random", level="strategy")["accuracy"]
@@ -95,13 +96,17 @@ def explorer_table(results, upper_bounds, ci=0.95):
     span = per["n_labelled"] - run["n_labelled"].transform("first")
     for m in METRICS:
         area = (dx * (per[m] + run[m].shift()) / 2).fillna(0.0)
-        per[f"aulc_{m}"] = (area.groupby([per[k] for k in KEYS + ["seed"]], observed=True)
-                            .cumsum() / span.where(span > 0))
+        per[f"aulc_{m}"] = area.groupby(
+            [per[k] for k in KEYS + ["seed"]], observed=True
+        ).cumsum() / span.where(span > 0)
         per[f"aulc_{m}"] = per[f"aulc_{m}"].fillna(per[m])
     ub = upper_bounds.groupby(["dataset", "encoder"])["accuracy"].mean().rename("full_accuracy")
     per = per.join(ub, on=["dataset", "encoder"])
-    per["peak"] = (per["accuracy"] / per["full_accuracy"]).groupby(
-        [per[k] for k in KEYS + ["seed"]], observed=True).cummax()
+    per["peak"] = (
+        (per["accuracy"] / per["full_accuracy"])
+        .groupby([per[k] for k in KEYS + ["seed"]], observed=True)
+        .cummax()
+    )
 
     g = per.groupby(KEYS + ["cycle"], observed=True)
     out = g[["n_labelled", "full_accuracy"]].mean()
@@ -110,20 +115,24 @@ def explorer_table(results, upper_bounds, ci=0.95):
         out[f"{m}_mean"], out[f"{m}_lo"], out[f"{m}_hi"] = _t_ci(g[m], ci)
         out[f"{m}_min"], out[f"{m}_max"] = g[m].min(), g[m].max()
     for m in METRICS:
-        out[f"aulc_{m}_mean"], out[f"aulc_{m}_lo"], out[f"aulc_{m}_hi"] = _t_ci(
-            g[f"aulc_{m}"], ci)
-    peaks = per.pivot_table(index=KEYS + ["cycle"], columns="seed", values="peak",
-                            aggfunc="first", observed=True)
+        out[f"aulc_{m}_mean"], out[f"aulc_{m}_lo"], out[f"aulc_{m}_hi"] = _t_ci(g[f"aulc_{m}"], ci)
+    peaks = per.pivot_table(
+        index=KEYS + ["cycle"], columns="seed", values="peak", aggfunc="first", observed=True
+    )
     for seed in peaks.columns:
         out[f"peak_seed{seed}"] = peaks[seed]
     stats = [f"{m}_{s}" for m in METRICS for s in ("mean", "min", "max", "lo", "hi")]
     aulcs = [f"aulc_{m}_{s}" for m in METRICS for s in ("mean", "lo", "hi")]
-    out = out[["n_labelled", "n_seeds", "full_accuracy"] + stats + aulcs
-              + [f"peak_seed{seed}" for seed in peaks.columns]]
+    out = out[
+        ["n_labelled", "n_seeds", "full_accuracy"]
+        + stats
+        + aulcs
+        + [f"peak_seed{seed}" for seed in peaks.columns]
+    ]
     out = out.reset_index()
     out["n_labelled"] = out["n_labelled"].round().astype("int64")
     out["n_seeds"] = out["n_seeds"].astype("int64")
-    num = out.columns[out.dtypes == float]
+    num = out.select_dtypes(include="float").columns
     out[num] = out[num].round(4)
     for k in KEYS:
         out[k] = out[k].astype(str)
@@ -142,10 +151,13 @@ def page_weight(html):
 
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.DOTALL)
     js = sum(len(s.encode()) for s in scripts if s.lstrip().startswith("/* BEGIN bokeh"))
-    doc = sum(len(s.encode()) for s in re.findall(
-        r"<script type=\"application/json\"[^>]*>(.*?)</script>", html, flags=re.DOTALL))
-    return {"total_kb": len(html.encode()) / 1024, "bokehjs_kb": js / 1024,
-            "data_kb": doc / 1024}
+    doc = sum(
+        len(s.encode())
+        for s in re.findall(
+            r"<script type=\"application/json\"[^>]*>(.*?)</script>", html, flags=re.DOTALL
+        )
+    )
+    return {"total_kb": len(html.encode()) / 1024, "bokehjs_kb": js / 1024, "data_kb": doc / 1024}
 
 
 def _seed_columns(table):
@@ -154,6 +166,7 @@ def _seed_columns(table):
 
 def _order(names):
     from .plots import _order as order
+
     return order(names)
 
 
@@ -161,16 +174,19 @@ def _colors(names):
     from matplotlib.colors import to_hex
 
     from .plots import strategy_colors
+
     pal = strategy_colors(names)
     return {n: to_hex(pal[n]) for n in names}
 
 
 def _options(table):
     """The values each control offers, in the report's order."""
-    return {"dataset": sorted(table["dataset"].unique()),
-            "encoder": sorted(table["encoder"].unique()),
-            "ips": _order(table["ips"].unique()),
-            "strategy": _order(table["strategy"].unique())}
+    return {
+        "dataset": sorted(table["dataset"].unique()),
+        "encoder": sorted(table["encoder"].unique()),
+        "ips": _order(table["ips"].unique()),
+        "strategy": _order(table["strategy"].unique()),
+    }
 
 
 def _check_view(table, dataset, encoder, ips, strategies, metric, share, rank_by):
@@ -191,8 +207,9 @@ def _check_view(table, dataset, encoder, ips, strategies, metric, share, rank_by
     return [s for s in opts["strategy"] if s in strategies]
 
 
-def explorer_data(table, dataset, encoder, ips, strategies=None, metric="accuracy",
-                  share=0.95, rank_by="final"):
+def explorer_data(
+    table, dataset, encoder, ips, strategies=None, metric="accuracy", share=0.95, rank_by="final"
+):
     """The data of one view of the explorer (what the page's JavaScript computes too).
 
     Parameters
@@ -220,10 +237,10 @@ def explorer_data(table, dataset, encoder, ips, strategies=None, metric="accurac
     """
     strategies = _check_view(table, dataset, encoder, ips, strategies, metric, share, rank_by)
     colors = _colors(_options(table)["strategy"])
-    sub = table[(table["dataset"] == dataset) & (table["encoder"] == encoder)
-                & (table["ips"] == ips)].sort_values("cycle")
-    curves = {k: [] for k in ("xs", "ys", "lo", "hi", "band_xs", "band_ys", "strategy",
-                              "color")}
+    sub = table[
+        (table["dataset"] == dataset) & (table["encoder"] == encoder) & (table["ips"] == ips)
+    ].sort_values("cycle")
+    curves = {k: [] for k in ("xs", "ys", "lo", "hi", "band_xs", "band_ys", "strategy", "color")}
     ranking = {k: [] for k in ("strategy", "mean", "lo", "hi", "color")}
     reach = {k: [] for k in ("strategy", "labels", "reached", "seeds", "text", "color")}
     need = round(share * SCALE)
@@ -236,9 +253,16 @@ def explorer_data(table, dataset, encoder, ips, strategies=None, metric="accurac
         xs = rows.loc[ok, "n_labelled"].astype(float).tolist()
         ys, lo, hi = (rows.loc[ok, f"{metric}_{p}"].tolist() for p in ("mean", "min", "max"))
         if xs:
-            for k, v in (("xs", xs), ("ys", ys), ("lo", lo), ("hi", hi),
-                         ("band_xs", xs + xs[::-1]), ("band_ys", hi + lo[::-1]),
-                         ("strategy", s), ("color", colors[s])):
+            for k, v in (
+                ("xs", xs),
+                ("ys", ys),
+                ("lo", lo),
+                ("hi", hi),
+                ("band_xs", xs + xs[::-1]),
+                ("band_ys", hi + lo[::-1]),
+                ("strategy", s),
+                ("color", colors[s]),
+            ):
                 curves[k].append(v)
         last = rows.iloc[-1]
         mean = last[f"{key}_mean"]
@@ -269,8 +293,12 @@ def explorer_data(table, dataset, encoder, ips, strategies=None, metric="accurac
     order = sorted(range(len(ranking["strategy"])), key=lambda i: -ranking["mean"][i])
     ranking = {k: [v[i] for i in order] for k, v in ranking.items()}
     full = sub["full_accuracy"].iloc[0] if len(sub) else float("nan")
-    return {"curves": curves, "ranking": ranking, "reach": reach,
-            "target": {"full_accuracy": float(full), "share": float(share)}}
+    return {
+        "curves": curves,
+        "ranking": ranking,
+        "reach": reach,
+        "target": {"full_accuracy": float(full), "share": float(share)},
+    }
 
 
 def _reach_text(labels, reached, seeds):
@@ -285,11 +313,11 @@ def _target_text(target):
     full, share = target["full_accuracy"], target["share"]
     if not np.isfinite(full):
         return "No runs for this selection."
-    return (f"Full-data accuracy {full:.3f}; target {share:.0%} of it = "
-            f"{share * full:.3f}.")
+    return f"Full-data accuracy {full:.3f}; target {share:.0%} of it = {share * full:.3f}."
 
 
 # ----------------------------------------------------------------------------- drawing
+
 
 def _figures(data, metric, share, rank_by):
     """The three Bokeh figures of one view and their data sources (named for the page)."""
@@ -302,48 +330,83 @@ def _figures(data, metric, share, rank_by):
     reach_data["bar"] = [0.0 if np.isnan(v) else v for v in reach_data["labels"]]
     reach = ColumnDataSource(reach_data, name="explorer_reach")
 
-    fc = figure(width=760, height=330, name="explorer_curves_fig",
-                title=f"Learning curves: {METRICS[metric]} (line: mean, band: seed range)",
-                x_axis_label="labelled samples", y_axis_label=METRICS[metric],
-                tools="pan,wheel_zoom,box_zoom,reset,save")
-    fc.patches("band_xs", "band_ys", source=curves, fill_color="color", fill_alpha=0.18,
-               line_alpha=0)
-    lines = fc.multi_line("xs", "ys", source=curves, line_color="color", line_width=2,
-                          legend_field="strategy")
+    fc = figure(
+        width=760,
+        height=330,
+        name="explorer_curves_fig",
+        title=f"Learning curves: {METRICS[metric]} (line: mean, band: seed range)",
+        x_axis_label="labelled samples",
+        y_axis_label=METRICS[metric],
+        tools="pan,wheel_zoom,box_zoom,reset,save",
+    )
+    fc.patches(
+        "band_xs", "band_ys", source=curves, fill_color="color", fill_alpha=0.18, line_alpha=0
+    )
+    lines = fc.multi_line(
+        "xs", "ys", source=curves, line_color="color", line_width=2, legend_field="strategy"
+    )
     fc.add_tools(HoverTool(renderers=[lines], tooltips=[("strategy", "@strategy")]))
     fc.legend.location = "top_left"  # curves rise to the right
     fc.legend.label_text_font_size = "8pt"
 
-    rank_factors = FactorRange(factors=list(reversed(data["ranking"]["strategy"])),
-                               name="explorer_rank_range")
-    fr = figure(width=380, height=280, y_range=rank_factors, name="explorer_rank_fig",
-                title="Ranking (mean, 95% CI over seeds)", tools="save",
-                x_axis_label=f"{METRICS[metric]}, {RANK_BY[rank_by]}")
-    fr.segment("lo", "strategy", "hi", "strategy", source=ranking, line_color="color",
-               line_width=3)
+    rank_factors = FactorRange(
+        factors=list(reversed(data["ranking"]["strategy"])), name="explorer_rank_range"
+    )
+    fr = figure(
+        width=380,
+        height=280,
+        y_range=rank_factors,
+        name="explorer_rank_fig",
+        title="Ranking (mean, 95% CI over seeds)",
+        tools="save",
+        x_axis_label=f"{METRICS[metric]}, {RANK_BY[rank_by]}",
+    )
+    fr.segment("lo", "strategy", "hi", "strategy", source=ranking, line_color="color", line_width=3)
     fr.scatter("mean", "strategy", source=ranking, color="color", size=9)
     fr.title.text_font_size = "9pt"
 
-    reach_factors = FactorRange(factors=list(reversed(data["reach"]["strategy"])),
-                                name="explorer_reach_range")
-    fl = figure(width=380, height=280, y_range=reach_factors, name="explorer_reach_fig",
-                title=f"Labels to reach {share:.0%} of full-data accuracy",
-                x_axis_label="labelled samples (k/n: k of n seeds reach it)", tools="save")
-    fl.hbar(y="strategy", right="bar", height=0.6, source=reach, fill_color="color",
-            line_alpha=0)
-    fl.text(x="bar", y="strategy", text="text", source=reach, text_font_size="8pt",
-            text_baseline="middle", x_offset=4)
+    reach_factors = FactorRange(
+        factors=list(reversed(data["reach"]["strategy"])), name="explorer_reach_range"
+    )
+    fl = figure(
+        width=380,
+        height=280,
+        y_range=reach_factors,
+        name="explorer_reach_fig",
+        title=f"Labels to reach {share:.0%} of full-data accuracy",
+        x_axis_label="labelled samples (k/n: k of n seeds reach it)",
+        tools="save",
+    )
+    fl.hbar(y="strategy", right="bar", height=0.6, source=reach, fill_color="color", line_alpha=0)
+    fl.text(
+        x="bar",
+        y="strategy",
+        text="text",
+        source=reach,
+        text_font_size="8pt",
+        text_baseline="middle",
+        x_offset=4,
+    )
     fl.x_range.start = 0
     fl.x_range.range_padding = 0.45  # room for the text beside the longest bar
     fl.title.text_font_size = "9pt"
     target = Div(text=_target_text(data["target"]), name="explorer_target")
-    return {"curves": curves, "ranking": ranking, "reach": reach, "fc": fc, "fr": fr,
-            "fl": fl, "rank_range": rank_factors, "reach_range": reach_factors,
-            "target": target}
+    return {
+        "curves": curves,
+        "ranking": ranking,
+        "reach": reach,
+        "fc": fc,
+        "fr": fr,
+        "fl": fl,
+        "rank_range": rank_factors,
+        "reach_range": reach_factors,
+        "target": target,
+    }
 
 
-def explorer_figure(table, dataset, encoder, ips, strategies=None, metric="accuracy",
-                    share=0.95, rank_by="final"):
+def explorer_figure(
+    table, dataset, encoder, ips, strategies=None, metric="accuracy", share=0.95, rank_by="final"
+):
     """The explorer's view as a Bokeh layout: learning curves, ranking, labels to reach.
 
     Same parameters as :func:`explorer_data`, which computes what is drawn.
@@ -450,9 +513,18 @@ target.text = full === undefined ? "No runs for this selection." :
 """
 
 
-def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
-                  metric="accuracy", share=0.95, rank_by="final", fragment=False,
-                  title="Explore the results"):
+def explorer_html(
+    table,
+    dataset=None,
+    encoder=None,
+    ips=None,
+    strategies=None,
+    metric="accuracy",
+    share=0.95,
+    rank_by="final",
+    fragment=False,
+    title="Explore the results",
+):
     """A server-free page of the explorer: controls, BokehJS and the data, all inline.
 
     The controls (dataset, encoder, initial pool, strategies, metric, rank by, share) run
@@ -487,8 +559,10 @@ def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
     from bokeh.resources import INLINE
 
     if table.empty:
-        raise ValueError("the explorer table is empty: the store holds no active-learning "
-                         "runs for this selection")
+        raise ValueError(
+            "the explorer table is empty: the store holds no active-learning "
+            "runs for this selection"
+        )
     names = _options(table)
     dataset = dataset or names["dataset"][0]
     encoder = encoder or names["encoder"][0]
@@ -498,51 +572,120 @@ def explorer_html(table, dataset=None, encoder=None, ips=None, strategies=None,
     f = _figures(data, metric, share, rank_by)
 
     table = table.sort_values(KEYS + ["cycle"])
-    codes = {k: table[k].map({v: i for i, v in enumerate(names[k])}).to_numpy(
-        np.int8 if len(names[k]) < 128 else np.int16) for k in KEYS}
+    codes = {
+        k: table[k]
+        .map({v: i for i, v in enumerate(names[k])})
+        .to_numpy(np.int8 if len(names[k]) < 128 else np.int16)
+        for k in KEYS
+    }
     seed_cols = _seed_columns(table)
-    all_rows = ColumnDataSource({**codes, "n_labelled": table["n_labelled"].to_numpy(np.int32),
-                                 **_encode(table, _CURVE + seed_cols)}, name="explorer_table")
+    all_rows = ColumnDataSource(
+        {
+            **codes,
+            "n_labelled": table["n_labelled"].to_numpy(np.int32),
+            **_encode(table, _CURVE + seed_cols),
+        },
+        name="explorer_table",
+    )
     last = table.groupby(KEYS, observed=True).tail(1)
-    last_rows = ColumnDataSource({**{k: v[last.index.map(table.index.get_loc)]
-                                     for k, v in codes.items()},
-                                  **_encode(last, _RANK)}, name="explorer_final")
+    last_rows = ColumnDataSource(
+        {
+            **{k: v[last.index.map(table.index.get_loc)] for k, v in codes.items()},
+            **_encode(last, _RANK),
+        },
+        name="explorer_final",
+    )
     fulls = table.drop_duplicates(["dataset", "encoder"])
-    fulls = {f"{a}|{b}": float(c) for a, b, c in
-             fulls[["dataset", "encoder", "full_accuracy"]].itertuples(index=False)}
+    fulls = {
+        f"{a}|{b}": float(c)
+        for a, b, c in fulls[["dataset", "encoder", "full_accuracy"]].itertuples(index=False)
+    }
 
     w = {"width": 180}  # four controls a row: the page fits the book's 780 px text column
     controls = {
-        "dataset": Select(title="dataset", value=dataset, options=names["dataset"],
-                          name="explorer_dataset", **w),
-        "encoder": Select(title="encoder", value=encoder, options=names["encoder"],
-                          name="explorer_encoder", **w),
-        "ips": Select(title="initial pool (IPS)", value=ips, options=names["ips"],
-                      name="explorer_ips", **w),
-        "strategies": MultiChoice(title="strategies", value=shown, options=names["strategy"],
-                                  name="explorer_strategies", width=370),
-        "metric": Select(title="metric", value=metric, name="explorer_metric",
-                         options=[(k, v) for k, v in METRICS.items()], **w),
-        "rank_by": Select(title="rank by", value=rank_by, name="explorer_rank_by",
-                          options=[(k, v) for k, v in RANK_BY.items()], **w),
-        "share": Slider(title="share of full-data accuracy", start=0.5, end=1.0, step=0.01,
-                        value=share, name="explorer_share", **w),
+        "dataset": Select(
+            title="dataset", value=dataset, options=names["dataset"], name="explorer_dataset", **w
+        ),
+        "encoder": Select(
+            title="encoder", value=encoder, options=names["encoder"], name="explorer_encoder", **w
+        ),
+        "ips": Select(
+            title="initial pool (IPS)", value=ips, options=names["ips"], name="explorer_ips", **w
+        ),
+        "strategies": MultiChoice(
+            title="strategies",
+            value=shown,
+            options=names["strategy"],
+            name="explorer_strategies",
+            width=370,
+        ),
+        "metric": Select(
+            title="metric",
+            value=metric,
+            name="explorer_metric",
+            options=[(k, v) for k, v in METRICS.items()],
+            **w,
+        ),
+        "rank_by": Select(
+            title="rank by",
+            value=rank_by,
+            name="explorer_rank_by",
+            options=[(k, v) for k, v in RANK_BY.items()],
+            **w,
+        ),
+        "share": Slider(
+            title="share of full-data accuracy",
+            start=0.5,
+            end=1.0,
+            step=0.01,
+            value=share,
+            name="explorer_share",
+            **w,
+        ),
     }
-    cb = CustomJS(args=dict(
-        all=all_rows, last=last_rows, names=names, colors=_colors(names["strategy"]),
-        seed_cols=seed_cols, scale=SCALE, missing=MISSING, fulls=fulls,
-        labels_of=METRICS, rank_labels=RANK_BY, curves=f["curves"], ranking=f["ranking"],
-        reach=f["reach"], rank_range=f["rank_range"], reach_range=f["reach_range"],
-        fc=f["fc"], fr=f["fr"], fl=f["fl"], fc_y=f["fc"].yaxis[0], fr_x=f["fr"].xaxis[0],
-        target=f["target"], **controls), code=_VIEW_JS)
+    cb = CustomJS(
+        args=dict(
+            all=all_rows,
+            last=last_rows,
+            names=names,
+            colors=_colors(names["strategy"]),
+            seed_cols=seed_cols,
+            scale=SCALE,
+            missing=MISSING,
+            fulls=fulls,
+            labels_of=METRICS,
+            rank_labels=RANK_BY,
+            curves=f["curves"],
+            ranking=f["ranking"],
+            reach=f["reach"],
+            rank_range=f["rank_range"],
+            reach_range=f["reach_range"],
+            fc=f["fc"],
+            fr=f["fr"],
+            fl=f["fl"],
+            fc_y=f["fc"].yaxis[0],
+            fr_x=f["fr"].xaxis[0],
+            target=f["target"],
+            **controls,
+        ),
+        code=_VIEW_JS,
+    )
     for c in controls.values():
         c.js_on_change("value", cb)
-    foot = Div(text="<small>drawn by alcore.explore.explorer_html (the static page; "
-                    "alcore.explore.explorer_figure draws the same view in Jupyter)</small>")
+    foot = Div(
+        text="<small>drawn by alcore.explore.explorer_html (the static page; "
+        "alcore.explore.explorer_figure draws the same view in Jupyter)</small>"
+    )
     c = controls
-    layout = column(row(c["dataset"], c["encoder"], c["ips"], c["metric"]),
-                    row(c["strategies"], c["rank_by"], c["share"]),
-                    f["fc"], row(f["fr"], f["fl"]), f["target"], foot, name="explorer")
+    layout = column(
+        row(c["dataset"], c["encoder"], c["ips"], c["metric"]),
+        row(c["strategies"], c["rank_by"], c["share"]),
+        f["fc"],
+        row(f["fr"], f["fl"]),
+        f["target"],
+        foot,
+        name="explorer",
+    )
     # a Template object (a str would be made to extend Bokeh's whole-page template)
     kw = {"template": get_env().from_string(_FRAGMENT)} if fragment else {}
     return file_html(layout, INLINE, title=title, **kw)
@@ -579,15 +722,22 @@ def explorer_widget(results=None, upper_bounds=None, table=None, **view):
         "dataset": W.Dropdown(options=names["dataset"], description="dataset", layout=lay),
         "encoder": W.Dropdown(options=names["encoder"], description="encoder", layout=lay),
         "ips": W.Dropdown(options=names["ips"], description="IPS", layout=lay),
-        "strategies": W.SelectMultiple(options=names["strategy"], value=names["strategy"],
-                                       description="strategies", rows=min(8, len(
-                                           names["strategy"])), layout=lay),
-        "metric": W.Dropdown(options=[(v, k) for k, v in METRICS.items()],
-                             description="metric", layout=lay),
-        "rank_by": W.Dropdown(options=[(v, k) for k, v in RANK_BY.items()],
-                              description="rank by", layout=lay),
-        "share": W.FloatSlider(value=0.95, min=0.5, max=1.0, step=0.01, description="share",
-                               layout=lay),
+        "strategies": W.SelectMultiple(
+            options=names["strategy"],
+            value=names["strategy"],
+            description="strategies",
+            rows=min(8, len(names["strategy"])),
+            layout=lay,
+        ),
+        "metric": W.Dropdown(
+            options=[(v, k) for k, v in METRICS.items()], description="metric", layout=lay
+        ),
+        "rank_by": W.Dropdown(
+            options=[(v, k) for k, v in RANK_BY.items()], description="rank by", layout=lay
+        ),
+        "share": W.FloatSlider(
+            value=0.95, min=0.5, max=1.0, step=0.01, description="share", layout=lay
+        ),
     }
     for k, v in view.items():
         if k not in ctl:

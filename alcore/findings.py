@@ -61,8 +61,21 @@ MIN_MTEB_ENCODERS = 5
 MIN_CELLS = 3
 MIN_PERMS = 40
 IDS = tuple(f"T{i}" for i in range(1, 15))
-COLUMNS = ["id", "paper", "null", "test", "unit", "effect", "estimate", "ci_low", "ci_high",
-           "p", "verdict", "here", "figure"]
+COLUMNS = [
+    "id",
+    "paper",
+    "null",
+    "test",
+    "unit",
+    "effect",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p",
+    "verdict",
+    "here",
+    "figure",
+]
 
 CELLU = "(dataset, encoder) cell, seeds averaged"
 #: the paper's claims, for rows the store cannot test at all
@@ -84,12 +97,36 @@ CLAIMS = {
 }
 
 
-def _row(tid, paper, null, test, unit, effect="", estimate=np.nan, low=np.nan, high=np.nan,
-         p=np.nan, verdict=UNTESTED, here="", figure=""):
-    return {"id": tid, "paper": paper, "null": null, "test": test, "unit": unit,
-            "effect": effect, "estimate": float(estimate), "ci_low": float(low),
-            "ci_high": float(high), "p": float(p), "verdict": verdict, "here": here,
-            "figure": figure}
+def _row(
+    tid,
+    paper,
+    null,
+    test,
+    unit,
+    effect="",
+    estimate=np.nan,
+    low=np.nan,
+    high=np.nan,
+    p=np.nan,
+    verdict=UNTESTED,
+    here="",
+    figure="",
+):
+    return {
+        "id": tid,
+        "paper": paper,
+        "null": null,
+        "test": test,
+        "unit": unit,
+        "effect": effect,
+        "estimate": float(estimate),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p": float(p),
+        "verdict": verdict,
+        "here": here,
+        "figure": figure,
+    }
 
 
 def _decide(p, effect, sign=1, alpha=ALPHA):
@@ -129,6 +166,7 @@ class _Data:
             # only scores from one comparable source count (the offline static encoders'
             # numbers are not: ENCODERS[...].mteb_comparable is False for them)
             from .encoders import ENCODERS
+
             mteb = {k: v.mteb for k, v in ENCODERS.items() if v.mteb_comparable}
         q = A.encoder_quality(cells["encoder"].unique(), mteb).dropna()
         if len(q) >= MIN_MTEB_ENCODERS:
@@ -149,8 +187,11 @@ class _Data:
                 self._cells[ips] = S.cell_means(self.au, by="ips")
             else:
                 by_ips = self.cell_strategy("*")
-                self._cells[ips] = (by_ips.xs(ips, level="ips") if ips in
-                                    by_ips.index.get_level_values("ips") else pd.DataFrame())
+                self._cells[ips] = (
+                    by_ips.xs(ips, level="ips")
+                    if ips in by_ips.index.get_level_values("ips")
+                    else pd.DataFrame()
+                )
         return self._cells[ips]
 
     def ips_cycle_diff(self):
@@ -159,17 +200,24 @@ class _Data:
         if self._ipsdiff is None:
             # mean over strategies and seeds of each IPS, then the difference: the mean of the
             # paired differences where every run has its partner (as in a complete grid)
-            m = (self.al.groupby(["dataset", "encoder", "cycle", "ips"])["accuracy"].mean()
-                 .unstack("ips"))
-            self._ipsdiff = ((m["typiclust"] - m["random"]).dropna().unstack("cycle")
-                             if {"typiclust", "random"} <= set(m.columns) else pd.DataFrame())
+            m = (
+                self.al.groupby(["dataset", "encoder", "cycle", "ips"])["accuracy"]
+                .mean()
+                .unstack("ips")
+            )
+            self._ipsdiff = (
+                (m["typiclust"] - m["random"]).dropna().unstack("cycle")
+                if {"typiclust", "random"} <= set(m.columns)
+                else pd.DataFrame()
+            )
         return self._ipsdiff
 
     def quality_test(self, gain, alternative="two-sided"):
         if self.quality is None:
             return None
-        return S.within_dataset_permutation(self.quality, gain, n_perm=self.n_perm,
-                                            alternative=alternative, random_state=self.rng)
+        return S.within_dataset_permutation(
+            self.quality, gain, n_perm=self.n_perm, alternative=alternative, random_state=self.rng
+        )
 
 
 def _quality_row(D, tid, paper, null, test, gain, what, figure, sign=1):
@@ -177,28 +225,52 @@ def _quality_row(D, tid, paper, null, test, gain, what, figure, sign=1):
     unit = "dataset (encoders ranked by quality inside it), cells seed-averaged"
     eff = f"Spearman rho(quality, {what}), within datasets"
     if D.quality is None:
-        return _row(tid, paper, null, test, unit, eff, verdict=UNTESTED, figure=figure,
-                    here=f"no encoder quality: fewer than {MIN_MTEB_ENCODERS} encoders with an "
-                         "MTEB score and no linear-probe accuracies")
+        return _row(
+            tid,
+            paper,
+            null,
+            test,
+            unit,
+            eff,
+            verdict=UNTESTED,
+            figure=figure,
+            here=f"no encoder quality: fewer than {MIN_MTEB_ENCODERS} encoders with an "
+            "MTEB score and no linear-probe accuracies",
+        )
     r = D.quality_test(gain)
     if r["n_perms"] < MIN_PERMS:
-        return _row(tid, paper, null, test, unit, eff, verdict=UNTESTED, figure=figure,
-                    here=f"{r['n_datasets']} dataset(s) with >= 3 encoders that have a "
-                         f"{D.quality_name}: {r['n_perms']} distinct permutations, too few "
-                         f"for a test at alpha = {ALPHA}")
+        return _row(
+            tid,
+            paper,
+            null,
+            test,
+            unit,
+            eff,
+            verdict=UNTESTED,
+            figure=figure,
+            here=f"{r['n_datasets']} dataset(s) with >= 3 encoders that have a "
+            f"{D.quality_name}: {r['n_perms']} distinct permutations, too few "
+            f"for a test at alpha = {ALPHA}",
+        )
     v = _decide(r["p"], r["rho"], sign)
-    here = (f"rho({D.quality_name}, {what}) = {r['rho']:+.2f}, {_ci(r['low'], r['high'], '+.2f')}"
-            f", over {r['n_datasets']} datasets, {_pfmt(r['p'])}")
-    return _row(tid, paper, null, test, unit, eff, r["rho"], r["low"], r["high"], r["p"], v,
-                here, figure)
+    here = (
+        f"rho({D.quality_name}, {what}) = {r['rho']:+.2f}, {_ci(r['low'], r['high'], '+.2f')}"
+        f", over {r['n_datasets']} datasets, {_pfmt(r['p'])}"
+    )
+    return _row(
+        tid, paper, null, test, unit, eff, r["rho"], r["low"], r["high"], r["p"], v, here, figure
+    )
 
 
 # ----------------------------------------------------------------------------- IPS study
 def _ips_wide(D):
     """IPS study: (dataset, encoder, k0, seed) x IPS accuracy, computed once."""
     if getattr(D, "_ipsw", None) is None:
-        D._ipsw = (D.ips.groupby(["dataset", "encoder", "k0", "seed", "ips"])["accuracy"]
-                   .mean().unstack("ips"))
+        D._ipsw = (
+            D.ips.groupby(["dataset", "encoder", "k0", "seed", "ips"])["accuracy"]
+            .mean()
+            .unstack("ips")
+        )
     return D._ipsw
 
 
@@ -218,20 +290,32 @@ def _t1(D):
     eff = "accuracy, TypiClust-IPS - Random-IPS, k0 small"
     fig = "Fig. 1, Fig. 2 (01_ips_study)"
     if D.ips.empty:
-        return _row("T1", paper, null, test, CELLU, eff, here="no IPS study in the store",
-                    figure=fig)
+        return _row(
+            "T1", paper, null, test, CELLU, eff, here="no IPS study in the store", figure=fig
+        )
     k0s = np.sort(D.ips["k0"].unique())
     small = 100 if (k0s <= 100).any() else k0s[max(0, len(k0s) // 2 - 1)]
     d = _ips_cell_diff(D, "typiclust", small)
     if d is None or len(d) < MIN_CELLS:
-        return _row("T1", paper, null, test, CELLU, eff, figure=fig,
-                    here="fewer than 3 cells with TypiClust-IPS and Random-IPS at small k0")
+        return _row(
+            "T1",
+            paper,
+            null,
+            test,
+            CELLU,
+            eff,
+            figure=fig,
+            here="fewer than 3 cells with TypiClust-IPS and Random-IPS at small k0",
+        )
     r = S.mean_test(d)
     v = _decide(r["p"], r["effect"])
-    here = (f"at k0 <= {small}: {r['effect']:+.4f} accuracy, {_ci(r['low'], r['high'])}, "
-            f"over {r['n']} cells, {_pfmt(r['p'])}")
-    return _row("T1", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"],
-                v, here, fig)
+    here = (
+        f"at k0 <= {small}: {r['effect']:+.4f} accuracy, {_ci(r['low'], r['high'])}, "
+        f"over {r['n']} cells, {_pfmt(r['p'])}"
+    )
+    return _row(
+        "T1", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
+    )
 
 
 def _t9(D):
@@ -242,29 +326,50 @@ def _t9(D):
     fig = "Fig. 1, Fig. 2 (01_ips_study)"
     d = _ips_cell_diff(D, "coreset") if len(D.ips) else None
     if d is None or len(d) < MIN_CELLS:
-        return _row("T9", paper, null, test, CELLU, eff, figure=fig,
-                    here="fewer than 3 cells with CoreSet-IPS and Random-IPS in the IPS study")
+        return _row(
+            "T9",
+            paper,
+            null,
+            test,
+            CELLU,
+            eff,
+            figure=fig,
+            here="fewer than 3 cells with CoreSet-IPS and Random-IPS in the IPS study",
+        )
     r = S.mean_test(d)
     v = _decide(r["p"], r["effect"], sign=-1)
-    here = (f"{r['effect']:+.4f} accuracy, {_ci(r['low'], r['high'])}, over {r['n']} cells, "
-            f"{_pfmt(r['p'])}")
-    return _row("T9", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"],
-                v, here, fig)
+    here = (
+        f"{r['effect']:+.4f} accuracy, {_ci(r['low'], r['high'])}, over {r['n']} cells, "
+        f"{_pfmt(r['p'])}"
+    )
+    return _row(
+        "T9", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
+    )
 
 
 def _t10(D, n_boot=999):
     paper = "TypiClust's initial-pool advantage diminishes as k0 grows."
     null = "The slope of (TypiClust-IPS - Random-IPS accuracy) over log10(k0) is 0."
-    test = ("per cell least-squares slope over log10(k0); two-sided one-sample t test over "
-            "cells; the crossover k0 (fitted difference = 0) with a bootstrap CI over cells")
+    test = (
+        "per cell least-squares slope over log10(k0); two-sided one-sample t test over "
+        "cells; the crossover k0 (fitted difference = 0) with a bootstrap CI over cells"
+    )
     eff = "slope, accuracy per decade of k0"
     fig = "Fig. 1, Fig. 2 (01_ips_study)"
     if D.ips.empty:
         return _row("T10", paper, null, test, CELLU, eff, here="no IPS study", figure=fig)
     w = _ips_wide(D).groupby(level=["dataset", "encoder", "k0"]).mean()
     if "typiclust" not in w.columns or "random" not in w.columns:
-        return _row("T10", paper, null, test, CELLU, eff, figure=fig,
-                    here="no TypiClust-IPS and Random-IPS pair in the IPS study")
+        return _row(
+            "T10",
+            paper,
+            null,
+            test,
+            CELLU,
+            eff,
+            figure=fig,
+            here="no TypiClust-IPS and Random-IPS pair in the IPS study",
+        )
     tab = (w["typiclust"] - w["random"]).unstack("k0")
     tab = tab.loc[:, tab.notna().sum() > 0]
     x = np.log10(tab.columns.to_numpy(float))
@@ -274,8 +379,16 @@ def _t10(D, n_boot=999):
         if ok.sum() >= 3 and np.ptp(x[ok]) > 0:
             slopes.append(np.polyfit(x[ok], row[ok], 1)[0])
     if len(slopes) < MIN_CELLS:
-        return _row("T10", paper, null, test, CELLU, eff, figure=fig,
-                    here="fewer than 3 cells with three or more k0 values")
+        return _row(
+            "T10",
+            paper,
+            null,
+            test,
+            CELLU,
+            eff,
+            figure=fig,
+            here="fewer than 3 cells with three or more k0 values",
+        )
     r = S.mean_test(slopes)
     v = _decide(r["p"], r["effect"], sign=-1)
     # crossover: the pooled line a + b log10(k0) through the cells' mean curve is 0
@@ -297,11 +410,15 @@ def _t10(D, n_boot=999):
         if not np.isfinite(v_) or v_ > kmax:
             return f"beyond {kmax:,}"
         return f"below {kmin:,}" if v_ < kmin else f"{v_:,.0f}"
-    here = (f"{r['effect']:+.4f} accuracy per decade of k0, {_ci(r['low'], r['high'])}, over "
-            f"{r['n']} cells, {_pfmt(r['p'])}; fitted crossover k0 = {k(c0)} (95% CI "
-            f"{k(lo)} to {k(hi)}; sweep {kmin:,}-{kmax:,})")
-    return _row("T10", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"],
-                v, here, fig)
+
+    here = (
+        f"{r['effect']:+.4f} accuracy per decade of k0, {_ci(r['low'], r['high'])}, over "
+        f"{r['n']} cells, {_pfmt(r['p'])}; fitted crossover k0 = {k(c0)} (95% CI "
+        f"{k(lo)} to {k(hi)}; sweep {kmin:,}-{kmax:,})"
+    )
+    return _row(
+        "T10", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
+    )
 
 
 # ------------------------------------------------------------------- IPS in the AL cycle
@@ -318,16 +435,28 @@ def _early_late(D):
 
 def _t2(D):
     paper = "A TypiClust initial pool boosts the early AL cycles; the gain fades later."
-    null = ("The early gain (first quarter of cycles) of TypiClust-IPS over Random-IPS is 0, "
-            "or it is no larger than the late gain (last quarter).")
-    test = ("intersection-union test: two-sided t tests over cells of the early gain and of "
-            "early minus late gain; p = the larger p")
+    null = (
+        "The early gain (first quarter of cycles) of TypiClust-IPS over Random-IPS is 0, "
+        "or it is no larger than the late gain (last quarter)."
+    )
+    test = (
+        "intersection-union test: two-sided t tests over cells of the early gain and of "
+        "early minus late gain; p = the larger p"
+    )
     eff = "accuracy, early gain - late gain (TypiClust-IPS - Random-IPS)"
     fig = "Fig. 3, Fig. 8 (02_ips_on_al)"
     el = _early_late(D)
     if el is None or len(el[0]) < MIN_CELLS:
-        return _row("T2", paper, null, test, CELLU, eff, figure=fig,
-                    here="fewer than 3 cells with paired TypiClust-IPS / Random-IPS AL runs")
+        return _row(
+            "T2",
+            paper,
+            null,
+            test,
+            CELLU,
+            eff,
+            figure=fig,
+            here="fewer than 3 cells with paired TypiClust-IPS / Random-IPS AL runs",
+        )
     early, late, q, T = el
     r1 = S.mean_test(early)
     r2 = S.mean_test(early - late)
@@ -335,30 +464,45 @@ def _t2(D):
     v = HOLDS if (p < ALPHA and r1["effect"] > 0 and r2["effect"] > 0) else NO
     if not np.isfinite(p):
         v = UNTESTED
-    here = (f"early gain (cycles 0-{q}) {r1['effect']:+.4f} {_ci(r1['low'], r1['high'])}; "
-            f"late (cycles {T - q}-{T}) {late.mean():+.4f}; fade {r2['effect']:+.4f} "
-            f"{_ci(r2['low'], r2['high'])}; {r1['n']} cells, {_pfmt(p)}")
-    return _row("T2", paper, null, test, CELLU, eff, r2["effect"], r2["low"], r2["high"], p, v,
-                here, fig)
+    here = (
+        f"early gain (cycles 0-{q}) {r1['effect']:+.4f} {_ci(r1['low'], r1['high'])}; "
+        f"late (cycles {T - q}-{T}) {late.mean():+.4f}; fade {r2['effect']:+.4f} "
+        f"{_ci(r2['low'], r2['high'])}; {r1['n']} cells, {_pfmt(p)}"
+    )
+    return _row(
+        "T2", paper, null, test, CELLU, eff, r2["effect"], r2["low"], r2["high"], p, v, here, fig
+    )
 
 
 def _t3(D):
     paper = "The TypiClust initial pool synergises with high-quality embeddings."
     null = "Within a dataset, the early TypiClust-IPS gain is unrelated to encoder quality."
-    test = ("within-dataset Spearman rho averaged over datasets; permutation test permuting "
-            "encoders within datasets; t interval over datasets")
+    test = (
+        "within-dataset Spearman rho averaged over datasets; permutation test permuting "
+        "encoders within datasets; t interval over datasets"
+    )
     el = _early_late(D)
     fig = "Fig. 3 (02_ips_on_al)"
     if el is None:
-        return _row("T3", paper, null, test, "dataset", "Spearman rho", figure=fig,
-                    here="no paired TypiClust-IPS / Random-IPS AL runs")
+        return _row(
+            "T3",
+            paper,
+            null,
+            test,
+            "dataset",
+            "Spearman rho",
+            figure=fig,
+            here="no paired TypiClust-IPS / Random-IPS AL runs",
+        )
     return _quality_row(D, "T3", paper, null, test, el[0], "early IPS gain", fig)
 
 
 def _t11(D):
     paper = "A TypiClust initial pool makes the top strategies better (the Fig. 4 shift)."
-    null = ("The AULC of the top-3 strategies (by mean rank over both pools) is the same with "
-            "a TypiClust and a random initial pool.")
+    null = (
+        "The AULC of the top-3 strategies (by mean rank over both pools) is the same with "
+        "a TypiClust and a random initial pool."
+    )
     test = "two-sided one-sample t test over cells of the cell-mean AULC difference"
     eff = "AULC, TypiClust-IPS - Random-IPS, mean of the top-3 strategies"
     fig = "Fig. 4 (02_ips_on_al)"
@@ -366,22 +510,40 @@ def _t11(D):
         return _row("T11", paper, null, test, CELLU, eff, figure=fig, here="no AL runs")
     rnd, typ = D.cell_strategy("random"), D.cell_strategy("typiclust")
     if rnd.empty or typ.empty:
-        return _row("T11", paper, null, test, CELLU, eff, figure=fig,
-                    here="no AL runs from both a TypiClust and a random initial pool")
+        return _row(
+            "T11",
+            paper,
+            null,
+            test,
+            CELLU,
+            eff,
+            figure=fig,
+            here="no AL runs from both a TypiClust and a random initial pool",
+        )
     # chosen on both pools together: the sum is independent of the difference under the
     # null, so the choice does not bias the test (choosing on Random-IPS alone would)
-    top = list(D.cell_strategy().rank(axis=1, ascending=False).mean().sort_values()
-               .index[:3])
+    top = list(D.cell_strategy().rank(axis=1, ascending=False).mean().sort_values().index[:3])
     d = (typ[top] - rnd[top]).mean(axis=1).dropna()
     if len(d) < MIN_CELLS:
-        return _row("T11", paper, null, test, CELLU, eff, figure=fig,
-                    here="fewer than 3 cells with both initial pools")
+        return _row(
+            "T11",
+            paper,
+            null,
+            test,
+            CELLU,
+            eff,
+            figure=fig,
+            here="fewer than 3 cells with both initial pools",
+        )
     r = S.mean_test(d)
     v = _decide(r["p"], r["effect"])
-    here = (f"top strategies {', '.join(top)}: {r['effect']:+.4f} AULC, "
-            f"{_ci(r['low'], r['high'])}, over {r['n']} cells, {_pfmt(r['p'])}")
-    return _row("T11", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"],
-                v, here, fig)
+    here = (
+        f"top strategies {', '.join(top)}: {r['effect']:+.4f} AULC, "
+        f"{_ci(r['low'], r['high'])}, over {r['n']} cells, {_pfmt(r['p'])}"
+    )
+    return _row(
+        "T11", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
+    )
 
 
 # --------------------------------------------------------------------- query strategies
@@ -392,39 +554,52 @@ def _cell_ranks(D):
 
 def _t4(D, tol):
     paper = "The best query strategy depends on the embedding quality (encoder)."
-    null = ("No strategy x encoder interaction: within each dataset the encoders are "
-            "exchangeable for the strategies' ranks.")
-    test = ("permutation test: statistic = variance over encoders of the strategies' mean "
-            "(over datasets) within-cell ranks; encoders permuted within datasets")
+    null = (
+        "No strategy x encoder interaction: within each dataset the encoders are "
+        "exchangeable for the strategies' ranks."
+    )
+    test = (
+        "permutation test: statistic = variance over encoders of the strategies' mean "
+        "(over datasets) within-cell ranks; encoders permuted within datasets"
+    )
     unit = "(dataset, encoder) cell (strategy ranks of seed-averaged AULC)"
-    eff = ("excess rank spread across encoders (max - min of encoder-average ranks, minus its "
-           "permutation mean)")
+    eff = (
+        "excess rank spread across encoders (max - min of encoder-average ranks, minus its "
+        "permutation mean)"
+    )
     fig = "Fig. 7 (03_embedding_quality)"
     if D.au.empty:
         return _row("T4", paper, null, test, unit, eff, here="no AL runs", figure=fig)
     R = _cell_ranks(D)
     enc = R.index.get_level_values("encoder")
     ds = R.index.get_level_values("dataset")
-    common = [e for e in sorted(set(enc)) if all(
-        e in set(enc[ds == d]) for d in set(ds))]
+    common = [e for e in sorted(set(enc)) if all(e in set(enc[ds == d]) for d in set(ds))]
     R = R[enc.isin(common)]
     n_d, n_e = R.index.get_level_values("dataset").nunique(), len(common)
     n_perms = factorial(n_e) ** max(0, n_d - 1) if n_e >= 2 else 0
     if n_e < 2 or n_perms < MIN_PERMS:
-        return _row("T4", paper, null, test, unit, eff, figure=fig,
-                    here=f"{n_e} encoder(s) common to {n_d} dataset(s): {n_perms} distinct "
-                         f"permutations, too few for a test at alpha = {ALPHA}")
+        return _row(
+            "T4",
+            paper,
+            null,
+            test,
+            unit,
+            eff,
+            figure=fig,
+            here=f"{n_e} encoder(s) common to {n_d} dataset(s): {n_perms} distinct "
+            f"permutations, too few for a test at alpha = {ALPHA}",
+        )
     R = R.sort_index()
     arr = R.to_numpy().reshape(n_d, n_e, R.shape[1])  # (datasets, encoders, strategies)
 
     def stat(a):  # a: (..., D, E, S)
-        m = a.mean(axis=-3)                           # (..., E, S)
+        m = a.mean(axis=-3)  # (..., E, S)
         return m.var(axis=-2).sum(axis=-1)
 
     obs = stat(arr)
     B = D.n_perm
     perm = D.rng.permuted(np.tile(np.arange(n_e), (B, n_d, 1)), axis=2)
-    pa = arr[np.arange(n_d)[None, :, None], perm]     # (B, D, E, S)
+    pa = arr[np.arange(n_d)[None, :, None], perm]  # (B, D, E, S)
     null = stat(pa)
     p = (1 + np.sum(null >= obs - 1e-12)) / (1 + B)
 
@@ -442,10 +617,12 @@ def _t4(D, tol):
     est, lo, hi = s_obs - s_null, s_obs - s_null - q_hi, s_obs - s_null - q_lo
     top = pd.DataFrame(arr.mean(axis=0), index=common, columns=R.columns).idxmin(axis=1)
     v = HOLDS if p < ALPHA else NO
-    here = (f"rank spread {s_obs:.2f} vs {s_null:.2f} expected without interaction: excess "
-            f"{est:+.2f} {_ci(lo, hi, '+.2f')}, "
-            f"{n_d} datasets x {n_e} encoders, {_pfmt(p)}; best mean rank per encoder: "
-            + ", ".join(f"{e}: {s}" for e, s in top.items()))
+    here = (
+        f"rank spread {s_obs:.2f} vs {s_null:.2f} expected without interaction: excess "
+        f"{est:+.2f} {_ci(lo, hi, '+.2f')}, "
+        f"{n_d} datasets x {n_e} encoders, {_pfmt(p)}; best mean rank per encoder: "
+        + ", ".join(f"{e}: {s}" for e, s in top.items())
+    )
     return _row("T4", paper, null, test, unit, eff, est, lo, hi, p, v, here, fig)
 
 
@@ -465,11 +642,15 @@ def _contrasts_uncached(D, tol):
 
 def _t5(D, tol):
     paper = "Cheap Margin sampling spikes on specific datasets."
-    null = ("Margin is nowhere better than every other strategy, or it is at least as good as "
-            "every other strategy everywhere (no dataset-specific spike).")
-    test = ("per cell randomised-block ANOVA contrasts (blocks: IPS x seed); intersection-union"
-            ": Margin above every other strategy in some cell (Holm over cells) AND some "
-            "strategy above Margin in some cell (Bonferroni over cells x strategies)")
+    null = (
+        "Margin is nowhere better than every other strategy, or it is at least as good as "
+        "every other strategy everywhere (no dataset-specific spike)."
+    )
+    test = (
+        "per cell randomised-block ANOVA contrasts (blocks: IPS x seed); intersection-union"
+        ": Margin above every other strategy in some cell (Holm over cells) AND some "
+        "strategy above Margin in some cell (Bonferroni over cells x strategies)"
+    )
     unit = "runs inside a (dataset, encoder) cell, blocked by IPS and seed; cells corrected"
     eff = "Margin's AULC lead over the runner-up in its best cell"
     fig = "Fig. 7 (03_embedding_quality)"
@@ -477,8 +658,16 @@ def _t5(D, tol):
         return _row("T5", paper, null, test, unit, eff, figure=fig, here="no Margin runs")
     c = _contrasts(D, tol)
     if c.empty or c[["dataset", "encoder"]].drop_duplicates().shape[0] < 2:
-        return _row("T5", paper, null, test, unit, eff, figure=fig,
-                    here="fewer than two cells with Margin and other strategies")
+        return _row(
+            "T5",
+            paper,
+            null,
+            test,
+            unit,
+            eff,
+            figure=fig,
+            here="fewer than two cells with Margin and other strategies",
+        )
     ahead = c[c["a"] == "margin"]
     per_cell = ahead.loc[ahead.groupby(["dataset", "encoder"])["p"].idxmax()]  # IUT: worst
     per_cell = per_cell.assign(p_holm=S.holm(per_cell["p"].to_numpy()))
@@ -490,20 +679,24 @@ def _t5(D, tol):
     lo, hi = best["diff"] - tcrit * best["se"], best["diff"] + tcrit * best["se"]
     won = per_cell[per_cell["p_holm"] < ALPHA]
     v = HOLDS if p < ALPHA else NO
-    here = (f"Margin significantly best in {len(won)} of {len(per_cell)} cells"
-            + (f" (datasets: {', '.join(sorted(set(won['dataset'])))})" if len(won) else "")
-            + f"; lead {best['diff']:+.4f} AULC in {best['dataset']}/{best['encoder']}, "
-            f"{_ci(lo, hi)}; another strategy significantly above Margin somewhere: "
-            f"{_pfmt(p2)}; {_pfmt(p)}")
+    here = (
+        f"Margin significantly best in {len(won)} of {len(per_cell)} cells"
+        + (f" (datasets: {', '.join(sorted(set(won['dataset'])))})" if len(won) else "")
+        + f"; lead {best['diff']:+.4f} AULC in {best['dataset']}/{best['encoder']}, "
+        f"{_ci(lo, hi)}; another strategy significantly above Margin somewhere: "
+        f"{_pfmt(p2)}; {_pfmt(p)}"
+    )
     return _row("T5", paper, null, test, unit, eff, best["diff"], lo, hi, p, v, here, fig)
 
 
 def _t8(D, tol):
     paper = "No single strategy is best everywhere (no free lunch)."
     null = "One strategy is at least as good as every other strategy in every cell."
-    test = ("per cell randomised-block ANOVA contrasts (blocks: IPS x seed); for each "
-            "strategy, the smallest Bonferroni-adjusted p (cells x rivals) of a rival above "
-            "it; intersection-union over strategies: p = the largest of these")
+    test = (
+        "per cell randomised-block ANOVA contrasts (blocks: IPS x seed); for each "
+        "strategy, the smallest Bonferroni-adjusted p (cells x rivals) of a rival above "
+        "it; intersection-union over strategies: p = the largest of these"
+    )
     unit = "runs inside a (dataset, encoder) cell, blocked by IPS and seed; cells corrected"
     eff = "AULC deficit of the hardest-to-beat strategy at its decisive cell"
     fig = "Fig. 5, Fig. 7"
@@ -511,21 +704,31 @@ def _t8(D, tol):
         return _row("T8", paper, null, test, unit, eff, here="no AL runs", figure=fig)
     c = _contrasts(D, tol)
     if c.empty or c["a"].nunique() < 2:
-        return _row("T8", paper, null, test, unit, eff, figure=fig,
-                    here="fewer than two strategies in a cell")
+        return _row(
+            "T8",
+            paper,
+            null,
+            test,
+            unit,
+            eff,
+            figure=fig,
+            here="fewer than two strategies in a cell",
+        )
     m = c.groupby("b").size()
     c = c.assign(p_adj=np.minimum(1.0, c["p"] * c["b"].map(m)))
-    beaten = c.loc[c.groupby("b")["p_adj"].idxmin()]          # each strategy's best evidence
-    worst = beaten.loc[beaten["p_adj"].idxmax()]              # the hardest to beat
+    beaten = c.loc[c.groupby("b")["p_adj"].idxmin()]  # each strategy's best evidence
+    worst = beaten.loc[beaten["p_adj"].idxmax()]  # the hardest to beat
     p = float(worst["p_adj"])
     tcrit = sps.t.ppf(0.975, worst["df"])
     lo, hi = worst["diff"] - tcrit * worst["se"], worst["diff"] + tcrit * worst["se"]
     n_beaten = int((beaten["p_adj"] < ALPHA).sum())
     v = HOLDS if p < ALPHA else NO
-    here = (f"{n_beaten} of {len(beaten)} strategies are significantly beaten in some cell; "
-            f"the hardest to beat is {worst['b']}: its strongest rival, {worst['a']} in "
-            f"{worst['dataset']}/{worst['encoder']}, is {worst['diff']:+.4f} AULC ahead "
-            f"{_ci(lo, hi)}; {_pfmt(p)}")
+    here = (
+        f"{n_beaten} of {len(beaten)} strategies are significantly beaten in some cell; "
+        f"the hardest to beat is {worst['b']}: its strongest rival, {worst['a']} in "
+        f"{worst['dataset']}/{worst['encoder']}, is {worst['diff']:+.4f} AULC ahead "
+        f"{_ci(lo, hi)}; {_pfmt(p)}"
+    )
     return _row("T8", paper, null, test, unit, eff, worst["diff"], lo, hi, p, v, here, fig)
 
 
@@ -539,16 +742,27 @@ def _t6(D):
         return _row("T6", paper, null, test, CELLU, eff, figure=fig, here="no BADGE runs")
     R = _cell_ranks(D)
     if len(R) < MIN_CELLS or R.shape[1] < 3:
-        return _row("T6", paper, null, test, CELLU, eff, figure=fig,
-                    here="fewer than 3 complete cells or 3 strategies")
+        return _row(
+            "T6",
+            paper,
+            null,
+            test,
+            CELLU,
+            eff,
+            figure=fig,
+            here="fewer than 3 complete cells or 3 strategies",
+        )
     k = R.shape[1]
     r = S.mean_test((k + 1) / 2 - R["badge"])
     v = _decide(r["p"], r["effect"])
-    here = (f"BADGE's mean rank {R['badge'].mean():.2f} of {k} (middle {(k + 1) / 2:.1f}), "
-            f"{r['effect']:+.2f} ranks {_ci(r['low'], r['high'], '+.2f')}, over {r['n']} "
-            f"cells, {_pfmt(r['p'])}")
-    return _row("T6", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"],
-                v, here, fig)
+    here = (
+        f"BADGE's mean rank {R['badge'].mean():.2f} of {k} (middle {(k + 1) / 2:.1f}), "
+        f"{r['effect']:+.2f} ranks {_ci(r['low'], r['high'], '+.2f')}, over {r['n']} "
+        f"cells, {_pfmt(r['p'])}"
+    )
+    return _row(
+        "T6", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
+    )
 
 
 def _gains(D):
@@ -560,46 +774,68 @@ def _gains(D):
 
 def _t7(D):
     paper = "Strategies gain more over Random with higher-quality embeddings."
-    null = ("Within a dataset, the mean AULC gain over Random of the non-random strategies is "
-            "unrelated to encoder quality.")
-    test = ("within-dataset Spearman rho averaged over datasets; permutation test permuting "
-            "encoders within datasets; t interval over datasets")
+    null = (
+        "Within a dataset, the mean AULC gain over Random of the non-random strategies is "
+        "unrelated to encoder quality."
+    )
+    test = (
+        "within-dataset Spearman rho averaged over datasets; permutation test permuting "
+        "encoders within datasets; t interval over datasets"
+    )
     fig = "probe quality / MTEB vs gain (03_embedding_quality)"
     g = _gains(D)
     if g is None:
-        return _row("T7", paper, null, test, "dataset", "Spearman rho", figure=fig,
-                    here="no Random runs")
+        return _row(
+            "T7", paper, null, test, "dataset", "Spearman rho", figure=fig, here="no Random runs"
+        )
     return _quality_row(D, "T7", paper, null, test, g.mean(axis=1), "mean AULC gain", fig)
 
 
 def _t13(D):
     paper = "BADGE specifically gains with better embeddings."
-    null = ("Within a dataset, BADGE's AULC gain over Random minus the other strategies' mean "
-            "gain is unrelated to encoder quality.")
-    test = ("within-dataset Spearman rho of quality with BADGE's excess gain; permutation test "
-            "permuting encoders within datasets; t interval over datasets")
+    null = (
+        "Within a dataset, BADGE's AULC gain over Random minus the other strategies' mean "
+        "gain is unrelated to encoder quality."
+    )
+    test = (
+        "within-dataset Spearman rho of quality with BADGE's excess gain; permutation test "
+        "permuting encoders within datasets; t interval over datasets"
+    )
     fig = "probe quality / MTEB vs gain (03_embedding_quality)"
     g = _gains(D)
     if g is None or "badge" not in g.columns or g.shape[1] < 2:
-        return _row("T13", paper, null, test, "dataset", "Spearman rho", figure=fig,
-                    here="no BADGE, Random and third strategy runs")
+        return _row(
+            "T13",
+            paper,
+            null,
+            test,
+            "dataset",
+            "Spearman rho",
+            figure=fig,
+            here="no BADGE, Random and third strategy runs",
+        )
     excess = g["badge"] - g.drop(columns="badge").mean(axis=1)
     return _quality_row(D, "T13", paper, null, test, excess, "BADGE's excess gain", fig)
 
 
 def _t12(D):
     paper = "Margin is robust to embedding quality."
-    null = (f"Margin's AULC gain over Random falls by at least {MARGIN_DELTA} from the worst "
-            "to the best encoder of a dataset (non-inferiority margin).")
-    test = (f"one-sided t test over datasets of (gain on the best-quality encoder - gain on "
-            f"the worst) > -{MARGIN_DELTA}; holds when p < {ALPHA}")
+    null = (
+        f"Margin's AULC gain over Random falls by at least {MARGIN_DELTA} from the worst "
+        "to the best encoder of a dataset (non-inferiority margin)."
+    )
+    test = (
+        f"one-sided t test over datasets of (gain on the best-quality encoder - gain on "
+        f"the worst) > -{MARGIN_DELTA}; holds when p < {ALPHA}"
+    )
     unit = "dataset (best vs worst encoder by quality), cells seed-averaged"
     eff = "AULC gain change, best - worst encoder"
     fig = "probe quality / MTEB vs gain (03_embedding_quality)"
     g = _gains(D)
     if g is None or "margin" not in g.columns:
-        return _row("T12", paper, null, test, unit, eff, figure=fig,
-                    here="no Margin and Random runs")
+        return _row(
+            "T12", paper, null, test, unit, eff, figure=fig, here="no Margin and Random runs"
+        )
     if D.quality is None:
         return _row("T12", paper, null, test, unit, eff, figure=fig, here="no encoder quality")
     both = pd.concat({"q": D.quality, "g": g["margin"]}, axis=1).dropna()
@@ -608,49 +844,73 @@ def _t12(D):
         if len(x) >= 2 and np.ptp(x["q"]) > 0:
             deltas.append(x["g"].iloc[x["q"].argmax()] - x["g"].iloc[x["q"].argmin()])
     if len(deltas) < MIN_CELLS:
-        return _row("T12", paper, null, test, unit, eff, figure=fig,
-                    here="fewer than 3 datasets with two encoders of different quality")
+        return _row(
+            "T12",
+            paper,
+            null,
+            test,
+            unit,
+            eff,
+            figure=fig,
+            here="fewer than 3 datasets with two encoders of different quality",
+        )
     r = S.mean_test(np.asarray(deltas) + MARGIN_DELTA, alternative="greater")
     est, lo, hi = r["effect"] - MARGIN_DELTA, r["low"] - MARGIN_DELTA, r["high"] - MARGIN_DELTA
     v = HOLDS if np.isfinite(r["p"]) and r["p"] < ALPHA else NO
-    here = (f"Margin's gain changes by {est:+.4f} AULC from the worst to the best encoder, "
-            f"{_ci(lo, hi)}, over {r['n']} datasets; non-inferiority at -{MARGIN_DELTA}: "
-            f"{_pfmt(r['p'])}")
+    here = (
+        f"Margin's gain changes by {est:+.4f} AULC from the worst to the best encoder, "
+        f"{_ci(lo, hi)}, over {r['n']} datasets; non-inferiority at -{MARGIN_DELTA}: "
+        f"{_pfmt(r['p'])}"
+    )
     return _row("T12", paper, null, test, unit, eff, est, lo, hi, r["p"], v, here, fig)
 
 
 def _t14(D):
     paper = "Better embeddings reach a given accuracy with fewer labels."
-    null = ("Within a dataset, the labels Random sampling needs to reach the dataset's target "
-            "accuracy are unrelated to encoder quality.")
-    test = ("labels to the target (the lowest mid-budget accuracy of the dataset's encoders, "
-            "interpolated) per cell; within-dataset Spearman rho with quality; permutation "
-            "test permuting encoders within datasets; t interval over datasets")
+    null = (
+        "Within a dataset, the labels Random sampling needs to reach the dataset's target "
+        "accuracy are unrelated to encoder quality."
+    )
+    test = (
+        "labels to the target (the lowest mid-budget accuracy of the dataset's encoders, "
+        "interpolated) per cell; within-dataset Spearman rho with quality; permutation "
+        "test permuting encoders within datasets; t interval over datasets"
+    )
     fig = "learning curves (03_embedding_quality)"
     if D.al.empty or "random" not in set(D.al["strategy"]):
-        return _row("T14", paper, null, test, "dataset", "Spearman rho", figure=fig,
-                    here="no Random AL runs")
+        return _row(
+            "T14",
+            paper,
+            null,
+            test,
+            "dataset",
+            "Spearman rho",
+            figure=fig,
+            here="no Random AL runs",
+        )
     r = D.al[D.al["strategy"] == "random"]
     curve = r.groupby(["dataset", "encoder", "cycle"])["accuracy"].mean().unstack("cycle")
     nlab = r.groupby("cycle")["n_labelled"].mean().reindex(curve.columns).to_numpy()
     mid = curve.columns[len(curve.columns) // 2]
     target = curve[mid].groupby(level=0).transform("min").to_numpy()
-    acc = np.maximum.accumulate(curve.to_numpy(), axis=1)    # first time the target is met
+    acc = np.maximum.accumulate(curve.to_numpy(), axis=1)  # first time the target is met
     labels = np.full(len(acc), np.nan)
     for i, (row, t) in enumerate(zip(acc, target)):
         j = int(np.argmax(row >= t - 1e-12))
         if j == 0 or row[j - 1] == row[j]:
             labels[i] = nlab[j]
-        else:                                           # linear interpolation between cycles
+        else:  # linear interpolation between cycles
             f = (t - row[j - 1]) / (row[j] - row[j - 1])
             labels[i] = nlab[j - 1] + f * (nlab[j] - nlab[j - 1])
     lab = pd.Series(labels, curve.index)
-    return _quality_row(D, "T14", paper, null, test, lab, "labels to reach the target", fig,
-                        sign=-1)
+    return _quality_row(
+        D, "T14", paper, null, test, lab, "labels to reach the target", fig, sign=-1
+    )
 
 
-def takeaways(results, mteb=None, tol=0.0, upper_bounds=None, alpha=None, ids=None,
-              random_state=0, n_perm=999):
+def takeaways(
+    results, mteb=None, tol=0.0, upper_bounds=None, alpha=None, ids=None, random_state=0, n_perm=999
+):
     """One row per takeaway, each a test (columns :data:`COLUMNS`).
 
     Parameters
@@ -690,17 +950,37 @@ def takeaways(results, mteb=None, tol=0.0, upper_bounds=None, alpha=None, ids=No
     if unknown:
         raise ValueError(f"unknown takeaway id(s) {unknown}; known: {list(IDS)}")
     D = _Data(results, mteb, upper_bounds, random_state, int(n_perm))
-    rules = {"T1": lambda: _t1(D), "T2": lambda: _t2(D), "T3": lambda: _t3(D),
-             "T4": lambda: _t4(D, tol), "T5": lambda: _t5(D, tol), "T6": lambda: _t6(D),
-             "T7": lambda: _t7(D), "T8": lambda: _t8(D, tol), "T9": lambda: _t9(D),
-             "T10": lambda: _t10(D), "T11": lambda: _t11(D), "T12": lambda: _t12(D),
-             "T13": lambda: _t13(D), "T14": lambda: _t14(D)}
+    rules = {
+        "T1": lambda: _t1(D),
+        "T2": lambda: _t2(D),
+        "T3": lambda: _t3(D),
+        "T4": lambda: _t4(D, tol),
+        "T5": lambda: _t5(D, tol),
+        "T6": lambda: _t6(D),
+        "T7": lambda: _t7(D),
+        "T8": lambda: _t8(D, tol),
+        "T9": lambda: _t9(D),
+        "T10": lambda: _t10(D),
+        "T11": lambda: _t11(D),
+        "T12": lambda: _t12(D),
+        "T13": lambda: _t13(D),
+        "T14": lambda: _t14(D),
+    }
     al_ids = {"T2", "T3", "T4", "T5", "T6", "T7", "T8", "T11", "T12", "T13", "T14"}
     rows = []
     for tid in ids:
         if tid in al_ids and D.al.empty:
-            rows.append(_row(tid, CLAIMS[tid], "", "", "", verdict=UNTESTED,
-                             here="no active-learning runs in the store"))
+            rows.append(
+                _row(
+                    tid,
+                    CLAIMS[tid],
+                    "",
+                    "",
+                    "",
+                    verdict=UNTESTED,
+                    here="no active-learning runs in the store",
+                )
+            )
         else:
             rows.append(rules[tid]())
     return pd.DataFrame(rows, columns=COLUMNS)

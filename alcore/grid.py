@@ -95,18 +95,20 @@ def resolve_loader(loader):
             raise ValueError(f"load_embeddings {loader!r} must be 'module:function'")
         try:
             mod = importlib.import_module(module)
-        except Exception as exc:  # noqa: BLE001 - any import-time error of the user's module
-            raise ValueError(f"cannot import the embeddings loader module {module!r} of "
-                             f"{loader!r} ({type(exc).__name__}: {exc}); is it on "
-                             "PYTHONPATH?") from exc
+        except Exception as exc:
+            raise ValueError(
+                f"cannot import the embeddings loader module {module!r} of "
+                f"{loader!r} ({type(exc).__name__}: {exc}); is it on "
+                "PYTHONPATH?"
+            ) from exc
         fn = getattr(mod, name, None)
         if not callable(fn):
-            raise ValueError(f"the embeddings loader module {module!r} has no function "
-                             f"{name!r}")
+            raise ValueError(f"the embeddings loader module {module!r} has no function {name!r}")
         return fn
     if not callable(loader):
-        raise ValueError(f"load_embeddings must be None, 'module:function' or a callable, "
-                         f"got {loader!r}")
+        raise ValueError(
+            f"load_embeddings must be None, 'module:function' or a callable, got {loader!r}"
+        )
     return loader
 
 
@@ -175,10 +177,17 @@ def _data_fp(dataset) -> str | None:
         if callable(fn):
             return str(fn(dataset))
         ds = data.load_dataset(dataset, quiet=True)  # before alcore.data had fingerprints
-        return "data:" + _sha(*(part for split in ("train", "test")
-                                for part in (json.dumps(ds.texts(split), default=str),
-                                             json.dumps(list(map(str, ds.labels(split)))))),
-                              json.dumps(list(map(str, ds.classes))))
+        return "data:" + _sha(
+            *(
+                part
+                for split in ("train", "test")
+                for part in (
+                    json.dumps(ds.texts(split), default=str),
+                    json.dumps(list(map(str, ds.labels(split)))),
+                )
+            ),
+            json.dumps(list(map(str, ds.classes))),
+        )
     except (KeyError, LookupError, FileNotFoundError):
         return None  # a name only a custom loader knows: its arrays carry the identity
 
@@ -202,7 +211,7 @@ def _is_alcore_dataset(dataset) -> bool:
 
     try:
         return dataset in _dataset_names(dataset)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -220,10 +229,20 @@ def run_one(config: RunConfig, load_embeddings=None, identity=None):
     _check_identity(config.dataset, config.encoder, load_embeddings, identity)
     idx = cap_pool(emb.y_train, config.pool_cap, random_state=0)
     start = time.perf_counter()
-    df = run_al(emb.X_train[idx], emb.y_train[idx], emb.X_test, emb.y_test, ips=config.ips,
-                k0=config.k0, strategy="random" if config.strategy == "none" else config.strategy,
-                budget=config.budget, cycles=config.cycles, random_state=config.seed,
-                clf_params=dict(config.clf), strategy_params=dict(config.strategy_params))
+    df = run_al(
+        emb.X_train[idx],
+        emb.y_train[idx],
+        emb.X_test,
+        emb.y_test,
+        ips=config.ips,
+        k0=config.k0,
+        strategy="random" if config.strategy == "none" else config.strategy,
+        budget=config.budget,
+        cycles=config.cycles,
+        random_state=config.seed,
+        clf_params=dict(config.clf),
+        strategy_params=dict(config.strategy_params),
+    )
     return df, time.perf_counter() - start
 
 
@@ -232,13 +251,16 @@ def _check_identity(dataset, encoder, loader, identity):
         return
     found = _emb_fp(dataset, encoder, loader)
     if found != identity.get("embeddings"):
-        raise RuntimeError(f"the embeddings of {dataset} x {encoder} changed while the grid "
-                           f"ran ({identity.get('embeddings')} planned, {found} loaded); run "
-                           "the grid again to recompute with the new ones")
+        raise RuntimeError(
+            f"the embeddings of {dataset} x {encoder} changed while the grid "
+            f"ran ({identity.get('embeddings')} planned, {found} loaded); run "
+            "the grid again to recompute with the new ones"
+        )
 
 
-def upper_bound(dataset, encoder, clf=None, load_embeddings=None, pool_cap=None,
-                identity=None) -> dict:
+def upper_bound(
+    dataset, encoder, clf=None, load_embeddings=None, pool_cap=None, identity=None
+) -> dict:
     """Full-data accuracy of ``(dataset, encoder)`` on the runs' training pool.
 
     The pool is the training split after ``pool_cap`` (:func:`cap_pool`), the same pool the
@@ -250,8 +272,9 @@ def upper_bound(dataset, encoder, clf=None, load_embeddings=None, pool_cap=None,
     _check_identity(dataset, encoder, load_embeddings, identity)
     idx = cap_pool(emb.y_train, pool_cap, random_state=0)
     start = time.perf_counter()
-    scores = full_data_accuracy(emb.X_train[idx], emb.y_train[idx], emb.X_test, emb.y_test,
-                                clf_params=clf)
+    scores = full_data_accuracy(
+        emb.X_train[idx], emb.y_train[idx], emb.X_test, emb.y_test, clf_params=clf
+    )
     return {**scores, "n_train": len(idx), "seconds": time.perf_counter() - start}
 
 
@@ -265,12 +288,18 @@ def _execute(kind, payload, loader, threads):
                 return {"ok": True, "value": pair_identity(*payload, load_embeddings=loader)}
             if kind == "upper":
                 return {"ok": True, "value": upper_bound(**payload, load_embeddings=loader)}
-            df, seconds = run_one(RunConfig.from_dict(payload["config"]),
-                                  load_embeddings=loader, identity=payload["identity"])
+            df, seconds = run_one(
+                RunConfig.from_dict(payload["config"]),
+                load_embeddings=loader,
+                identity=payload["identity"],
+            )
             return {"ok": True, "value": df, "seconds": seconds}
-    except Exception as exc:  # noqa: BLE001 - recorded in the store, the grid goes on
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}",
-                "traceback": traceback.format_exc()}
+    except Exception as exc:
+        return {
+            "ok": False,
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+        }
 
 
 def _pull(source, claim):
@@ -318,8 +347,10 @@ def _local(tasks, jobs, loader, threads, claim=None):
                         yield task, None
                     if item is not None:
                         i, task = item
-                        running[executor.submit(_execute, task[0], task[1], loader,
-                                                threads)] = (i, task)
+                        running[executor.submit(_execute, task[0], task[1], loader, threads)] = (
+                            i,
+                            task,
+                        )
                 if not running:
                     continue
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -331,8 +362,16 @@ def _local(tasks, jobs, loader, threads, claim=None):
                         broken = True
                         deaths[i] += solo
                         if deaths[i] >= MAX_WORKER_DEATHS:
-                            yield task, {"ok": False, "traceback": "", "error": (
-                                f"worker process died {deaths[i]} time(s) running it: {exc}")}
+                            yield (
+                                task,
+                                {
+                                    "ok": False,
+                                    "traceback": "",
+                                    "error": (
+                                        f"worker process died {deaths[i]} time(s) running it: {exc}"
+                                    ),
+                                },
+                            )
                         else:
                             suspects.append((i, task))
                         continue
@@ -360,9 +399,17 @@ def _dask(tasks, scheduler, loader, threads, claim=None, in_flight=DASK_IN_FLIGH
                     yield task, None
                     continue
                 name = task[0] if task[0] != "run" else task[1]["config"]["dataset"]
-                fut = client.submit(_execute, task[0], task[1], loader, threads, retries=2,
-                                    pure=False, key=f"alcore-{task[0]}-{name}-{n}-{os.getpid()}",
-                                    priority=-n)
+                fut = client.submit(
+                    _execute,
+                    task[0],
+                    task[1],
+                    loader,
+                    threads,
+                    retries=2,
+                    pure=False,
+                    key=f"alcore-{task[0]}-{name}-{n}-{os.getpid()}",
+                    priority=-n,
+                )
                 futures[fut] = task
             if not futures:
                 continue
@@ -370,9 +417,12 @@ def _dask(tasks, scheduler, loader, threads, claim=None, in_flight=DASK_IN_FLIGH
             for fut in done:
                 try:
                     result = fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after the retries
-                    result = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
-                              "traceback": traceback.format_exc()}
+                except Exception as exc:
+                    result = {
+                        "ok": False,
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "traceback": traceback.format_exc(),
+                    }
                 yield futures.pop(fut), result
     finally:
         if futures:
@@ -395,8 +445,16 @@ def _execute_all(tasks, scheduler, jobs, loader, threads, claim=None, in_flight=
     return _local(tasks, in_flight or jobs, loader, threads, claim)
 
 
-def run_grid(configs, store, jobs=1, scheduler=None, retry_failed=False, progress=True,
-             load_embeddings=None, threads=None):
+def run_grid(
+    configs,
+    store,
+    jobs=1,
+    scheduler=None,
+    retry_failed=False,
+    progress=True,
+    load_embeddings=None,
+    threads=None,
+):
     """Run every config not yet in ``store`` (with the current data and embeddings).
 
     Parameters
@@ -446,8 +504,9 @@ def run_grid(configs, store, jobs=1, scheduler=None, retry_failed=False, progres
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:
-        return _run_grid(configs, store, jobs, scheduler, retry_failed, progress,
-                         load_embeddings, threads)
+        return _run_grid(
+            configs, store, jobs, scheduler, retry_failed, progress, load_embeddings, threads
+        )
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
@@ -462,9 +521,14 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
     # 1. the identity of every pair's data and embeddings (cheap: sidecars, or one load)
     identity, pair_error = {}, {}
     # one at a time on Dask: a loader that kills its worker takes no other pair's task along
-    for (kind, (d, e)), res in _execute_all([("identity", p) for p in pairs], scheduler, jobs,
-                                            loader, threads,
-                                            in_flight=1 if scheduler is not None else None):
+    for (_kind, (d, e)), res in _execute_all(
+        [("identity", p) for p in pairs],
+        scheduler,
+        jobs,
+        loader,
+        threads,
+        in_flight=1 if scheduler is not None else None,
+    ):
         if res["ok"]:
             identity[(d, e)] = res["value"]
         else:
@@ -480,8 +544,11 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
 
     def skip_failed(c, key=None):
         key = key or c.key()
-        return (not retry_failed and key in failed
-                and failed[key] == identity.get((c.dataset, c.encoder), _NO_IDENTITY))
+        return (
+            not retry_failed
+            and key in failed
+            and failed[key] == identity.get((c.dataset, c.encoder), _NO_IDENTITY)
+        )
 
     already = sum(map(is_done, configs))
     n_skipped_failed = sum(not is_done(c) and skip_failed(c) for c in configs)
@@ -495,19 +562,29 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
         if retry_failed or failed.get(store.upper_failure_key(*pair)) != _NO_IDENTITY:
             store.write_upper_failure(*pair, res["error"], res["traceback"])
             failed_now.append(store.upper_failure_key(*pair))
-    todo = [c for c in configs if (c.dataset, c.encoder) in identity and not is_done(c)
-            and not skip_failed(c)]
+    todo = [
+        c
+        for c in configs
+        if (c.dataset, c.encoder) in identity and not is_done(c) and not skip_failed(c)
+    ]
     upper = {}  # one upper bound per pair, on the pool of its main-grid runs
     for c in sorted(configs, key=lambda c: c.study != "main"):
         pair = (c.dataset, c.encoder)
         if pair in identity and pair not in upper:
-            upper[pair] = {"dataset": c.dataset, "encoder": c.encoder, "clf": dict(c.clf),
-                           "pool_cap": c.pool_cap, "identity": identity[pair]}
+            upper[pair] = {
+                "dataset": c.dataset,
+                "encoder": c.encoder,
+                "clf": dict(c.clf),
+                "pool_cap": c.pool_cap,
+                "identity": identity[pair],
+            }
     ukey = store.upper_failure_key
-    upper = {p: u for p, u in upper.items()
-             if not store.has_upper(*p, pool_cap=u["pool_cap"], clf=u["clf"],
-                                    identity=u["identity"])
-             and (retry_failed or failed.get(ukey(*p)) != u["identity"])}
+    upper = {
+        p: u
+        for p, u in upper.items()
+        if not store.has_upper(*p, pool_cap=u["pool_cap"], clf=u["clf"], identity=u["identity"])
+        and (retry_failed or failed.get(ukey(*p)) != u["identity"])
+    }
     tasks, seen = [], set()
     for c in todo:  # each pair's upper bound just before its runs (embeddings reused)
         pair = (c.dataset, c.encoder)
@@ -516,8 +593,9 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
             tasks.append(("upper", upper[pair]))
         tasks.append(("run", {"config": c.to_dict(), "identity": identity[pair]}))
     tasks += [("upper", u) for p, u in upper.items() if p not in seen]
-    store.write_provenance(n_configs=len(configs), jobs=jobs,
-                           scheduler=None if scheduler is None else str(scheduler))
+    store.write_provenance(
+        n_configs=len(configs), jobs=jobs, scheduler=None if scheduler is None else str(scheduler)
+    )
     # 3. run, claiming each task just before it starts (other runners may share the store)
     claims = {}
 
@@ -535,8 +613,12 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
             lock.release()  # finished by another runner since this one planned
             return False
         if task[0] == "upper" and store.has_upper(
-                task[1]["dataset"], task[1]["encoder"], pool_cap=task[1]["pool_cap"],
-                clf=task[1]["clf"], identity=task[1]["identity"]):
+            task[1]["dataset"],
+            task[1]["encoder"],
+            pool_cap=task[1]["pool_cap"],
+            clf=task[1]["clf"],
+            identity=task[1]["identity"],
+        ):
             lock.release()
             return False
         claims[key] = lock
@@ -553,12 +635,19 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
             elif kind == "upper":
                 d, e = payload["dataset"], payload["encoder"]
                 if res["ok"]:
-                    store.write_upper(d, e, res["value"], pool_cap=payload["pool_cap"],
-                                      clf=payload["clf"], identity=payload["identity"])
+                    store.write_upper(
+                        d,
+                        e,
+                        res["value"],
+                        pool_cap=payload["pool_cap"],
+                        clf=payload["clf"],
+                        identity=payload["identity"],
+                    )
                     n_upper += 1
                 else:
-                    store.write_upper_failure(d, e, res["error"], res["traceback"],
-                                              identity=payload["identity"])
+                    store.write_upper_failure(
+                        d, e, res["error"], res["traceback"], identity=payload["identity"]
+                    )
                     failed_now.append(key)
             else:
                 cfg = RunConfig.from_dict(payload["config"])
@@ -566,22 +655,29 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
                     store.write_run(cfg, res["value"], res["seconds"], payload["identity"])
                     n_done += 1
                 else:
-                    store.write_failure(cfg, res["error"], res["traceback"],
-                                        payload["identity"])
+                    store.write_failure(cfg, res["error"], res["traceback"], payload["identity"])
                     failed_now.append(key)
             lock = claims.pop(key, None)
             if lock is not None:
                 lock.release()
-            bar.set_postfix(done=n_done, failed=len(failed_now), left=bar.total - bar.n - 1,
-                            refresh=False)
+            bar.set_postfix(
+                done=n_done, failed=len(failed_now), left=bar.total - bar.n - 1, refresh=False
+            )
             bar.update()
     finally:
         results.close()  # on SIGTERM / Ctrl-C: kill the local workers, cancel Dask futures
         for lock in claims.values():
             lock.release()
         bar.close()
-    return {"total": len(configs), "already_done": already,
-            "skipped_failed": n_skipped_failed, "claimed_elsewhere": n_elsewhere,
-            "done": n_done, "failed": len(failed_now), "upper_bounds": n_upper,
-            "seconds": round(time.perf_counter() - start, 2), "store": str(store.path),
-            "failed_keys": failed_now}
+    return {
+        "total": len(configs),
+        "already_done": already,
+        "skipped_failed": n_skipped_failed,
+        "claimed_elsewhere": n_elsewhere,
+        "done": n_done,
+        "failed": len(failed_now),
+        "upper_bounds": n_upper,
+        "seconds": round(time.perf_counter() - start, 2),
+        "store": str(store.path),
+        "failed_keys": failed_now,
+    }

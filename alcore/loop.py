@@ -62,10 +62,9 @@ from sklearn.metrics import accuracy_score, f1_score
 from . import strategies
 from .errors import UnknownNameError, check_finite
 
-__all__ = ["run_al", "full_data_accuracy", "batch_sizes", "derive_seeds", "ConstantClassifier"]
+__all__ = ["ConstantClassifier", "batch_sizes", "derive_seeds", "full_data_accuracy", "run_al"]
 
-COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds", "query_seconds",
-           "picked"]
+COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds", "query_seconds", "picked"]
 CLF_DEFAULTS = {"solver": "lbfgs", "max_iter": 1000}
 
 
@@ -119,13 +118,18 @@ def derive_seeds(random_state) -> dict:
         random_state = int(random_state.integers(2**63 - 1))
     elif isinstance(random_state, np.random.RandomState):
         random_state = int(random_state.randint(0, 2**31 - 1))
-    elif random_state is not None and (isinstance(random_state, bool)
-                                       or not isinstance(random_state, (int, np.integer))):
-        raise ValueError(f"random_state must be an int, None or a numpy Generator, "
-                         f"got {random_state!r}")
+    elif random_state is not None and (
+        isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer))
+    ):
+        raise ValueError(
+            f"random_state must be an int, None or a numpy Generator, got {random_state!r}"
+        )
     ips, strat, clf = np.random.SeedSequence(random_state).spawn(3)
-    return {"ips": np.random.default_rng(ips), "strategy": np.random.default_rng(strat),
-            "clf": int(clf.generate_state(1, np.uint32)[0])}
+    return {
+        "ips": np.random.default_rng(ips),
+        "strategy": np.random.default_rng(strat),
+        "clf": int(clf.generate_state(1, np.uint32)[0]),
+    }
 
 
 def batch_sizes(k0: int, budget: int, cycles: int) -> list[int]:
@@ -148,36 +152,48 @@ def _check_labels(y, what):
         return y.astype(np.int64)
     if y.dtype.kind == "f" and np.isfinite(y).all() and (y == np.round(y)).all():
         return y.astype(np.int64)
-    raise ValueError(f"{what} must be integer class labels 0..C-1 (got dtype {y.dtype}"
-                     f"{', non-integer values' if y.dtype.kind == 'f' else ''}); "
-                     "encode them with sklearn.preprocessing.LabelEncoder")
+    raise ValueError(
+        f"{what} must be integer class labels 0..C-1 (got dtype {y.dtype}"
+        f"{', non-integer values' if y.dtype.kind == 'f' else ''}); "
+        "encode them with sklearn.preprocessing.LabelEncoder"
+    )
 
 
 def _validate(X_train, y_train, X_test, y_test):
     X_train, X_test = np.asarray(X_train), np.asarray(X_test)
     for X, what in ((X_train, "X_train"), (X_test, "X_test")):
         if X.ndim != 2 or X.dtype.kind not in "fiu":
-            raise ValueError(f"{what} must be a numeric 2-D array (n_samples, dim), "
-                             f"got shape {X.shape} dtype {X.dtype}")
+            raise ValueError(
+                f"{what} must be a numeric 2-D array (n_samples, dim), "
+                f"got shape {X.shape} dtype {X.dtype}"
+            )
         check_finite(X, f"{what} (embeddings)")
     if X_train.shape[1] != X_test.shape[1]:
-        raise ValueError(f"X_train has dimension {X_train.shape[1]} but X_test has "
-                         f"{X_test.shape[1]}; embed both splits with the same encoder")
+        raise ValueError(
+            f"X_train has dimension {X_train.shape[1]} but X_test has "
+            f"{X_test.shape[1]}; embed both splits with the same encoder"
+        )
     y_train, y_test = _check_labels(y_train, "y_train"), _check_labels(y_test, "y_test")
     if len(y_train) != len(X_train) or len(y_test) != len(X_test):
-        raise ValueError(f"labels and embeddings differ in length: X_train {len(X_train)}, "
-                         f"y_train {len(y_train)}, X_test {len(X_test)}, y_test {len(y_test)}")
+        raise ValueError(
+            f"labels and embeddings differ in length: X_train {len(X_train)}, "
+            f"y_train {len(y_train)}, X_test {len(X_test)}, y_test {len(y_test)}"
+        )
     if len(X_train) == 0 or len(X_test) == 0:
         raise ValueError("X_train and X_test must both hold at least one sample")
     classes = np.unique(y_train)
     if not np.array_equal(classes, np.arange(len(classes))):
-        raise ValueError(f"y_train labels must be 0..C-1 with every class present; got "
-                         f"{classes[:10].tolist()}{'...' if len(classes) > 10 else ''}. "
-                         "Encode them with sklearn.preprocessing.LabelEncoder")
+        raise ValueError(
+            f"y_train labels must be 0..C-1 with every class present; got "
+            f"{classes[:10].tolist()}{'...' if len(classes) > 10 else ''}. "
+            "Encode them with sklearn.preprocessing.LabelEncoder"
+        )
     unseen = np.setdiff1d(np.unique(y_test), classes)
     if unseen.size:
-        raise ValueError(f"y_test holds labels never seen in training: {unseen[:10].tolist()}; "
-                         "drop those test samples or relabel both splits consistently")
+        raise ValueError(
+            f"y_test holds labels never seen in training: {unseen[:10].tolist()}; "
+            "drop those test samples or relabel both splits consistently"
+        )
     return X_train, y_train, X_test, y_test, len(classes)
 
 
@@ -200,8 +216,11 @@ def _fit(X, y, n_classes, params, previous=None):
     if classes.size < 2:
         return ConstantClassifier(n_classes=n_classes).fit(X, y)
     clf = LogisticRegression(**params)
-    if (params.get("warm_start") and isinstance(previous, LogisticRegression)
-            and np.array_equal(previous.classes_, classes)):
+    if (
+        params.get("warm_start")
+        and isinstance(previous, LogisticRegression)
+        and np.array_equal(previous.classes_, classes)
+    ):
         # sklearn's warm_start reads coef_/intercept_ of the estimator being fitted: hand it
         # copies of the previous cycle's solution (same convex objective, so LBFGS converges
         # to the same optimum, up to tol, in fewer iterations).
@@ -212,23 +231,45 @@ def _fit(X, y, n_classes, params, previous=None):
 
 def _scores(clf, X_test, y_test):
     pred = clf.predict(X_test)
-    return (float(accuracy_score(y_test, pred)),
-            float(f1_score(y_test, pred, average="macro", zero_division=0)))
+    return (
+        float(accuracy_score(y_test, pred)),
+        float(f1_score(y_test, pred, average="macro", zero_division=0)),
+    )
 
 
 def _check_picks(picks, expected, is_labelled, who):
     picks = np.asarray(picks, dtype=np.int64).ravel()
-    if (len(picks) != expected or np.unique(picks).size != len(picks)
-            or picks.min(initial=0) < 0 or picks.max(initial=0) >= len(is_labelled)
-            or is_labelled[picks].any()):
-        raise RuntimeError(f"strategy {who!r} returned invalid picks (need {expected} distinct "
-                           f"unlabelled indices, got {picks[:10].tolist()}...); this is a bug "
-                           "in the strategy")
+    if (
+        len(picks) != expected
+        or np.unique(picks).size != len(picks)
+        or picks.min(initial=0) < 0
+        or picks.max(initial=0) >= len(is_labelled)
+        or is_labelled[picks].any()
+    ):
+        raise RuntimeError(
+            f"strategy {who!r} returned invalid picks (need {expected} distinct "
+            f"unlabelled indices, got {picks[:10].tolist()}...); this is a bug "
+            "in the strategy"
+        )
     return picks
 
 
-def run_al(X_train, y_train, X_test, y_test, *, ips="random", k0, strategy="random", budget,
-           cycles=20, random_state=0, clf_params=None, strategy_params=None, progress=False):
+def run_al(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    ips="random",
+    k0,
+    strategy="random",
+    budget,
+    cycles=20,
+    random_state=0,
+    clf_params=None,
+    strategy_params=None,
+    progress=False,
+):
     """Run one active-learning experiment: IPS, then ``cycles`` query-retrain-evaluate cycles.
 
     Parameters
@@ -270,14 +311,39 @@ def run_al(X_train, y_train, X_test, y_test, *, ips="random", k0, strategy="rand
         fit_seconds, query_seconds, picked`` (``picked``: the indices added before this
         cycle's fit; the IPS pool for cycle 0).
     """
-    return _run_al(X_train, y_train, X_test, y_test, ips=ips, k0=k0, strategy=strategy,
-                   budget=budget, cycles=cycles, random_state=random_state,
-                   clf_params=clf_params, strategy_params=strategy_params,
-                   progress=progress)[0]
+    return _run_al(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        ips=ips,
+        k0=k0,
+        strategy=strategy,
+        budget=budget,
+        cycles=cycles,
+        random_state=random_state,
+        clf_params=clf_params,
+        strategy_params=strategy_params,
+        progress=progress,
+    )[0]
 
 
-def _run_al(X_train, y_train, X_test, y_test, *, ips, k0, strategy, budget, cycles, random_state,
-            clf_params, strategy_params, progress):
+def _run_al(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    ips,
+    k0,
+    strategy,
+    budget,
+    cycles,
+    random_state,
+    clf_params,
+    strategy_params,
+    progress,
+):
     """:func:`run_al`, returning ``(frame, the final cycle's classifier)``."""
     X_train, y_train, X_test, y_test, n_classes = _validate(X_train, y_train, X_test, y_test)
     n = len(X_train)
@@ -287,14 +353,19 @@ def _run_al(X_train, y_train, X_test, y_test, *, ips, k0, strategy, budget, cycl
     if k0 < 1:
         raise ValueError(f"k0 must be at least 1 (the initial pool size), got {k0}")
     if k0 > n:
-        raise ValueError(f"k0={k0} is larger than the pool of {n} training samples; "
-                         "lower k0 (or raise pool_cap if the pool was capped)")
+        raise ValueError(
+            f"k0={k0} is larger than the pool of {n} training samples; "
+            "lower k0 (or raise pool_cap if the pool was capped)"
+        )
     if budget > n:
-        raise ValueError(f"budget={budget} is larger than the pool of {n} training samples; "
-                         "lower the budget")
+        raise ValueError(
+            f"budget={budget} is larger than the pool of {n} training samples; lower the budget"
+        )
     if budget < k0:
-        raise ValueError(f"budget={budget} is smaller than k0={k0}; the budget counts the "
-                         "initial pool, so it must be at least k0")
+        raise ValueError(
+            f"budget={budget} is smaller than k0={k0}; the budget counts the "
+            "initial pool, so it must be at least k0"
+        )
     if cycles < 0:
         raise ValueError(f"cycles must be >= 0, got {cycles}")
     if str(ips).lower() not in strategies.IPS_NAMES:
@@ -316,9 +387,15 @@ def _run_al(X_train, y_train, X_test, y_test, *, ips, k0, strategy, budget, cycl
         clf = _fit(X_train[lab], y_train[lab], n_classes, params, previous)
         fit_s = time.perf_counter() - start
         acc, f1 = _scores(clf, X_test, y_test)
-        return clf, {"cycle": t, "n_labelled": int(lab.sum()), "accuracy": acc, "macro_f1": f1,
-                     "fit_seconds": fit_s, "query_seconds": query_s,
-                     "picked": [int(i) for i in picks]}
+        return clf, {
+            "cycle": t,
+            "n_labelled": int(lab.sum()),
+            "accuracy": acc,
+            "macro_f1": f1,
+            "fit_seconds": fit_s,
+            "query_seconds": query_s,
+            "picked": [int(i) for i in picks],
+        }
 
     from tqdm.auto import tqdm
 
@@ -331,12 +408,18 @@ def _run_al(X_train, y_train, X_test, y_test, *, ips, k0, strategy, budget, cycl
     clf, row = cycle_row(0, picks, query_s)
     rows = [row]
     bar.update()
-    query = (strategy if hasattr(strategy, "query") else
-             _build_strategy(strategy, seeds["strategy"], strategy_params, n_classes))
+    query = (
+        strategy
+        if hasattr(strategy, "query")
+        else _build_strategy(strategy, seeds["strategy"], strategy_params, n_classes)
+    )
     for t, b in enumerate(batch_sizes(k0, budget, cycles), start=1):
         start = time.perf_counter()
-        picks = (query.query(X_train, y_pool, clf=clf, fit_clf=False, batch_size=b)
-                 if b else np.empty(0, np.int64))
+        picks = (
+            query.query(X_train, y_pool, clf=clf, fit_clf=False, batch_size=b)
+            if b
+            else np.empty(0, np.int64)
+        )
         query_s = time.perf_counter() - start
         picks = _check_picks(picks, b, ~np.isnan(y_pool), who)
         clf, row = cycle_row(t, picks, query_s, clf)

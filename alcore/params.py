@@ -31,9 +31,12 @@ def _list_of(kind):
                 return False, v
         if isinstance(v, tuple):
             v = list(v)
-        ok = v is None or (isinstance(v, list) and all(
-            _is_int(x) if kind is int else isinstance(x, kind) for x in v))
+        ok = v is None or (
+            isinstance(v, list)
+            and all(_is_int(x) if kind is int else isinstance(x, kind) for x in v)
+        )
         return ok, v
+
     return check
 
 
@@ -44,14 +47,18 @@ def _check(pred):
 #: name -> (expected, checker returning (ok, normalised value))
 NOTEBOOK_PARAMS = {
     "profile": ("a profile name (str), e.g. 'quick'", _check(lambda v: isinstance(v, str) and v)),
-    "store": ("None or a directory path (str)",
-              _check(lambda v: v is None or isinstance(v, (str, os.PathLike)))),
+    "store": (
+        "None or a directory path (str)",
+        _check(lambda v: v is None or isinstance(v, (str, os.PathLike))),
+    ),
     "datasets": ("None or a list of dataset names (list of str)", _list_of(str)),
     "encoders": ("None or a list of encoder names (list of str)", _list_of(str)),
     "strategies": ("None or a list of strategy names (list of str)", _list_of(str)),
     "seeds": ("None or a list of seeds (list of int)", _list_of(int)),
-    "tol": ("a number >= 0 (float)",
-            _check(lambda v: isinstance(v, Real) and not isinstance(v, bool) and v >= 0)),
+    "tol": (
+        "a number >= 0 (float)",
+        _check(lambda v: isinstance(v, Real) and not isinstance(v, bool) and v >= 0),
+    ),
     "random_state": ("an int >= 0", _check(lambda v: _is_int(v) and v >= 0)),
     "throughput_texts": ("an int >= 1", _check(lambda v: _is_int(v) and v >= 1)),
 }
@@ -82,15 +89,17 @@ def check_params(**params) -> dict:
     out = {}
     for name, value in params.items():
         if name not in NOTEBOOK_PARAMS:
-            raise ValueError(f"unknown notebook parameter {name!r}; known: "
-                             f"{', '.join(sorted(NOTEBOOK_PARAMS))}")
+            raise ValueError(
+                f"unknown notebook parameter {name!r}; known: {', '.join(sorted(NOTEBOOK_PARAMS))}"
+            )
         expected, check = NOTEBOOK_PARAMS[name]
         ok, value_out = check(value)
         if not ok:
-            hint = (f" (papermill: -y '{name}: [a, b]' passes a list)"
-                    if "list" in expected else "")
-            raise TypeError(f"notebook parameter {name!r} must be {expected}, got {value!r} "
-                            f"({type(value).__name__}). Fix it in the parameters cell or on the "
-                            f"papermill command line{hint}.")
+            hint = f" (papermill: -y '{name}: [a, b]' passes a list)" if "list" in expected else ""
+            raise TypeError(
+                f"notebook parameter {name!r} must be {expected}, got {value!r} "
+                f"({type(value).__name__}). Fix it in the parameters cell or on the "
+                f"papermill command line{hint}."
+            )
         out[name] = value_out
     return out

@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "home",
-    "cache_dir",
+    "atomic_save_npy",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_json",
-    "atomic_save_npy",
-    "ensure_within",
+    "cache_dir",
     "check_free_space",
+    "ensure_within",
+    "home",
     "safe_name",
 ]
 
@@ -35,10 +35,14 @@ _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def _full_disk_error(path: Path, exc: OSError) -> OSError:
-    return OSError(exc.errno, (
-        f"the disk holding {path.parent} is full ({exc.strerror or exc}); {path.name} was not "
-        "written and any older copy is unchanged. Free some space, or point ALCORE_HOME / "
-        "--store at another disk, then run the same command again."))
+    return OSError(
+        exc.errno,
+        (
+            f"the disk holding {path.parent} is full ({exc.strerror or exc}); {path.name} was not "
+            "written and any older copy is unchanged. Free some space, or point ALCORE_HOME / "
+            "--store at another disk, then run the same command again."
+        ),
+    )
 
 
 def check_free_space(path: Path | str, need_bytes: int, what: str = "this") -> None:
@@ -51,10 +55,14 @@ def check_free_space(path: Path | str, need_bytes: int, what: str = "this") -> N
     probe = next((p for p in (path, *path.parents) if p.exists()), Path.cwd())
     free = shutil.disk_usage(probe).free
     if free < need_bytes:
-        raise OSError(errno.ENOSPC, (
-            f"only {free / 2**20:.1f} MiB free on the disk holding {probe}, but {what} needs "
-            f"about {need_bytes / 2**20:.1f} MiB. Free some space, or point ALCORE_HOME / "
-            "--store at another disk."))
+        raise OSError(
+            errno.ENOSPC,
+            (
+                f"only {free / 2**20:.1f} MiB free on the disk holding {probe}, but {what} needs "
+                f"about {need_bytes / 2**20:.1f} MiB. Free some space, or point ALCORE_HOME / "
+                "--store at another disk."
+            ),
+        )
 
 
 def home() -> Path:
@@ -65,7 +73,7 @@ def home() -> Path:
 
 
 def cache_dir(kind: str) -> Path:
-    """A sub-directory of :func:`home` (``archives``, ``datasets``, ``embeddings``, ...), created."""
+    """A sub-directory of :func:`home` (``archives``, ``datasets``, ``embeddings``, ...)."""
     path = home() / kind
     try:
         path.mkdir(parents=True, exist_ok=True)

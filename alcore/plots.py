@@ -26,12 +26,26 @@ from . import analysis as A
 from . import stats as S
 from .strategies import NAMES
 
-__all__ = ["FIGURES", "figure", "is_empty", "strategy_colors", "ips_win_share_by_k0",
-           "ips_accuracy_vs_k0", "ips_gain_grid", "ips_gain_over_cycles", "win_rate_matrices",
-           "top_share_over_cycles", "top_share_by_ips", "learning_curves",
-           "top_share_by_encoder_and_dataset",
-           "critical_difference_diagram", "mteb_vs_gain", "probe_quality_vs_gain",
-           "bench_query_time", "class_balance"]
+__all__ = [
+    "FIGURES",
+    "bench_query_time",
+    "class_balance",
+    "critical_difference_diagram",
+    "figure",
+    "ips_accuracy_vs_k0",
+    "ips_gain_grid",
+    "ips_gain_over_cycles",
+    "ips_win_share_by_k0",
+    "is_empty",
+    "learning_curves",
+    "mteb_vs_gain",
+    "probe_quality_vs_gain",
+    "strategy_colors",
+    "top_share_by_encoder_and_dataset",
+    "top_share_by_ips",
+    "top_share_over_cycles",
+    "win_rate_matrices",
+]
 
 #: name -> figure function, in the order they are defined (filled by :func:`figure`)
 FIGURES = {}
@@ -51,8 +65,7 @@ def figure(fn):
         engine = fig.get_layout_engine()
         if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
             engine.set(rect=(0, 0.03, 1, 0.97))  # keep the "drawn by" line clear of x labels
-        fig.text(0.995, 0.005, f"drawn by {name}", ha="right", va="bottom", fontsize=7,
-                 color="0.4")
+        fig.text(0.995, 0.005, f"drawn by {name}", ha="right", va="bottom", fontsize=7, color="0.4")
         fig.set_label(name)
         return fig
 
@@ -105,16 +118,24 @@ def _too_few_strategies(df, ips=None, need=2):
             return f"no active-learning runs with IPS {ips!r} in the store"
     n = al["strategy"].nunique()
     if n < need:
-        return (f"only {n} query strateg{'y' if n == 1 else 'ies'} in the store; this "
-                f"figure compares at least {need}")
+        return (
+            f"only {n} query strateg{'y' if n == 1 else 'ies'} in the store; this "
+            f"figure compares at least {need}"
+        )
     return ""
 
 
 def _grid(n, ncols=4, size=(3.6, 2.8), sharey=False):
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows + 0.8),
-                             squeeze=False, sharey=sharey, layout="constrained")
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(size[0] * ncols, size[1] * nrows + 0.8),
+        squeeze=False,
+        sharey=sharey,
+        layout="constrained",
+    )
     for ax in axes.flat[n:]:
         ax.axis("off")
     return fig, axes.flat
@@ -132,11 +153,18 @@ def ips_win_share_by_k0(df, tol=0.0, metric="accuracy"):
     colors, width = strategy_colors(ips), 0.8 / len(ips)
     for i, ips_name in enumerate(ips):
         s = w[w["ips"] == ips_name].set_index("k0")["share"].reindex(k0s)
-        ax.bar(np.arange(len(k0s)) + (i - (len(ips) - 1) / 2) * width, s.fillna(0), width,
-               label=ips_name, color=colors[ips_name])
+        ax.bar(
+            np.arange(len(k0s)) + (i - (len(ips) - 1) / 2) * width,
+            s.fillna(0),
+            width,
+            label=ips_name,
+            color=colors[ips_name],
+        )
     ties = w.groupby("k0")[["ties", "blocks"]].first().reindex(k0s)
-    ax.set_xticks(np.arange(len(k0s)),
-                  [f"{k}\n({t}/{b} ties)" for k, t, b in zip(k0s, ties["ties"], ties["blocks"])])
+    ax.set_xticks(
+        np.arange(len(k0s)),
+        [f"{k}\n({t}/{b} ties)" for k, t, b in zip(k0s, ties["ties"], ties["blocks"])],
+    )
     ax.set(xlabel="initial pool size k0", ylabel="share of wins", ylim=(0, 1.05))
     ax.legend(title="IPS", fontsize=8)
     fig.suptitle(title)
@@ -159,8 +187,14 @@ def ips_accuracy_vs_k0(df, metric="accuracy"):
             for j, e in enumerate(encoders):
                 s = t[(t["dataset"] == d) & (t["ips"] == ips_name) & (t["encoder"] == e)]
                 s = s.sort_values("k0")
-                ax.plot(s["k0"], s["mean"], styles[j % 4], marker=".", color=colors[ips_name],
-                        label=f"{ips_name} / {e}")
+                ax.plot(
+                    s["k0"],
+                    s["mean"],
+                    styles[j % 4],
+                    marker=".",
+                    color=colors[ips_name],
+                    label=f"{ips_name} / {e}",
+                )
         ax.set(xscale="log", title=d, xlabel="k0", ylabel=metric)
     axes[0].legend(fontsize=7, title="IPS / encoder")
     fig.suptitle(title)
@@ -168,8 +202,7 @@ def ips_accuracy_vs_k0(df, metric="accuracy"):
 
 
 @figure
-def ips_gain_grid(df, a="typiclust", b="random", metric="accuracy", datasets=None,
-                  encoders=None):
+def ips_gain_grid(df, a="typiclust", b="random", metric="accuracy", datasets=None, encoders=None):
     """Paper Figs. 3 and 8: per-cycle accuracy of IPS ``a`` minus IPS ``b``, datasets x encoders.
 
     As the paper draws them: rows are datasets, columns encoders, one line per query strategy
@@ -187,8 +220,15 @@ def ips_gain_grid(df, a="typiclust", b="random", metric="accuracy", datasets=Non
     ds, es = sorted(g["dataset"].unique()), sorted(g["encoder"].unique())
     strategies = _order(g["strategy"].unique())
     colors = strategy_colors(strategies)
-    fig, axes = plt.subplots(len(ds), len(es), figsize=(3.2 * len(es) + 0.4, 2.4 * len(ds) + 1),
-                             squeeze=False, sharex=True, sharey=True, layout="constrained")
+    fig, axes = plt.subplots(
+        len(ds),
+        len(es),
+        figsize=(3.2 * len(es) + 0.4, 2.4 * len(ds) + 1),
+        squeeze=False,
+        sharex=True,
+        sharey=True,
+        layout="constrained",
+    )
     cells = g.set_index(["dataset", "encoder"]).sort_index()
     for i, d in enumerate(ds):
         for j, e in enumerate(es):
@@ -200,8 +240,15 @@ def ips_gain_grid(df, a="typiclust", b="random", metric="accuracy", datasets=Non
                     if len(line):
                         ax.plot(line["cycle"], line["mean"], color=colors[s], label=s, lw=1.2)
             else:
-                ax.text(0.5, 0.5, "no pairs", transform=ax.transAxes, ha="center",
-                        color="0.5", fontsize=8)
+                ax.text(
+                    0.5,
+                    0.5,
+                    "no pairs",
+                    transform=ax.transAxes,
+                    ha="center",
+                    color="0.5",
+                    fontsize=8,
+                )
             ax.axhline(0, color="0.3", lw=0.8, ls="--")
             if i == 0:
                 ax.set_title(e, fontsize=9)
@@ -215,8 +262,7 @@ def ips_gain_grid(df, a="typiclust", b="random", metric="accuracy", datasets=Non
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
-               fontsize=8)
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), fontsize=8)
     fig.suptitle(title)
     return fig
 
@@ -262,14 +308,25 @@ def win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
     if too_few:
         return _empty(title, too_few)
     al = A.al_part(df)
-    levels = [lv for lv in sorted(al[by].unique())
-              if al.loc[al[by] == lv, "strategy"].nunique() > 1]
+    levels = [
+        lv for lv in sorted(al[by].unique()) if al.loc[al[by] == lv, "strategy"].nunique() > 1
+    ]
     fig, axes = _grid(len(levels), ncols=2, size=(5.2, 4.4))
     for ax, lv in zip(axes, levels):
         m = A.win_rate_matrix(al[al[by] == lv], metric=metric, tol=tol)
         order = _order(m.index)
-        sns.heatmap(m.loc[order, order], ax=ax, vmin=0, vmax=1, cmap="RdBu_r", annot=True,
-                    fmt=".2f", annot_kws={"fontsize": 7}, cbar=False, square=True)
+        sns.heatmap(
+            m.loc[order, order],
+            ax=ax,
+            vmin=0,
+            vmax=1,
+            cmap="RdBu_r",
+            annot=True,
+            fmt=".2f",
+            annot_kws={"fontsize": 7},
+            cbar=False,
+            square=True,
+        )
         ax.set(title=f"{by} = {lv}", xlabel="opponent", ylabel="strategy")
     fig.suptitle(title)
     return fig
@@ -302,7 +359,7 @@ def top_share_over_cycles(df, ips="typiclust", metric="accuracy", tol=0.0):
         ax.bar(wide.index, wide[s], bottom=bottom, color=colors[s], label=s, width=0.8)
         bottom += wide[s].to_numpy()
     ties = t.groupby("cycle")[["ties", "blocks"]].first().reindex(wide.index)
-    for x, (n_ties, n_blocks) in ties.iterrows():
+    for x, (n_ties, _n_blocks) in ties.iterrows():
         if n_ties:
             ax.text(x, 1.01, f"{int(n_ties)}", ha="center", va="bottom", fontsize=6, color="0.4")
     ax.set(xlabel="AL cycle", ylabel="share of blocks on top", ylim=(0, 1.08))
@@ -321,8 +378,10 @@ def top_share_by_ips(df, by="ips", metric="accuracy", tol=0.0, ties="exclude"):
     (dataset, encoder, IPS, cycle) block, accuracy averaged over seeds; ties excluded
     (``ties="split"`` splits them instead).
     """
-    title = (f"Share of AL cycles in which each strategy is top ({metric}; ties "
-             f"{'excluded' if ties == 'exclude' else 'split'})")
+    title = (
+        f"Share of AL cycles in which each strategy is top ({metric}; ties "
+        f"{'excluded' if ties == 'exclude' else 'split'})"
+    )
     too_few = _too_few_strategies(df)
     if too_few:
         return _empty(title, too_few)
@@ -337,8 +396,9 @@ def top_share_by_ips(df, by="ips", metric="accuracy", tol=0.0, ties="exclude"):
 
 
 @figure
-def learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ips="random",
-                    metric="accuracy"):
+def learning_curves(
+    df, upper_bounds=None, datasets=None, encoders=None, ips="random", metric="accuracy"
+):
     """Paper Figs. 6, 9 and 10: learning curves, rows = encoders, columns = datasets.
 
     Mean over seeds with a +-1 standard-deviation band; the full-data ``metric``
@@ -355,8 +415,13 @@ def learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ips="ra
     ds, es = sorted(t["dataset"].unique()), sorted(t["encoder"].unique())
     strategies = _order(t["strategy"].unique())
     colors = strategy_colors(strategies)
-    fig, axes = plt.subplots(len(es), len(ds), figsize=(3.4 * len(ds), 2.6 * len(es) + 0.9),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        len(es),
+        len(ds),
+        figsize=(3.4 * len(ds), 2.6 * len(es) + 0.9),
+        squeeze=False,
+        layout="constrained",
+    )
     ub = None if upper_bounds is None else upper_bounds.set_index(["dataset", "encoder"])
     for i, e in enumerate(es):
         for j, d in enumerate(ds):
@@ -367,16 +432,23 @@ def learning_curves(df, upper_bounds=None, datasets=None, encoders=None, ips="ra
                     continue
                 sd = c["std"].fillna(0).to_numpy()
                 ax.plot(c["n_labelled"], c["mean"], color=colors[s], label=s, lw=1.2)
-                ax.fill_between(c["n_labelled"], c["mean"] - sd, c["mean"] + sd,
-                                color=colors[s], alpha=0.12, lw=0)
+                ax.fill_between(
+                    c["n_labelled"],
+                    c["mean"] - sd,
+                    c["mean"] + sd,
+                    color=colors[s],
+                    alpha=0.12,
+                    lw=0,
+                )
             if ub is not None and (d, e) in ub.index:
                 ax.axhline(float(ub.loc[(d, e), metric]), color="k", ls="--", lw=1)
             ax.set_title(f"{d} / {e}", fontsize=9)
-            ax.set(xlabel="labelled samples" if i == len(es) - 1 else "",
-                   ylabel=metric if j == 0 else "")
+            ax.set(
+                xlabel="labelled samples" if i == len(es) - 1 else "",
+                ylabel=metric if j == 0 else "",
+            )
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=min(8, len(labels)),
-               fontsize=8)
+    fig.legend(handles, labels, loc="outside upper center", ncols=min(8, len(labels)), fontsize=8)
     fig.suptitle(title)
     return fig
 
@@ -399,8 +471,17 @@ def top_share_by_encoder_and_dataset(df, ips="typiclust", metric="accuracy", tol
     for ax, by in zip(axes, ("encoder", "dataset")):
         t = A.top_share(sub_df, by=[by], metric=metric, tol=tol, ties="exclude")
         m = t.pivot(index="strategy", columns=by, values="share")
-        sns.heatmap(m.loc[_order(m.index)], ax=ax, vmin=0, vmax=1, cmap="viridis", annot=True,
-                    fmt=".2f", annot_kws={"fontsize": 7}, cbar=by == "dataset")
+        sns.heatmap(
+            m.loc[_order(m.index)],
+            ax=ax,
+            vmin=0,
+            vmax=1,
+            cmap="viridis",
+            annot=True,
+            fmt=".2f",
+            annot_kws={"fontsize": 7},
+            cbar=by == "dataset",
+        )
         ax.set(title=f"per {by}", xlabel=by, ylabel="strategy")
     fig.suptitle(title)
     return fig
@@ -415,8 +496,10 @@ def critical_difference_diagram(result, title=None):
     """
     r = result["avg_ranks"].sort_values()
     cd, k = result["cd"], result["k"]
-    title = title or (f"Average ranks (AULC), Nemenyi CD = {cd:.2f} at alpha = "
-                      f"{result['alpha']:g} over {result['n']} blocks; Friedman p = {result['p']:.2g}")
+    title = title or (
+        f"Average ranks (AULC), Nemenyi CD = {cd:.2f} at alpha = "
+        f"{result['alpha']:g} over {result['n']} blocks; Friedman p = {result['p']:.2g}"
+    )
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.28 * k), layout="constrained")
     ax.set(xlim=(0.5, k + 0.5), ylim=(-(k / 2) - 1.5, 1.6))
     ax.invert_xaxis()
@@ -435,8 +518,14 @@ def critical_difference_diagram(result, title=None):
         y = -(i if left else k - 1 - i) * 0.5 - 0.5
         x_txt = k + 0.4 if not left else 0.6
         ax.plot([rank, rank, x_txt], [0, y, y], color="0.3", lw=0.8)
-        ax.text(x_txt, y, f" {s} ({rank:.2f}) " if left else f" ({rank:.2f}) {s} ",
-                ha="right" if left else "left", va="center", fontsize=8)
+        ax.text(
+            x_txt,
+            y,
+            f" {s} ({rank:.2f}) " if left else f" ({rank:.2f}) {s} ",
+            ha="right" if left else "left",
+            va="center",
+            fontsize=8,
+        )
     vals, y = r.to_numpy(), -0.2
     for i in range(k):  # maximal cliques of non-significant differences
         j = max(j for j in range(i, k) if vals[j] - vals[i] < cd)
@@ -468,11 +557,15 @@ def mteb_vs_gain(scores, mteb=None, baseline="random", value="aulc"):
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     for s in strategies:
         g = gain[s].reindex(q.sort_values().index).dropna()
-        ax.plot(q[g.index], g.values, marker="o", color=colors[s],
-                label=f"{s} (rho = {rho.loc[s, 'rho']:.2f})")
+        ax.plot(
+            q[g.index],
+            g.values,
+            marker="o",
+            color=colors[s],
+            label=f"{s} (rho = {rho.loc[s, 'rho']:.2f})",
+        )
     for e, x in q.items():
-        ax.annotate(e, (x, ax.get_ylim()[0]), fontsize=7, rotation=90, va="bottom",
-                    color="0.4")
+        ax.annotate(e, (x, ax.get_ylim()[0]), fontsize=7, rotation=90, va="bottom", color="0.4")
     ax.axhline(0, color="0.3", lw=0.8, ls="--")
     ax.set(xlabel="encoder MTEB score", ylabel=f"{value} gain over {baseline}")
     ax.legend(fontsize=7, ncols=2)
@@ -507,8 +600,15 @@ def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc")
         for ds, g in gain.loc[s].groupby(level=0):
             pts = pd.DataFrame({"q": q.reindex(g.index).to_numpy(), "g": g.to_numpy()})
             pts = pts.dropna().sort_values("q")
-            ax.plot(pts["q"], pts["g"], marker="o", ms=3, lw=1, color=pal[ds],
-                    label=ds if s == strategies[0] else None)
+            ax.plot(
+                pts["q"],
+                pts["g"],
+                marker="o",
+                ms=3,
+                lw=1,
+                color=pal[ds],
+                label=ds if s == strategies[0] else None,
+            )
         ax.axhline(0, color="0.3", lw=0.8, ls="--")
         r = S.within_dataset_spearman(q, gain.loc[s])[0]
         ax.set_title(f"{s} (rho = {r:+.2f})" if np.isfinite(r) else s, fontsize=9)
@@ -533,8 +633,10 @@ def bench_query_time(bench):
     from .bench import SETTINGS
 
     known = list(SETTINGS)
-    settings = sorted(dict.fromkeys(bench["setting"]),
-                      key=lambda s: (known.index(s) if s in known else len(known), s))
+    settings = sorted(
+        dict.fromkeys(bench["setting"]),
+        key=lambda s: (known.index(s) if s in known else len(known), s),
+    )
     fig, axes = _grid(len(settings), ncols=3, size=(5.0, 3.4))
     impls, colors = ("alcore", "skactiveml"), {"alcore": "tab:blue", "skactiveml": "tab:gray"}
     for ax, setting in zip(axes, settings):
@@ -551,17 +653,34 @@ def bench_query_time(bench):
                 sec = pd.to_numeric(row["seconds"], errors="coerce").iloc[0]
                 xpos = i + (j - 0.5) * 0.4
                 if np.isfinite(sec) and str(row["status"].iloc[0]) == "ok":
-                    ax.bar(xpos, sec, width=0.4, color=colors[impl],
-                           label=None if impl in labelled else impl)
+                    ax.bar(
+                        xpos,
+                        sec,
+                        width=0.4,
+                        color=colors[impl],
+                        label=None if impl in labelled else impl,
+                    )
                     labelled.add(impl)
                 else:
-                    ax.text(xpos, top, str(row["status"].iloc[0]).split(":")[0], rotation=90,
-                            ha="center", va="top", fontsize=6, color=colors[impl])
+                    ax.text(
+                        xpos,
+                        top,
+                        str(row["status"].iloc[0]).split(":")[0],
+                        rotation=90,
+                        ha="center",
+                        va="top",
+                        fontsize=6,
+                        color=colors[impl],
+                    )
         first = d.iloc[0]
         ax.set_yscale("log")
         ax.set_xticks(x, strategies, rotation=45, ha="right", fontsize=8)
-        ax.set(ylabel="seconds per query", title=f"{setting}: n={int(first['n']):,}, "
-               f"d={int(first['dim'])}" if "n" in d else setting)
+        ax.set(
+            ylabel="seconds per query",
+            title=f"{setting}: n={int(first['n']):,}, d={int(first['dim'])}"
+            if "n" in d
+            else setting,
+        )
         if labelled:
             ax.legend(fontsize=7)
     fig.suptitle(title)

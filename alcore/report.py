@@ -19,8 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["setup", "repo_root", "load_report_data", "describe", "note", "show",
-           "show_takeaways", "read_bench"]
+__all__ = [
+    "describe",
+    "load_report_data",
+    "note",
+    "read_bench",
+    "repo_root",
+    "setup",
+    "show",
+    "show_takeaways",
+]
 
 
 def setup(precision=4):
@@ -57,8 +65,9 @@ def repo_root(start=None):
     return p
 
 
-def load_report_data(profile="quick", store=None, datasets=None, encoders=None,
-                     strategies=None, seeds=None):
+def load_report_data(
+    profile="quick", store=None, datasets=None, encoders=None, strategies=None, seeds=None
+):
     """What a report notebook needs: the selected results, upper bounds and provenance.
 
     ``store`` defaults to ``results/<profile>``; a relative path is taken from the repo root.
@@ -77,14 +86,20 @@ def load_report_data(profile="quick", store=None, datasets=None, encoders=None,
     path = Path(store) if store else Path("results") / profile
     if not path.is_absolute():
         path = repo_root() / path
-    out = {"store": path, "provenance": {}, "message": "",
-           "results": pd.DataFrame(columns=CONFIG + ["run_key", "cycle", "n_labelled",
-                                                     "accuracy", "macro_f1"]),
-           "upper_bounds": pd.DataFrame(columns=["dataset", "encoder", "accuracy",
-                                                 "macro_f1"])}
+    out = {
+        "store": path,
+        "provenance": {},
+        "message": "",
+        "results": pd.DataFrame(
+            columns=CONFIG + ["run_key", "cycle", "n_labelled", "accuracy", "macro_f1"]
+        ),
+        "upper_bounds": pd.DataFrame(columns=["dataset", "encoder", "accuracy", "macro_f1"]),
+    }
     if not path.is_dir():
-        out["message"] = (f"No results store at {path}. Run the grid first, e.g. "
-                          f"`alcore run --profile {profile}`, or pass store=...")
+        out["message"] = (
+            f"No results store at {path}. Run the grid first, e.g. "
+            f"`alcore run --profile {profile}`, or pass store=..."
+        )
         return out
     res = st.load_results(path)
     out["results"] = select(res, datasets, encoders, strategies, seeds) if len(res) else res
@@ -95,12 +110,18 @@ def load_report_data(profile="quick", store=None, datasets=None, encoders=None,
         pass
     notes = []
     if len(res):
-        for col, wanted in (("dataset", datasets), ("encoder", encoders),
-                            ("strategy", strategies), ("seed", seeds)):
+        for col, wanted in (
+            ("dataset", datasets),
+            ("encoder", encoders),
+            ("strategy", strategies),
+            ("seed", seeds),
+        ):
             absent = [w for w in (wanted or []) if w not in set(res[col])]
             if absent:
-                notes.append(f"{col} {absent} not in the store (it holds "
-                             f"{sorted(map(str, res[col].unique()))}); left out")
+                notes.append(
+                    f"{col} {absent} not in the store (it holds "
+                    f"{sorted(map(str, res[col].unique()))}); left out"
+                )
     if out["results"].empty:
         notes.append(f"The store {path} holds no finished runs for this selection.")
     out["message"] = "; ".join(notes)
@@ -122,8 +143,10 @@ def describe(data):
     df = data["results"]
     al, ips_study = al_part(df), ips_part(df)
     print(f"store: {data['store']}")
-    print(f"{df['run_key'].nunique()} runs: {al['run_key'].nunique()} active-learning runs, "
-          f"{ips_study['run_key'].nunique()} IPS-study runs")
+    print(
+        f"{df['run_key'].nunique()} runs: {al['run_key'].nunique()} active-learning runs, "
+        f"{ips_study['run_key'].nunique()} IPS-study runs"
+    )
     for col in ("dataset", "encoder", "ips", "strategy", "seed"):
         print(f"{col:9s}", sorted(map(str, df[col].unique())))
 
@@ -167,8 +190,9 @@ def show_takeaways(table, ids=None):
     if ids is not None:
         table = table[table["id"].isin(list(ids))]
     for t in table.itertuples():
-        _display(_markdown(f"**Paper:** {t.paper}  \n**Here:** {t.here}. "
-                           f"**Verdict: {t.verdict}.**"))
+        _display(
+            _markdown(f"**Paper:** {t.paper}  \n**Here:** {t.here}. **Verdict: {t.verdict}.**")
+        )
 
 
 def read_bench(name, command):

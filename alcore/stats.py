@@ -118,8 +118,9 @@ def paired_vs_baseline(scores, baseline="random", value="aulc", pair=CELL):
         raise ValueError(f"scores lack the column(s) {missing}; pass alcore.analysis.aulc(...)")
     wide = scores.pivot_table(index=list(pair), columns="strategy", values=value, aggfunc="mean")
     if baseline not in wide.columns:
-        raise ValueError(f"baseline strategy {baseline!r} is not in the scores; present: "
-                         f"{sorted(wide.columns)}")
+        raise ValueError(
+            f"baseline strategy {baseline!r} is not in the scores; present: {sorted(wide.columns)}"
+        )
     diff = wide.sub(wide[baseline], axis=0).drop(columns=baseline)
     return diff.stack().rename("diff").reset_index()
 
@@ -132,8 +133,13 @@ def mean_test(x, alternative="two-sided", ci=0.95):
     """
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
-    out = {"n": len(x), "effect": float(x.mean()) if len(x) else np.nan, "low": np.nan,
-           "high": np.nan, "p": np.nan}
+    out = {
+        "n": len(x),
+        "effect": float(x.mean()) if len(x) else np.nan,
+        "low": np.nan,
+        "high": np.nan,
+        "p": np.nan,
+    }
     if len(x) < 2 or np.ptp(x) == 0:
         return out
     res = sps.ttest_1samp(x, 0.0, alternative=alternative)
@@ -142,8 +148,9 @@ def mean_test(x, alternative="two-sided", ci=0.95):
     return out
 
 
-def paired_bootstrap(scores, baseline="random", by=(), value="aulc", n_boot=2000, ci=0.95,
-                     random_state=0):
+def paired_bootstrap(
+    scores, baseline="random", by=(), value="aulc", n_boot=2000, ci=0.95, random_state=0
+):
     """Mean per-cell difference of each strategy to ``baseline`` with a bootstrap CI over cells.
 
     Seeds (and IPS unless in ``by``) are averaged inside each (dataset, encoder) cell; the
@@ -156,8 +163,15 @@ def paired_bootstrap(scores, baseline="random", by=(), value="aulc", n_boot=2000
     for key, g in d.groupby(by + ["strategy"]):
         key = key if isinstance(key, tuple) else (key,)
         m, lo, hi = bootstrap_ci(g["diff"], n_boot, ci, rng)
-        rows.append({**dict(zip(by + ["strategy"], key)), "n": int(g["diff"].notna().sum()),
-                     "mean": m, "low": lo, "high": hi})
+        rows.append(
+            {
+                **dict(zip(by + ["strategy"], key)),
+                "n": int(g["diff"].notna().sum()),
+                "mean": m,
+                "low": lo,
+                "high": hi,
+            }
+        )
     return pd.DataFrame(rows, columns=by + ["strategy", "n", "mean", "low", "high"])
 
 
@@ -170,8 +184,9 @@ def wilcoxon_holm(scores, baseline="random", by=(), value="aulc"):
     differences are 0.
     """
     by = [by] if isinstance(by, str) else list(by)
-    d = paired_vs_baseline(scores, baseline, value,
-                           pair=list(dict.fromkeys([*CELL, *by]))).dropna(subset=["diff"])
+    d = paired_vs_baseline(scores, baseline, value, pair=list(dict.fromkeys([*CELL, *by]))).dropna(
+        subset=["diff"]
+    )
     rows = []
     for key, g in d.groupby(by + ["strategy"]):
         key = key if isinstance(key, tuple) else (key,)
@@ -180,8 +195,15 @@ def wilcoxon_holm(scores, baseline="random", by=(), value="aulc"):
         if np.any(x != 0):
             res = sps.wilcoxon(x, zero_method="wilcox")
             stat, p = float(res.statistic), float(res.pvalue)
-        rows.append({**dict(zip(by + ["strategy"], key)), "n": len(x),
-                     "median_diff": float(np.median(x)), "statistic": stat, "p": p})
+        rows.append(
+            {
+                **dict(zip(by + ["strategy"], key)),
+                "n": len(x),
+                "median_diff": float(np.median(x)),
+                "statistic": stat,
+                "p": p,
+            }
+        )
     out = pd.DataFrame(rows, columns=by + ["strategy", "n", "median_diff", "statistic", "p"])
     if by:
         out["p_holm"] = out.groupby(by)["p"].transform(lambda s: holm(s.to_numpy()))
@@ -209,8 +231,7 @@ def block_scores(scores, value="aulc", block=CELL):
     A block is a (dataset, encoder) cell by default: its seeds and initial pools are
     averaged, so the Friedman test and the Nemenyi CD count cells, not runs.
     """
-    wide = scores.pivot_table(index=list(block), columns="strategy", values=value,
-                              aggfunc="mean")
+    wide = scores.pivot_table(index=list(block), columns="strategy", values=value, aggfunc="mean")
     return wide.dropna()
 
 
@@ -237,13 +258,22 @@ def friedman_nemenyi(wide, alpha=0.05):
         stat, p = float(res.statistic), float(res.pvalue)
         try:
             import scikit_posthocs as sp
+
             # scikit-posthocs ranks ascending (low wins): negate so that higher scores win
             pairwise = sp.posthoc_nemenyi_friedman(-wide.to_numpy())
             pairwise.index = pairwise.columns = wide.columns
         except ImportError:  # optional: the CD diagram needs only the ranks and the CD
             pairwise = None
-    return {"avg_ranks": ranks, "statistic": stat, "p": p, "cd": nemenyi_cd(k, n, alpha),
-            "n": n, "k": k, "alpha": alpha, "pairwise_p": pairwise}
+    return {
+        "avg_ranks": ranks,
+        "statistic": stat,
+        "p": p,
+        "cd": nemenyi_cd(k, n, alpha),
+        "n": n,
+        "k": k,
+        "alpha": alpha,
+        "pairwise_p": pairwise,
+    }
 
 
 def cell_contrasts(scores, value="aulc", cell=CELL, pair=RUN_PAIR):
@@ -282,22 +312,35 @@ def cell_contrasts(scores, value="aulc", cell=CELL, pair=RUN_PAIR):
         if b < 2:
             continue
         sel = np.flatnonzero(sizes == b)
-        y = np.stack([Y[cell_id == c] for c in sel])            # (cells, b, k)
-        m = y.mean(axis=1)                                       # (cells, k)
-        resid = (y - m[:, None, :] - y.mean(axis=2, keepdims=True)
-                 + y.mean(axis=(1, 2), keepdims=True))
+        y = np.stack([Y[cell_id == c] for c in sel])  # (cells, b, k)
+        m = y.mean(axis=1)  # (cells, k)
+        resid = (
+            y - m[:, None, :] - y.mean(axis=2, keepdims=True) + y.mean(axis=(1, 2), keepdims=True)
+        )
         df = (k - 1) * (b - 1)
-        se = np.sqrt(2 * (resid ** 2).sum(axis=(1, 2)) / df / b)  # (cells,)
-        diff = (m[:, :, None] - m[:, None, :])[:, ia, ib]         # (cells, pairs)
+        se = np.sqrt(2 * (resid**2).sum(axis=(1, 2)) / df / b)  # (cells,)
+        diff = (m[:, :, None] - m[:, None, :])[:, ia, ib]  # (cells, pairs)
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(se[:, None] > 0, diff / se[:, None], np.sign(diff) * np.inf)
         keys = cells[sel]
-        frame = {c: np.repeat(keys.get_level_values(i) if len(cell) > 1 else keys,
-                              len(ia)) for i, c in enumerate(cell)}
-        out.append(pd.DataFrame({**frame, "a": np.tile(names[ia], len(sel)),
-                                 "b": np.tile(names[ib], len(sel)), "diff": diff.ravel(),
-                                 "se": np.repeat(se, len(ia)), "df": df, "t": t.ravel(),
-                                 "p": sps.t.sf(t.ravel(), df)}))
+        frame = {
+            c: np.repeat(keys.get_level_values(i) if len(cell) > 1 else keys, len(ia))
+            for i, c in enumerate(cell)
+        }
+        out.append(
+            pd.DataFrame(
+                {
+                    **frame,
+                    "a": np.tile(names[ia], len(sel)),
+                    "b": np.tile(names[ib], len(sel)),
+                    "diff": diff.ravel(),
+                    "se": np.repeat(se, len(ia)),
+                    "df": df,
+                    "t": t.ravel(),
+                    "p": sps.t.sf(t.ravel(), df),
+                }
+            )
+        )
     if not out:
         return empty
     return pd.concat(out, ignore_index=True)
@@ -338,7 +381,7 @@ def _rowwise_spearman(x, Y):
     rx = sps.rankdata(x) - (len(x) + 1) / 2
     rY = sps.rankdata(Y, axis=1, nan_policy="omit")
     rY = rY - rY.mean(axis=1, keepdims=True)
-    den = np.sqrt((rx ** 2).sum() * (rY ** 2).sum(axis=1))
+    den = np.sqrt((rx**2).sum() * (rY**2).sum(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, rY @ rx / den, np.nan)
 
@@ -353,8 +396,9 @@ def _qualifying(quality, gain, min_encoders=3):
     return out
 
 
-def within_dataset_permutation(quality, gain, n_perm=999, alternative="greater",
-                               random_state=0, min_encoders=3, ci=0.95):
+def within_dataset_permutation(
+    quality, gain, n_perm=999, alternative="greater", random_state=0, min_encoders=3, ci=0.95
+):
     """Test of "the gain rises with quality" inside datasets, by permuting encoders.
 
     The statistic is :func:`within_dataset_spearman`. Under the null (no link between an
@@ -371,23 +415,29 @@ def within_dataset_permutation(quality, gain, n_perm=999, alternative="greater",
         fewer than 40 no p-value can fall below 0.05 with room, and the test is void).
     """
     groups = _qualifying(quality, gain, min_encoders)
-    out = {"rho": np.nan, "n_datasets": len(groups), "p": np.nan, "low": np.nan,
-           "high": np.nan, "n_perms": 0}
+    out = {
+        "rho": np.nan,
+        "n_datasets": len(groups),
+        "p": np.nan,
+        "low": np.nan,
+        "high": np.nan,
+        "n_perms": 0,
+    }
     if not groups:
         return out
     rng = _rng(random_state)
     from math import factorial
+
     n_perms = int(np.prod([float(factorial(len(q))) for q, _ in groups]))
     out["n_perms"] = n_perms
-    per_obs = np.array([sps.spearmanr(q, g).statistic if np.ptp(g) > 0 else 0.0
-                        for q, g in groups])
+    per_obs = np.array([sps.spearmanr(q, g).statistic if np.ptp(g) > 0 else 0.0 for q, g in groups])
     rho = float(per_obs.mean())
     null = np.zeros(int(n_perm))
     for q, g in groups:
         # permuting the gains permutes their ranks: rank once, then shuffle the ranks
         rq = sps.rankdata(q) - (len(q) + 1) / 2
         rg = sps.rankdata(g) - (len(g) + 1) / 2
-        den = np.sqrt((rq ** 2).sum() * (rg ** 2).sum())
+        den = np.sqrt((rq**2).sum() * (rg**2).sum())
         if den > 0:
             null += rng.permuted(np.tile(rg, (int(n_perm), 1)), axis=1) @ rq / den
     null /= len(groups)
@@ -404,7 +454,7 @@ def within_dataset_permutation(quality, gain, n_perm=999, alternative="greater",
         r = mean_test(per_obs, ci=ci)
         if np.isfinite(r["low"]):
             out["low"], out["high"] = max(-1.0, r["low"]), min(1.0, r["high"])
-        else:                                            # no spread: every dataset agrees
+        else:  # no spread: every dataset agrees
             out["low"] = out["high"] = rho
     return out
 
@@ -428,7 +478,7 @@ def within_dataset_spearman_ci(quality, table, n_boot=2000, ci=0.95, random_stat
         picks = rng.integers(0, len(vals), (int(n_boot), len(vals)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-            means = np.nanmean(vals[picks], axis=1)          # (n_boot, pairs)
+            means = np.nanmean(vals[picks], axis=1)  # (n_boot, pairs)
         per_ds = []
         for ds in table.columns.get_level_values(0).unique():
             cols = np.flatnonzero(table.columns.get_level_values(0) == ds)
@@ -437,7 +487,7 @@ def within_dataset_spearman_ci(quality, table, n_boot=2000, ci=0.95, random_stat
             if ok.sum() >= 3 and np.ptp(qd[ok]) > 0:
                 per_ds.append(_rowwise_spearman(qd[ok], means[:, cols[ok]]))
         if per_ds:
-            R = np.column_stack(per_ds)                      # (n_boot, datasets)
+            R = np.column_stack(per_ds)  # (n_boot, datasets)
             pick = rng.integers(0, R.shape[1], R.shape)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -448,8 +498,9 @@ def within_dataset_spearman_ci(quality, table, n_boot=2000, ci=0.95, random_stat
     return rho, n, float(low), float(high)
 
 
-def mteb_gain_correlation(scores, mteb=None, baseline="random", value="aulc", n_boot=2000,
-                          ci=0.95, random_state=0):
+def mteb_gain_correlation(
+    scores, mteb=None, baseline="random", value="aulc", n_boot=2000, ci=0.95, random_state=0
+):
     """Spearman correlation of encoder MTEB score with each strategy's gain over ``baseline``.
 
     The gain of a strategy on an encoder is the mean over datasets of its per-cell gain
@@ -473,24 +524,35 @@ def mteb_gain_correlation(scores, mteb=None, baseline="random", value="aulc", n_
     for s, g in d.groupby("strategy"):
         tab = g.pivot_table(index="dataset", columns="encoder", values="diff", aggfunc="mean")
         enc = [e for e in tab.columns if e in q.index]
-        row = {"strategy": s, "n_encoders": len(enc), "rho": np.nan, "low": np.nan,
-               "high": np.nan, "p": np.nan}
+        row = {
+            "strategy": s,
+            "n_encoders": len(enc),
+            "rho": np.nan,
+            "low": np.nan,
+            "high": np.nan,
+            "p": np.nan,
+        }
         if len(enc) >= 3:
             x = q[enc].to_numpy()
             gain = tab[enc].mean().to_numpy()
             if np.ptp(gain) > 0:
                 row["rho"] = float(sps.spearmanr(x, gain).statistic)
                 res = sps.permutation_test(
-                    (x, gain), lambda a, b: sps.spearmanr(a, b).statistic,
-                    permutation_type="pairings", n_resamples=999, random_state=rng,
-                    alternative="two-sided")
+                    (x, gain),
+                    lambda a, b: sps.spearmanr(a, b).statistic,
+                    permutation_type="pairings",
+                    n_resamples=999,
+                    random_state=rng,
+                    alternative="two-sided",
+                )
                 row["p"] = float(res.pvalue)
             vals = tab[enc].to_numpy()
             if len(vals) >= 2:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    G = np.nanmean(vals[rng.integers(0, len(vals), (int(n_boot), len(vals)))],
-                                   axis=1)
+                    G = np.nanmean(
+                        vals[rng.integers(0, len(vals), (int(n_boot), len(vals)))], axis=1
+                    )
                 r = _rowwise_spearman(x, G)
                 r = r[np.isfinite(r)]
                 if len(r):
@@ -499,8 +561,16 @@ def mteb_gain_correlation(scores, mteb=None, baseline="random", value="aulc", n_
     return pd.DataFrame(rows, columns=["strategy", "n_encoders", "rho", "low", "high", "p"])
 
 
-def probe_gain_correlation(scores, upper_bounds, baseline="random", value="aulc",
-                           metric="accuracy", n_boot=2000, ci=0.95, random_state=0):
+def probe_gain_correlation(
+    scores,
+    upper_bounds,
+    baseline="random",
+    value="aulc",
+    metric="accuracy",
+    n_boot=2000,
+    ci=0.95,
+    random_state=0,
+):
     """Does a strategy gain more over ``baseline`` on better embeddings, quality *measured*?
 
     Embedding quality is the linear-probe accuracy of each (dataset, encoder): the logistic
@@ -523,8 +593,15 @@ def probe_gain_correlation(scores, upper_bounds, baseline="random", value="aulc"
     rows = []
     for s, g in d.groupby("strategy"):
         gain = g.set_index(["dataset", "encoder"])["diff"]
-        r = within_dataset_permutation(q, gain, alternative="two-sided", random_state=rng,
-                                       ci=ci)
-        rows.append({"strategy": s, "n_datasets": r["n_datasets"], "rho": r["rho"],
-                     "low": r["low"], "high": r["high"], "p": r["p"]})
+        r = within_dataset_permutation(q, gain, alternative="two-sided", random_state=rng, ci=ci)
+        rows.append(
+            {
+                "strategy": s,
+                "n_datasets": r["n_datasets"],
+                "rho": r["rho"],
+                "low": r["low"],
+                "high": r["high"],
+                "p": r["p"],
+            }
+        )
     return pd.DataFrame(rows, columns=["strategy", "n_datasets", "rho", "low", "high", "p"])

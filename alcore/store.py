@@ -68,10 +68,30 @@ __all__ = [
 SCHEMA_VERSION = 2
 #: free disk space a store must have before a grid starts (a run file is a few KiB)
 MIN_FREE_BYTES = 16 << 20
-CONFIG_COLUMNS = ["run_key", "study", "dataset", "encoder", "ips", "k0", "strategy", "seed",
-                  "budget", "cycles", "pool_cap", "data_fp", "emb_fp"]
-CYCLE_COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds",
-                 "query_seconds", "picked"]
+CONFIG_COLUMNS = [
+    "run_key",
+    "study",
+    "dataset",
+    "encoder",
+    "ips",
+    "k0",
+    "strategy",
+    "seed",
+    "budget",
+    "cycles",
+    "pool_cap",
+    "data_fp",
+    "emb_fp",
+]
+CYCLE_COLUMNS = [
+    "cycle",
+    "n_labelled",
+    "accuracy",
+    "macro_f1",
+    "fit_seconds",
+    "query_seconds",
+    "picked",
+]
 COLUMNS = CONFIG_COLUMNS + CYCLE_COLUMNS + ["run_seconds"]
 
 
@@ -88,7 +108,8 @@ def _schema_error(where, found):
     return StoreSchemaError(
         f"{where} has results schema_version {found!r} but this alcore writes "
         f"{SCHEMA_VERSION}. Re-run the grid into a fresh store (--store NEW_PATH, or delete "
-        "the old one), or migrate the old files to the current schema.")
+        "the old one), or migrate the old files to the current schema."
+    )
 
 
 class ResultStore:
@@ -145,8 +166,10 @@ class ResultStore:
             with tempfile.TemporaryFile(dir=self.runs_dir):
                 pass
         except OSError as exc:
-            raise OSError(f"the results store {self.path} is not writable ({exc}). "
-                          "Pass a writable directory with --store PATH.") from exc
+            raise OSError(
+                f"the results store {self.path} is not writable ({exc}). "
+                "Pass a writable directory with --store PATH."
+            ) from exc
         check_free_space(self.runs_dir, MIN_FREE_BYTES, f"the results store {self.path}")
         self.check_schema()
         return self
@@ -158,14 +181,17 @@ class ResultStore:
             try:
                 found = json.loads(prov.read_text()).get("schema_version")
             except (ValueError, AttributeError) as exc:
-                raise StoreSchemaError(f"{prov} is not a readable provenance record ({exc}); "
-                                       "delete it (the next grid writes it again)") from None
+                raise StoreSchemaError(
+                    f"{prov} is not a readable provenance record ({exc}); "
+                    "delete it (the next grid writes it again)"
+                ) from None
             if found != SCHEMA_VERSION:
                 raise _schema_error(f"store {self.path}", found)
 
     # -- runs -------------------------------------------------------------------------------
-    def write_run(self, config, cycles: pd.DataFrame, run_seconds: float,
-                  identity: dict | None = None) -> Path:
+    def write_run(
+        self, config, cycles: pd.DataFrame, run_seconds: float, identity: dict | None = None
+    ) -> Path:
         """Write a finished run atomically as ``runs/<key>.parquet``; drop its failure record.
 
         Parameters
@@ -186,8 +212,7 @@ class ResultStore:
         cfg = config.to_dict()
         ident = _identity(identity)
         df = cycles.reset_index(drop=True).copy()
-        values = {**cfg, "run_key": key, "data_fp": ident["data"],
-                  "emb_fp": ident["embeddings"]}
+        values = {**cfg, "run_key": key, "data_fp": ident["data"], "emb_fp": ident["embeddings"]}
         for col in reversed(CONFIG_COLUMNS):
             df.insert(0, col, [values[col]] * len(df))
         df["pool_cap"] = pd.array(df["pool_cap"], dtype="Int64")  # read back as Int64 too
@@ -197,9 +222,13 @@ class ResultStore:
         # int64) would make the whole store unreadable; here it fails for this run alone
         table = pa.Table.from_pandas(df[COLUMNS], schema=_arrow_schema(), preserve_index=False)
         meta = dict(table.schema.metadata or {})
-        meta.update({b"alcore_schema_version": str(SCHEMA_VERSION).encode(),
-                     b"alcore_config": json.dumps(cfg, sort_keys=True).encode(),
-                     b"alcore_identity": json.dumps(ident, sort_keys=True).encode()})
+        meta.update(
+            {
+                b"alcore_schema_version": str(SCHEMA_VERSION).encode(),
+                b"alcore_config": json.dumps(cfg, sort_keys=True).encode(),
+                b"alcore_identity": json.dumps(ident, sort_keys=True).encode(),
+            }
+        )
         table = table.replace_schema_metadata(meta)
         buf = io.BytesIO()
         pq.write_table(table, buf)
@@ -232,9 +261,10 @@ class ResultStore:
                 out[path.stem] = self._check_file(path)
             except StoreSchemaError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any unreadable file: redo the run
-                warnings.warn(f"unreadable run file {path} ({exc}); it will be re-run",
-                              stacklevel=2)
+            except Exception as exc:
+                warnings.warn(
+                    f"unreadable run file {path} ({exc}); it will be re-run", stacklevel=2
+                )
         return out
 
     def run_identity(self, key: str) -> dict | None:
@@ -244,7 +274,7 @@ class ResultStore:
             return self._check_file(path) if path.is_file() else None
         except StoreSchemaError:
             raise
-        except Exception:  # noqa: BLE001 - unreadable: not done
+        except Exception:
             return None
 
     def claim(self, key: str):
@@ -273,15 +303,28 @@ class ResultStore:
         return set(self.run_identities())
 
     # -- failures ---------------------------------------------------------------------------
-    def write_failure(self, config, error: BaseException | str, traceback: str | None = None,
-                      identity: dict | None = None):
+    def write_failure(
+        self,
+        config,
+        error: BaseException | str,
+        traceback: str | None = None,
+        identity: dict | None = None,
+    ):
         """Record a failed run as ``failed/<key>.json`` (config, identity, error, traceback)."""
         if isinstance(error, BaseException):
             traceback = traceback or "".join(tb.format_exception(error))
             error = f"{type(error).__name__}: {error}"
-        atomic_write_json(self._failed_path(config.key()), {
-            "key": config.key(), "config": config.to_dict(), "error": str(error),
-            "identity": _identity(identity), "traceback": traceback or "", "time": _now()})
+        atomic_write_json(
+            self._failed_path(config.key()),
+            {
+                "key": config.key(),
+                "config": config.to_dict(),
+                "error": str(error),
+                "identity": _identity(identity),
+                "traceback": traceback or "",
+                "time": _now(),
+            },
+        )
 
     def _failed_path(self, key: str) -> Path:
         return ensure_within(f"{safe_name(key)}.json", self.failed_dir)
@@ -289,10 +332,17 @@ class ResultStore:
     def write_upper_failure(self, dataset, encoder, error, traceback="", identity=None):
         """Record a failed upper bound as ``failed/upper__<dataset>__<encoder>.json``."""
         key = self.upper_failure_key(dataset, encoder)
-        atomic_write_json(self._failed_path(key), {
-            "key": key, "error": str(error), "identity": _identity(identity),
-            "config": {"dataset": dataset, "encoder": encoder, "strategy": "upper_bound"},
-            "traceback": traceback or "", "time": _now()})
+        atomic_write_json(
+            self._failed_path(key),
+            {
+                "key": key,
+                "error": str(error),
+                "identity": _identity(identity),
+                "config": {"dataset": dataset, "encoder": encoder, "strategy": "upper_bound"},
+                "traceback": traceback or "",
+                "time": _now(),
+            },
+        )
 
     def failed_keys(self) -> set[str]:
         """Keys of the runs recorded as failed (and not finished since)."""
@@ -352,8 +402,10 @@ class ResultStore:
     def write_upper(self, dataset: str, encoder: str, scores: dict, **extra) -> None:
         """Record the full-data accuracy of ``(dataset, encoder)`` (``extra``: pool, identity)."""
         self._failed_path(self.upper_failure_key(dataset, encoder)).unlink(missing_ok=True)
-        atomic_write_json(self.upper_path(dataset, encoder),
-                          {"dataset": dataset, "encoder": encoder, **scores, **extra})
+        atomic_write_json(
+            self.upper_path(dataset, encoder),
+            {"dataset": dataset, "encoder": encoder, **scores, **extra},
+        )
 
     # -- provenance -------------------------------------------------------------------------
     def write_provenance(self, **extra) -> dict:
@@ -373,11 +425,29 @@ def _arrow_schema():
     import pyarrow as pa
 
     i64, f64, s = pa.int64(), pa.float64(), pa.string()
-    types = {"run_key": s, "study": s, "dataset": s, "encoder": s, "ips": s, "k0": i64,
-             "strategy": s, "seed": i64, "budget": i64, "cycles": i64, "pool_cap": i64,
-             "data_fp": s, "emb_fp": s, "cycle": i64, "n_labelled": i64, "accuracy": f64,
-             "macro_f1": f64, "fit_seconds": f64, "query_seconds": f64,
-             "picked": pa.list_(i64), "run_seconds": f64}
+    types = {
+        "run_key": s,
+        "study": s,
+        "dataset": s,
+        "encoder": s,
+        "ips": s,
+        "k0": i64,
+        "strategy": s,
+        "seed": i64,
+        "budget": i64,
+        "cycles": i64,
+        "pool_cap": i64,
+        "data_fp": s,
+        "emb_fp": s,
+        "cycle": i64,
+        "n_labelled": i64,
+        "accuracy": f64,
+        "macro_f1": f64,
+        "fit_seconds": f64,
+        "query_seconds": f64,
+        "picked": pa.list_(i64),
+        "run_seconds": f64,
+    }
     return pa.schema([(c, types[c]) for c in COLUMNS])
 
 
@@ -392,8 +462,11 @@ def _read_upper(path: Path) -> dict | None:
         float(rec["accuracy"])
         return rec
     except (OSError, ValueError, TypeError) as exc:
-        warnings.warn(f"unreadable upper bound {path} ({exc}); it is recomputed by the next "
-                      "'alcore run' and left out until then", stacklevel=3)
+        warnings.warn(
+            f"unreadable upper bound {path} ({exc}); it is recomputed by the next "
+            "'alcore run' and left out until then",
+            stacklevel=3,
+        )
         return None
 
 
@@ -404,8 +477,9 @@ def _now():
 def _git_commit():
     try:
         root = Path(__file__).resolve().parent.parent
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -428,8 +502,18 @@ def provenance() -> dict:
     from . import __version__
 
     packages = {}
-    for pkg in ("numpy", "scipy", "scikit-learn", "pandas", "pyarrow", "torch",
-                "scikit-activeml", "joblib", "dask", "distributed"):
+    for pkg in (
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "pandas",
+        "pyarrow",
+        "torch",
+        "scikit-activeml",
+        "joblib",
+        "dask",
+        "distributed",
+    ):
         try:
             packages[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -437,15 +521,22 @@ def provenance() -> dict:
     try:
         from threadpoolctl import threadpool_info
 
-        blas = [{k: i.get(k) for k in ("internal_api", "num_threads", "version")}
-                for i in threadpool_info()]
-    except Exception:  # noqa: BLE001
+        blas = [
+            {k: i.get(k) for k in ("internal_api", "num_threads", "version")}
+            for i in threadpool_info()
+        ]
+    except Exception:
         blas = []
-    return {"schema_version": SCHEMA_VERSION, "alcore_version": __version__,
-            "git_commit": _git_commit(), "python": sys.version.split()[0],
-            "packages": packages, "platform": platform.platform(),
-            "machine": {"cpu": _cpu_model(), "cores": os.cpu_count(), "gpu": _gpu(),
-                        "blas": blas}, "written": _now()}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "alcore_version": __version__,
+        "git_commit": _git_commit(),
+        "python": sys.version.split()[0],
+        "packages": packages,
+        "platform": platform.platform(),
+        "machine": {"cpu": _cpu_model(), "cores": os.cpu_count(), "gpu": _gpu(), "blas": blas},
+        "written": _now(),
+    }
 
 
 def _gpu():
@@ -455,8 +546,12 @@ def _gpu():
     if not shutil.which("nvidia-smi"):
         return None
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=20)
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
         return ", ".join(out.stdout.split("\n")[:8]).strip(", ") or None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -493,7 +588,7 @@ def load_results(*stores) -> pd.DataFrame:
                 tables.append(pq.read_table(path))
             except StoreSchemaError:
                 raise
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 warnings.warn(f"skipping unreadable run file {path} ({exc})", stacklevel=2)
                 continue
             seen.add(path.stem)

@@ -13,14 +13,27 @@ import numpy as np
 import pandas as pd
 
 DATASETS = {"toy_binary": 2, "toy_topics": 8, "toy_many": 30}
-ENCODERS = {"weak": 0.70, "strong": 0.90}          # encoder -> full-data accuracy scale
+ENCODERS = {"weak": 0.70, "strong": 0.90}  # encoder -> full-data accuracy scale
 MTEB = {"weak": 40.0, "strong": 57.0}
-STRATEGIES = ("random", "margin", "entropy", "coreset", "probcover", "typiclust", "badge",
-              "dropquery")
+STRATEGIES = (
+    "random",
+    "margin",
+    "entropy",
+    "coreset",
+    "probcover",
+    "typiclust",
+    "badge",
+    "dropquery",
+)
 EFFECT = {  # strategy -> (gain with the weak encoder, gain with the strong encoder)
-    "random": (0.0, 0.0), "margin": (-0.01, 0.03), "entropy": (-0.015, 0.02),
-    "coreset": (-0.02, -0.01), "probcover": (0.02, 0.0), "typiclust": (0.03, 0.01),
-    "badge": (0.0, 0.025), "dropquery": (0.01, 0.02),
+    "random": (0.0, 0.0),
+    "margin": (-0.01, 0.03),
+    "entropy": (-0.015, 0.02),
+    "coreset": (-0.02, -0.01),
+    "probcover": (0.02, 0.0),
+    "typiclust": (0.03, 0.01),
+    "badge": (0.0, 0.025),
+    "dropquery": (0.01, 0.02),
 }
 
 
@@ -28,8 +41,17 @@ def _key(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:12]
 
 
-def make_results(seeds=(0, 1, 2), cycles=20, k0=10, batch=10, ips_k0=(2, 5, 10, 20, 50),
-                 datasets=DATASETS, encoders=ENCODERS, strategies=STRATEGIES, random_state=0):
+def make_results(
+    seeds=(0, 1, 2),
+    cycles=20,
+    k0=10,
+    batch=10,
+    ips_k0=(2, 5, 10, 20, 50),
+    datasets=DATASETS,
+    encoders=ENCODERS,
+    strategies=STRATEGIES,
+    random_state=0,
+):
     """Return ``(results, upper_bounds)`` DataFrames with the store's schema."""
     rng = np.random.default_rng(random_state)
     budget = k0 + cycles * batch  # the store's budget: final labelled-pool size
@@ -50,27 +72,56 @@ def make_results(seeds=(0, 1, 2), cycles=20, k0=10, batch=10, ips_k0=(2, 5, 10, 
                             base = 1.0 / n_cls + (ub - 1.0 / n_cls) * (1 - np.exp(-n / 40.0))
                             acc = base + ips_gain * np.exp(-c / 4) + gain * (c > 0) * min(1, c / 5)
                             acc = float(np.clip(acc + rng.normal(0, 0.008), 0, ub + 0.02))
-                            rows.append({
-                                "run_key": rk, "dataset": d, "encoder": e, "ips": ips,
-                                "k0": k0, "strategy": s, "seed": seed, "budget": budget,
-                                "cycles": cycles, "cycle": c, "n_labelled": n,
-                                "accuracy": acc, "macro_f1": acc - 0.03,
-                                "fit_seconds": 0.01, "query_seconds": 0.0 if c == 0 else
-                                float(rng.uniform(0.001, 0.05)) * (1 + 3 * (s == "badge")),
-                                "picked": list(range(c * batch, c * batch + (k0 if c == 0 else batch))),
-                                "run_seconds": run_seconds,
-                            })
+                            rows.append(
+                                {
+                                    "run_key": rk,
+                                    "dataset": d,
+                                    "encoder": e,
+                                    "ips": ips,
+                                    "k0": k0,
+                                    "strategy": s,
+                                    "seed": seed,
+                                    "budget": budget,
+                                    "cycles": cycles,
+                                    "cycle": c,
+                                    "n_labelled": n,
+                                    "accuracy": acc,
+                                    "macro_f1": acc - 0.03,
+                                    "fit_seconds": 0.01,
+                                    "query_seconds": 0.0
+                                    if c == 0
+                                    else float(rng.uniform(0.001, 0.05)) * (1 + 3 * (s == "badge")),
+                                    "picked": list(
+                                        range(c * batch, c * batch + (k0 if c == 0 else batch))
+                                    ),
+                                    "run_seconds": run_seconds,
+                                }
+                            )
                 for k in ips_k0:
                     for ips, g in (("random", 0.0), ("coreset", -0.01), ("typiclust", 0.05)):
                         base = 1.0 / n_cls + (ub - 1.0 / n_cls) * (1 - np.exp(-k / 40.0))
                         acc = float(base + g * (k <= 20) + rng.normal(0, 0.01))
-                        rows.append({
-                            "run_key": _key(d, e, ips, k, "none", seed), "dataset": d,
-                            "encoder": e, "ips": ips, "k0": k, "strategy": "none", "seed": seed,
-                            "budget": k, "cycles": 0, "cycle": 0, "n_labelled": k,
-                            "accuracy": acc, "macro_f1": acc - 0.03, "fit_seconds": 0.01,
-                            "query_seconds": 0.0, "picked": list(range(k)), "run_seconds": 0.5,
-                        })
+                        rows.append(
+                            {
+                                "run_key": _key(d, e, ips, k, "none", seed),
+                                "dataset": d,
+                                "encoder": e,
+                                "ips": ips,
+                                "k0": k,
+                                "strategy": "none",
+                                "seed": seed,
+                                "budget": k,
+                                "cycles": 0,
+                                "cycle": 0,
+                                "n_labelled": k,
+                                "accuracy": acc,
+                                "macro_f1": acc - 0.03,
+                                "fit_seconds": 0.01,
+                                "query_seconds": 0.0,
+                                "picked": list(range(k)),
+                                "run_seconds": 0.5,
+                            }
+                        )
     df = pd.DataFrame(rows)
     for col in ("k0", "seed", "budget", "cycles", "cycle", "n_labelled"):
         df[col] = df[col].astype("int64")
@@ -87,12 +138,19 @@ def write_store(path, results, upper_bounds):
     cfg_cols = ["dataset", "encoder", "ips", "k0", "strategy", "seed", "budget", "cycles"]
     for _, run in results.groupby("run_key", sort=False):
         first = run.iloc[0]
-        cfg = RunConfig(**{c: (int(first[c]) if c in ("k0", "seed", "budget", "cycles")
-                               else str(first[c])) for c in cfg_cols})
+        cfg = RunConfig(
+            **{
+                c: (int(first[c]) if c in ("k0", "seed", "budget", "cycles") else str(first[c]))
+                for c in cfg_cols
+            }
+        )
         cycles = run.drop(columns=[c for c in CONFIG_COLUMNS if c in run] + ["run_seconds"])
         store.write_run(cfg, cycles, float(first["run_seconds"]))
     for _, ub in upper_bounds.iterrows():
-        store.write_upper(ub["dataset"], ub["encoder"],
-                          {"accuracy": float(ub["accuracy"]), "macro_f1": float(ub["macro_f1"])})
+        store.write_upper(
+            ub["dataset"],
+            ub["encoder"],
+            {"accuracy": float(ub["accuracy"]), "macro_f1": float(ub["macro_f1"])},
+        )
     store.write_provenance(profile="synthetic")
     return store

@@ -20,12 +20,27 @@ def _toy(acc_by_strategy, seeds=(0, 1), cycles=3):
     for s, acc in acc_by_strategy.items():
         for seed in seeds:
             for c in range(cycles + 1):
-                rows.append({"run_key": f"{s}{seed}", "dataset": "d", "encoder": "e",
-                             "ips": "random", "k0": 2, "strategy": s, "seed": seed,
-                             "budget": 2 + cycles, "cycles": cycles, "cycle": c,
-                             "n_labelled": 2 + c, "accuracy": acc + 0.01 * c,
-                             "macro_f1": acc, "fit_seconds": 0.1, "query_seconds": 0.5,
-                             "picked": [c], "run_seconds": 3.0})
+                rows.append(
+                    {
+                        "run_key": f"{s}{seed}",
+                        "dataset": "d",
+                        "encoder": "e",
+                        "ips": "random",
+                        "k0": 2,
+                        "strategy": s,
+                        "seed": seed,
+                        "budget": 2 + cycles,
+                        "cycles": cycles,
+                        "cycle": c,
+                        "n_labelled": 2 + c,
+                        "accuracy": acc + 0.01 * c,
+                        "macro_f1": acc,
+                        "fit_seconds": 0.1,
+                        "query_seconds": 0.5,
+                        "picked": [c],
+                        "run_seconds": 3.0,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -52,13 +67,27 @@ def _curves(acc, ips="typiclust", encoder="e", seeds=(0, 1), run_seconds=3.0):
     for s, curve in acc.items():
         for seed in seeds:
             for c, a in enumerate(curve):
-                rows.append({"run_key": f"{s}{ips}{encoder}{seed}", "dataset": "d",
-                             "encoder": encoder, "ips": ips, "k0": 2, "strategy": s,
-                             "seed": seed, "budget": 2 + len(curve) - 1,
-                             "cycles": len(curve) - 1, "cycle": c, "n_labelled": 2 + c,
-                             "accuracy": a, "macro_f1": a, "fit_seconds": 0.1,
-                             "query_seconds": 0.5, "picked": [c],
-                             "run_seconds": run_seconds * (1 + seed)})
+                rows.append(
+                    {
+                        "run_key": f"{s}{ips}{encoder}{seed}",
+                        "dataset": "d",
+                        "encoder": encoder,
+                        "ips": ips,
+                        "k0": 2,
+                        "strategy": s,
+                        "seed": seed,
+                        "budget": 2 + len(curve) - 1,
+                        "cycles": len(curve) - 1,
+                        "cycle": c,
+                        "n_labelled": 2 + c,
+                        "accuracy": a,
+                        "macro_f1": a,
+                        "fit_seconds": 0.1,
+                        "query_seconds": 0.5,
+                        "picked": [c],
+                        "run_seconds": run_seconds * (1 + seed),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -75,10 +104,13 @@ def test_top_share_excludes_tied_blocks_instead_of_splitting_them():
 
 
 def test_top_share_by_cycle_has_a_cycle_axis_and_uses_one_ips():
-    df = pd.concat([
-        _curves({"a": [0.5, 0.8, 0.9, 0.6], "b": [0.5, 0.8, 0.7, 0.9]}),
-        _curves({"a": [0.5, 0.9, 0.9, 0.9], "b": [0.5, 0.1, 0.1, 0.1]}, encoder="f"),
-        _curves({"a": [0.5, 0.1, 0.1, 0.1], "b": [0.5, 0.9, 0.9, 0.9]}, ips="random")])
+    df = pd.concat(
+        [
+            _curves({"a": [0.5, 0.8, 0.9, 0.6], "b": [0.5, 0.8, 0.7, 0.9]}),
+            _curves({"a": [0.5, 0.9, 0.9, 0.9], "b": [0.5, 0.1, 0.1, 0.1]}, encoder="f"),
+            _curves({"a": [0.5, 0.1, 0.1, 0.1], "b": [0.5, 0.9, 0.9, 0.9]}, ips="random"),
+        ]
+    )
     t = A.top_share_by_cycle(df).set_index(["cycle", "strategy"])
     # cycle 1: encoder e ties (dropped), encoder f: a; cycle 2: a in e and f; cycle 3: b, a
     assert t.loc[(1, "a"), "share"] == 1 and t.loc[(1, "a"), "ties"] == 1
@@ -91,9 +123,13 @@ def test_top_share_by_cycle_has_a_cycle_axis_and_uses_one_ips():
 
 
 def test_ips_gain_by_cycle_per_dataset_encoder_cell():
-    df = pd.concat([_curves({"a": [0.5, 0.7]}, ips="typiclust"),
-                    _curves({"a": [0.4, 0.6]}, ips="random"),
-                    _curves({"a": [0.4, 0.6]}, ips="random", encoder="f")])
+    df = pd.concat(
+        [
+            _curves({"a": [0.5, 0.7]}, ips="typiclust"),
+            _curves({"a": [0.4, 0.6]}, ips="random"),
+            _curves({"a": [0.4, 0.6]}, ips="random", encoder="f"),
+        ]
+    )
     g = A.ips_gain_by_cycle(df)
     assert set(g["encoder"]) == {"e"}  # f has no typiclust pair
     assert np.allclose(g["mean"], 0.1) and (g["n"] == 2).all()
@@ -101,11 +137,14 @@ def test_ips_gain_by_cycle_per_dataset_encoder_cell():
 
 
 def test_runtime_summary_mean_and_std_over_random_ips_runs():
-    df = pd.concat([_curves({"random": [0.5, 0.6], "badge": [0.5, 0.6]}, ips="random",
-                            run_seconds=2.0),
-                    _curves({"random": [0.5, 0.6]}, ips="typiclust", run_seconds=100.0)])
+    df = pd.concat(
+        [
+            _curves({"random": [0.5, 0.6], "badge": [0.5, 0.6]}, ips="random", run_seconds=2.0),
+            _curves({"random": [0.5, 0.6]}, ips="typiclust", run_seconds=100.0),
+        ]
+    )
     t = A.runtime_summary(df).set_index("strategy")
-    assert list(t.index) == ["random", "badge"]          # strategies.NAMES order
+    assert list(t.index) == ["random", "badge"]  # strategies.NAMES order
     assert t.loc["random", "mean"] == pytest.approx(3.0)  # seeds 0, 1: 2 s and 4 s
     assert t.loc["random", "std"] == pytest.approx(np.std([2.0, 4.0], ddof=1))
     assert t.loc["random", "n"] == 2
@@ -153,8 +192,11 @@ def test_tables_have_expected_shapes(synth):
 
 def test_recommendation_uses_classes_and_quality(synth):
     df, _ = synth
-    rec = A.recommend(df, n_classes={"toy_binary": 2, "toy_topics": 8, "toy_many": 30},
-                      mteb={"weak": 40, "mid": 50, "strong": 57})
+    rec = A.recommend(
+        df,
+        n_classes={"toy_binary": 2, "toy_topics": 8, "toy_many": 30},
+        mteb={"weak": 40, "mid": 50, "strong": 57},
+    )
     assert set(rec["classes"]) == {"binary", "<=10", ">10"}
     assert set(rec["encoder_quality"]) == {"low", "high"}
     low = rec[rec.encoder_quality == "low"]
@@ -212,19 +254,31 @@ def test_within_dataset_spearman_ignores_the_datasets_difficulty():
     # ... inside each dataset the better encoder has the larger gain
     assert S.within_dataset_spearman(quality, -gain) == (-1.0, 2)
     two = quality.drop(("hard", "c"))
-    assert S.within_dataset_spearman(two, gain) == (1.0, 1)          # 2 encoders: left out
+    assert S.within_dataset_spearman(two, gain) == (1.0, 1)  # 2 encoders: left out
     assert np.isnan(S.within_dataset_spearman(quality.iloc[:2], gain)[0])
 
 
 def test_probe_gain_correlation_follows_the_measured_quality():
     rows, upper = [], []
     for ds in ("d1", "d2"):
-        for e, (q, gain) in {"weak": (0.6, 0.00), "mid": (0.7, 0.01), "strong": (0.8, 0.03)}.items():
+        for e, (q, gain) in {
+            "weak": (0.6, 0.00),
+            "mid": (0.7, 0.01),
+            "strong": (0.8, 0.03),
+        }.items():
             upper.append(dict(dataset=ds, encoder=e, accuracy=q, macro_f1=q))
             for seed in (0, 1, 2):
                 for s, v in (("random", 0.5), ("margin", 0.5 + gain), ("coreset", 0.5 - gain)):
-                    rows.append(dict(dataset=ds, encoder=e, ips="random", seed=seed,
-                                     strategy=s, aulc=v + 0.001 * seed))
+                    rows.append(
+                        dict(
+                            dataset=ds,
+                            encoder=e,
+                            ips="random",
+                            seed=seed,
+                            strategy=s,
+                            aulc=v + 0.001 * seed,
+                        )
+                    )
     c = S.probe_gain_correlation(pd.DataFrame(rows), pd.DataFrame(upper), n_boot=50)
     c = c.set_index("strategy")
     assert c.loc["margin", "rho"] == 1.0 and c.loc["coreset", "rho"] == -1.0
@@ -238,7 +292,7 @@ def test_rowwise_spearman_matches_scipy():
 
     rng = np.random.default_rng(0)
     x, Y = rng.normal(size=4), rng.normal(size=(50, 4))
-    Y[3] = [1.0, 1.0, 2.0, 2.0]                                   # ties
+    Y[3] = [1.0, 1.0, 2.0, 2.0]  # ties
     want = [spearmanr(x, y).statistic for y in Y]
     assert np.allclose(S._rowwise_spearman(x, Y), want)
     assert np.isnan(S._rowwise_spearman(x, np.ones((1, 4)))[0])  # no spread

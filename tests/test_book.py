@@ -21,8 +21,7 @@ from _synth import make_results, write_store
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 REPORT = ("01_ips_study", "02_ips_on_al", "03_embedding_quality")
-CHAPTERS = ("00_data_encoders",) + REPORT + ("04_findings", "05_performance",
-                                              "06_reproducibility")
+CHAPTERS = ("00_data_encoders",) + REPORT + ("04_findings", "05_performance", "06_reproducibility")
 
 
 def _build_book_module():
@@ -62,8 +61,9 @@ def test_notebooks_are_text_only():
 def test_build_fails_clearly_on_missing_chapter(tmp_path, capsys):
     bb = _build_book_module()
     (tmp_path / "intro.md").write_text("# Intro\n")
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n"
-                                       "  - file: notebooks/99_missing\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: notebooks/99_missing\n"
+    )
     with pytest.raises(SystemExit) as exc:
         bb.check_toc(tmp_path)
     assert exc.value.code == 1 and "99_missing" in capsys.readouterr().err
@@ -73,22 +73,42 @@ def test_build_fails_clearly_on_missing_chapter(tmp_path, capsys):
 def book(tmp_path_factory):
     """Execute notebooks 01-03 on a small synthetic store and build the book with -W."""
     tmp = tmp_path_factory.mktemp("book")
-    df, ub = make_results(seeds=(0, 1), cycles=4, ips_k0=(5, 20),
-                          datasets={"toy_binary": 2, "toy_topics": 8},
-                          encoders={"weak": 0.7, "strong": 0.9},
-                          strategies=("random", "margin", "typiclust"))
+    df, ub = make_results(
+        seeds=(0, 1),
+        cycles=4,
+        ips_k0=(5, 20),
+        datasets={"toy_binary": 2, "toy_topics": 8},
+        encoders={"weak": 0.7, "strong": 0.9},
+        strategies=("random", "margin", "typiclust"),
+    )
     write_store(tmp / "store", df, ub)
     src = tmp / "book"
     src.mkdir()
     for f in ("intro.md", "methods.md", "_config.yml"):
         shutil.copy(ROOT / "book" / f, src / f)
     chapters = "".join(f"  - file: notebooks/{n}\n" for n in REPORT)
-    (src / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n  - file: methods\n"
-                                  f"{chapters}")
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"),
-                           "--profile", "quick", "--store", str(tmp / "store"), "--book",
-                           str(src), "--only", "01", "02", "03"],
-                          capture_output=True, text=True, timeout=900)
+    (src / "_toc.yml").write_text(
+        f"format: jb-book\nroot: intro\nchapters:\n  - file: methods\n{chapters}"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "build_book.py"),
+            "--profile",
+            "quick",
+            "--store",
+            str(tmp / "store"),
+            "--book",
+            str(src),
+            "--only",
+            "01",
+            "02",
+            "03",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return src
 
@@ -109,21 +129,33 @@ def test_executed_notebooks_hold_no_errors(book):
 
 def test_pages_and_figures_load_in_chromium(book):
     pages = ["intro.html", "methods.html"] + [f"notebooks/{n}.html" for n in REPORT]
-    _check_pages(book / "_build" / "html", pages,
-                 min_images=lambda page: 2 if page.startswith("notebooks/") else 0)
+    _check_pages(
+        book / "_build" / "html",
+        pages,
+        min_images=lambda page: 2 if page.startswith("notebooks/") else 0,
+    )
 
 
 def _chromium_driver():
     if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver "
-                    "(apt-get install -y chromium chromium-driver)")
+        pytest.skip(
+            "needs Debian's chromium and chromium-driver "
+            "(apt-get install -y chromium chromium-driver)"
+        )
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip)")
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ):
         opts.add_argument(flag)
     return webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
 
@@ -140,10 +172,12 @@ def _check_pages(html, pages, min_images):
             driver.get(path.as_uri())
             # on a loaded machine get() can return while the page still loads: wait for it
             WebDriverWait(driver, 60).until(
-                lambda d: d.execute_script("return document.readyState") == "complete")
+                lambda d: d.execute_script("return document.readyState") == "complete"
+            )
             assert driver.title and "404" not in driver.title, page
             imgs = driver.execute_script(
-                "return Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth])")
+                "return Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth])"
+            )
             broken = [src for src, done, width in imgs if not done or width == 0]
             assert not broken, f"{page}: images that did not load: {broken}"
             assert len(imgs) >= min_images(page), f"{page} shows {len(imgs)} images"
@@ -169,16 +203,31 @@ def quick_book(tmp_path_factory):
     env.pop("MPLBACKEND", None)
     alcore = [sys.executable, "-m", "alcore"]
     store = tmp / "store"
-    for cmd in (alcore + ["embed", "--profile", "quick", "--no-progress"],
-                alcore + ["run", "--profile", "quick", "--store", str(store), "--jobs", "2",
-                          "--no-progress"]):
+    for cmd in (
+        alcore + ["embed", "--profile", "quick", "--no-progress"],
+        alcore
+        + ["run", "--profile", "quick", "--store", str(store), "--jobs", "2", "--no-progress"],
+    ):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=ROOT)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     src = tmp / "book"
     shutil.copytree(ROOT / "book", src, ignore=shutil.ignore_patterns("_build", "notebooks"))
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"),
-                           "--profile", "quick", "--store", str(store), "--book", str(src)],
-                          capture_output=True, text=True, timeout=900, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "build_book.py"),
+            "--profile",
+            "quick",
+            "--store",
+            str(store),
+            "--book",
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return {"book": src, "store": store}
 
@@ -208,7 +257,9 @@ def test_quick_profile_book_every_chapter_in_chromium(quick_book):
         # PyPI" when notebook 00 meets an encoder for the first time): no warnings, no bars
         stderr = "".join(o.text for o in outputs if o.get("name") == "stderr")
         assert all(line.startswith("alcore: ") for line in stderr.splitlines() if line), name
-    figures = {"notebooks/00", "notebooks/01", "notebooks/02", "notebooks/03",
-               "notebooks/05"}
-    _check_pages(book / "_build" / "html", ["intro.html"] + [f"{c}.html" for c in chapters],
-                 min_images=lambda page: int(page[:12] in figures))
+    figures = {"notebooks/00", "notebooks/01", "notebooks/02", "notebooks/03", "notebooks/05"}
+    _check_pages(
+        book / "_build" / "html",
+        ["intro.html"] + [f"{c}.html" for c in chapters],
+        min_images=lambda page: int(page[:12] in figures),
+    )

@@ -30,8 +30,21 @@ def emb():
 
 
 def test_budget_grid():
-    assert budget_grid(1000, start=10).tolist() == [10, 15, 20, 30, 50, 70, 100, 150, 200,
-                                                    300, 500, 700, 1000]
+    assert budget_grid(1000, start=10).tolist() == [
+        10,
+        15,
+        20,
+        30,
+        50,
+        70,
+        100,
+        150,
+        200,
+        300,
+        500,
+        700,
+        1000,
+    ]
     assert budget_grid(64, start=6).tolist() == [7, 10, 15, 20, 30, 50, 64]
     with pytest.raises(ValueError):
         budget_grid(0)
@@ -40,21 +53,22 @@ def test_budget_grid():
 def test_derive_budget_uses_a_validation_split_of_train(emb):
     res = derive_budget(emb, seeds=(0, 1))
     curve = res["curve"]
-    assert set(curve.columns) == {"n_labelled", "seed", "accuracy", "macro_f1",
-                                  "balanced_accuracy"}
-    assert res["pool"] == 320                                    # 400 minus the 20 % held out
+    assert set(curve.columns) == {"n_labelled", "seed", "accuracy", "macro_f1", "balanced_accuracy"}
+    assert res["pool"] == 320  # 400 minus the 20 % held out
     assert len(curve) == 2 * len(budget_grid(320, start=6))
     assert 6 <= res["budget"] <= 320 and res["budget"] in set(curve["n_labelled"])
     mean = curve.groupby("n_labelled")["macro_f1"].mean()
     assert res["metric"] == "macro_f1" and res["target"] == TARGET
     assert res["threshold"] == pytest.approx(TARGET * res["full_score"])
-    assert (mean[mean.index >= res["budget"]] >= res["threshold"]).all()   # stays above
+    assert (mean[mean.index >= res["budget"]] >= res["threshold"]).all()  # stays above
     before = mean[mean.index < res["budget"]]
-    assert before.empty or before.iloc[-1] < res["threshold"]              # and not earlier
+    assert before.empty or before.iloc[-1] < res["threshold"]  # and not earlier
     assert res["converged"] == (res["budget"] < 320) and res["converged"]
     # a stricter target needs at least as many labels
-    assert derive_budget(emb, seeds=(0,), target=1.0)["budget"] >= derive_budget(
-        emb, seeds=(0,))["budget"]
+    assert (
+        derive_budget(emb, seeds=(0,), target=1.0)["budget"]
+        >= derive_budget(emb, seeds=(0,))["budget"]
+    )
 
 
 def test_macro_f1_is_robust_to_imbalance():
@@ -70,17 +84,23 @@ def test_macro_f1_is_robust_to_imbalance():
 
 
 def test_calibrate_target_interval():
-    curve = pd.DataFrame({"n_labelled": [100, 300, 1000, 3000], "seed": 0,
-                          "accuracy": 0.0, "macro_f1": [0.5, 0.8, 0.9, 0.95]})
+    curve = pd.DataFrame(
+        {
+            "n_labelled": [100, 300, 1000, 3000],
+            "seed": 0,
+            "accuracy": 0.0,
+            "macro_f1": [0.5, 0.8, 0.9, 0.95],
+        }
+    )
     cal = calibrate_target(curve, full_score=1.0, budget=1000)
     assert (cal["low"], cal["high"]) == (0.8, 0.9) and cal["target"] == pytest.approx(0.85)
     mean = curve.set_index("n_labelled")["macro_f1"]
-    assert _budget_at(mean, cal["target"], 3000) == 1000     # the rule at that target: 1000
+    assert _budget_at(mean, cal["target"], 3000) == 1000  # the rule at that target: 1000
     table = calibration_table(curve, 1.0, 1000)
     assert table["min_share_from_here"].tolist() == [0.5, 0.8, 0.9, 0.95]
     with pytest.raises(ValueError, match="inner point"):
         calibrate_target(curve, 1.0, budget=100)
-    dip = curve.assign(macro_f1=[0.5, 0.9, 0.8, 0.95])      # the tail dips below 1000's value
+    dip = curve.assign(macro_f1=[0.5, 0.9, 0.8, 0.95])  # the tail dips below 1000's value
     with pytest.raises(ValueError, match="no target gives"):
         calibrate_target(dip, 1.0, budget=1000)
 
@@ -103,9 +123,19 @@ def test_registry_budgets_table2_and_rule():
     from alcore.data import DATASETS
     from alcore.data.registry import RULE, TABLE2
 
-    table2 = {"agnews": 1000, "banking77": 5000, "dbpedia": 500, "fnc1": 3500, "mnli": 4000,
-              "qnli": 4500, "sst2": 500, "trec6_hub": 1000, "wikitalk": 3000, "yelp5": 2500,
-              "trec6": 1000}
+    table2 = {
+        "agnews": 1000,
+        "banking77": 5000,
+        "dbpedia": 500,
+        "fnc1": 3500,
+        "mnli": 4000,
+        "qnli": 4500,
+        "sst2": 500,
+        "trec6_hub": 1000,
+        "wikitalk": 3000,
+        "yelp5": 2500,
+        "trec6": 1000,
+    }
     for name, budget in table2.items():
         assert (DATASETS[name].budget, DATASETS[name].budget_source) == (budget, TABLE2)
     stored = pd.read_csv(BOOK_DATA / "budgets.csv").set_index("dataset")

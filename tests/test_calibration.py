@@ -29,8 +29,21 @@ def test_false_holds_rate_and_power(table, tid):
 
 def test_synthetic_store_has_the_store_schema():
     res, ub = C.synthetic_store(("ips",), n_datasets=2, n_encoders=2, n_seeds=2, cycles=4)
-    cols = ["run_key", "dataset", "encoder", "ips", "k0", "strategy", "seed", "budget",
-            "cycles", "cycle", "n_labelled", "accuracy", "macro_f1"]
+    cols = [
+        "run_key",
+        "dataset",
+        "encoder",
+        "ips",
+        "k0",
+        "strategy",
+        "seed",
+        "budget",
+        "cycles",
+        "cycle",
+        "n_labelled",
+        "accuracy",
+        "macro_f1",
+    ]
     assert set(cols) <= set(res.columns)
     assert list(ub.columns) == ["dataset", "encoder", "accuracy", "macro_f1"]
     al = res[res["cycles"] > 0]

@@ -12,8 +12,15 @@ def _entry(root, dataset, encoder, split, created, n=10, dim=4):
     d = root / dataset / encoder
     d.mkdir(parents=True, exist_ok=True)
     np.save(d / f"{split}-x.npy", np.zeros((n, dim), np.float32))
-    meta = dict(config=dict(dataset=dataset, encoder=encoder, split=split), n_texts=n,
-                shape=[n, dim], seconds=1.5, texts_per_second=n / 1.5, device="cpu", created=created)
+    meta = dict(
+        config=dict(dataset=dataset, encoder=encoder, split=split),
+        n_texts=n,
+        shape=[n, dim],
+        seconds=1.5,
+        texts_per_second=n / 1.5,
+        device="cpu",
+        created=created,
+    )
     (d / f"{split}-x.json").write_text(json.dumps(meta))
 
 
@@ -47,5 +54,5 @@ def test_embedding_runtime_table_sums_splits(tmp_path):
         for split in ("train", "test"):
             _entry(tmp_path, "d1", enc, split, "2026-01-01", n=n)
     t = catalog.embedding_runtime_table(catalog.embedding_table(tmp_path))
-    assert t.loc["mpnet", "d1"] == pytest.approx(3.0)          # 1.5 s per split
+    assert t.loc["mpnet", "d1"] == pytest.approx(3.0)  # 1.5 s per split
     assert t.loc["glove50", "texts_per_second"] == pytest.approx(100.0)

@@ -20,12 +20,12 @@ OFFLINE = [n for n, s in DATASETS.items() if s.offline]
 # RESOURCES.md: rows per split (given or the stored 80/20 split) and classes
 EXPECTED = {
     "trec6": (5452, 500, 6),
-    "rotten_tomatoes": (10246, 2562, 2),   # 12,808 fresh/rotten rows
+    "rotten_tomatoes": (10246, 2562, 2),  # 12,808 fresh/rotten rows
     "newsgroups20": (11293, 7528, 20),
     "reuters_r8": (5485, 2189, 8),
     "reuters_r52": (6532, 2568, 52),
-    "sms_spam": (4459, 1115, 2),           # 5,574 rows
-    "health_tweets": (50660, 12666, 16),   # 63,326 rows
+    "sms_spam": (4459, 1115, 2),  # 5,574 rows
+    "health_tweets": (50660, 12666, 16),  # 63,326 rows
 }
 
 
@@ -38,7 +38,9 @@ def home(tmp_path_factory):
         if spec.offline:
             src = REAL_ARCHIVES / spec.archive.filename
             if not src.exists():
-                pytest.skip(f"archive {src.name} not in {REAL_ARCHIVES}; run 'alcore data fetch all'")
+                pytest.skip(
+                    f"archive {src.name} not in {REAL_ARCHIVES}; run 'alcore data fetch all'"
+                )
             link = root / "archives" / src.name
             if not link.exists():
                 link.symlink_to(src)
@@ -61,8 +63,16 @@ def tmp_home(tmp_path, monkeypatch):
 def test_registry_lists_offline_and_hub_datasets():
     df = list_datasets()
     assert len(df) == 17 and df["offline"].sum() == 7
-    assert {"name", "source", "offline", "rows_train", "rows_test", "classes",
-            "stands_in_for", "budget"} <= set(df.columns)
+    assert {
+        "name",
+        "source",
+        "offline",
+        "rows_train",
+        "rows_test",
+        "classes",
+        "stands_in_for",
+        "budget",
+    } <= set(df.columns)
     for spec in DATASETS.values():
         if spec.offline:
             assert re.fullmatch(r"[0-9a-f]{64}", spec.sha256)
@@ -150,18 +160,21 @@ def test_failed_download_leaves_no_dataset_cache(tmp_home, monkeypatch):
     monkeypatch.setattr(cache, "fetch_archive", no_network)
     with pytest.raises(RuntimeError, match="could not download"):
         load_dataset("trec6")
-    assert not (tmp_home / "datasets" / "trec6").exists() or \
-        not any((tmp_home / "datasets" / "trec6").iterdir())
+    assert not (tmp_home / "datasets" / "trec6").exists() or not any(
+        (tmp_home / "datasets" / "trec6").iterdir()
+    )
 
 
 # ----------------------------------------------------------------------------- bring your own
 def _frame(n=40, seed=0):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "sentence": [f"text number {i}" for i in range(n)],
-        "other": [f"pair {i}" for i in range(n)],
-        "y": rng.choice(["neg", "pos", "neu"], size=n),
-    })
+    return pd.DataFrame(
+        {
+            "sentence": [f"text number {i}" for i in range(n)],
+            "other": [f"pair {i}" for i in range(n)],
+            "y": rng.choice(["neg", "pos", "neu"], size=n),
+        }
+    )
 
 
 def test_load_file_csv_and_parquet_agree(tmp_path):
@@ -180,8 +193,14 @@ def test_load_file_pair_and_test_path(tmp_path):
     df = _frame()
     df.iloc[:30].to_csv(tmp_path / "train.csv", index=False)
     df.iloc[30:].to_csv(tmp_path / "test.csv", index=False)
-    ds = load_file(tmp_path / "train.csv", "sentence", "y", text_pair_col="other",
-                   test_path=tmp_path / "test.csv", name="mine")
+    ds = load_file(
+        tmp_path / "train.csv",
+        "sentence",
+        "y",
+        text_pair_col="other",
+        test_path=tmp_path / "test.csv",
+        name="mine",
+    )
     assert ds.is_pair and len(ds.train) == 30 and len(ds.test) == 10
     assert ds.texts("test")[0] == ("text number 30", "pair 30")
 
@@ -237,15 +256,30 @@ def hf_cache(tmp_path):
 
 def test_hub_path_on_local_parquet_pair_task(tmp_path, hf_cache):
     # MNLI's Hub columns: premise, hypothesis, label (0 entailment, 1 neutral, 2 contradiction)
-    train = pd.DataFrame({"premise": ["p0", "p1", "p2", "  "], "hypothesis": ["h0", "h1", "h2", "h3"],
-                          "label": [0, 1, 2, 1], "idx": range(4)})
-    test = pd.DataFrame({"premise": ["q0", "q1", "q2"], "hypothesis": ["g0", "g1", "g2"],
-                         "label": [2, 0, -1], "idx": range(3)})
+    train = pd.DataFrame(
+        {
+            "premise": ["p0", "p1", "p2", "  "],
+            "hypothesis": ["h0", "h1", "h2", "h3"],
+            "label": [0, 1, 2, 1],
+            "idx": range(4),
+        }
+    )
+    test = pd.DataFrame(
+        {
+            "premise": ["q0", "q1", "q2"],
+            "hypothesis": ["g0", "g1", "g2"],
+            "label": [2, 0, -1],
+            "idx": range(3),
+        }
+    )
     train.to_parquet(tmp_path / "train.parquet")
     test.to_parquet(tmp_path / "test.parquet")
     with pytest.warns(UserWarning) as record:
-        ds = load_dataset("mnli", data_files={"train": tmp_path / "train.parquet",
-                                              "test": tmp_path / "test.parquet"}, **hf_cache)
+        ds = load_dataset(
+            "mnli",
+            data_files={"train": tmp_path / "train.parquet", "test": tmp_path / "test.parquet"},
+            **hf_cache,
+        )
     messages = " ".join(str(w.message) for w in record)
     assert "1 unlabelled rows" in messages and "dropped 1 of" in messages
     assert ds.classes == ["entailment", "neutral", "contradiction"]
@@ -256,11 +290,19 @@ def test_hub_path_on_local_parquet_pair_task(tmp_path, hf_cache):
 
 def test_hub_path_string_labels_sorted(tmp_path, hf_cache):
     # FNC-1: Headline + articleBody pair, string Stance labels
-    df = pd.DataFrame({"Headline": ["a", "b", "c", "d"], "articleBody": ["A", "B", "C", "D"],
-                       "Stance": ["unrelated", "agree", "discuss", "disagree"]})
+    df = pd.DataFrame(
+        {
+            "Headline": ["a", "b", "c", "d"],
+            "articleBody": ["A", "B", "C", "D"],
+            "Stance": ["unrelated", "agree", "discuss", "disagree"],
+        }
+    )
     df.to_parquet(tmp_path / "f.parquet")
-    ds = load_dataset("fnc1", data_files={"train": tmp_path / "f.parquet",
-                                          "test": tmp_path / "f.parquet"}, **hf_cache)
+    ds = load_dataset(
+        "fnc1",
+        data_files={"train": tmp_path / "f.parquet", "test": tmp_path / "f.parquet"},
+        **hf_cache,
+    )
     assert ds.classes == ["agree", "disagree", "discuss", "unrelated"]
     assert ds.labels("train").tolist() == [3, 0, 2, 1]
 
@@ -268,13 +310,19 @@ def test_hub_path_string_labels_sorted(tmp_path, hf_cache):
 def test_hub_path_single_text_and_missing_column(tmp_path, hf_cache):
     df = pd.DataFrame({"text": ["w", "s", "b", "t"], "label": [0, 1, 2, 3]})
     df.to_parquet(tmp_path / "a.parquet")
-    ds = load_dataset("agnews", data_files={"train": tmp_path / "a.parquet",
-                                            "test": tmp_path / "a.parquet"}, **hf_cache)
+    ds = load_dataset(
+        "agnews",
+        data_files={"train": tmp_path / "a.parquet", "test": tmp_path / "a.parquet"},
+        **hf_cache,
+    )
     assert ds.classes == ["World", "Sports", "Business", "Sci/Tech"] and not ds.is_pair
     df.rename(columns={"text": "body"}).to_parquet(tmp_path / "b.parquet")
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['text'\]; columns found"):
-        load_dataset("agnews", data_files={"train": tmp_path / "b.parquet",
-                                           "test": tmp_path / "b.parquet"}, **hf_cache)
+        load_dataset(
+            "agnews",
+            data_files={"train": tmp_path / "b.parquet", "test": tmp_path / "b.parquet"},
+            **hf_cache,
+        )
 
 
 def test_hub_dataset_offline_env_names_standin(monkeypatch):
@@ -356,7 +404,7 @@ def test_duplicate_texts_across_splits_dropped_from_test(tmp_path):
 def test_duplicates_against_a_test_file_are_counted(tmp_path):
     df = _frame()
     df.iloc[:30].to_csv(tmp_path / "train.csv", index=False)
-    test = df.iloc[25:].copy()                               # 5 rows also in train
+    test = df.iloc[25:].copy()  # 5 rows also in train
     test.to_csv(tmp_path / "test.csv", index=False)
     with pytest.warns(UserWarning, match="dropped 5 of 15 test rows"):
         ds = load_file(tmp_path / "train.csv", "sentence", "y", test_path=tmp_path / "test.csv")
@@ -401,8 +449,12 @@ def test_corrupt_parquet_names_file(tmp_path):
 # ----------------------------------------------------------------------------- user datasets
 def _user_csv(path, n=60, seed=0):
     rng = np.random.default_rng(seed)
-    pd.DataFrame({"text": [f"message number {i}" for i in range(n)],
-                  "label": rng.choice(["ham", "spam"], size=n)}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "text": [f"message number {i}" for i in range(n)],
+            "label": rng.choice(["ham", "spam"], size=n),
+        }
+    ).to_csv(path, index=False)
     return path
 
 
@@ -450,15 +502,20 @@ def test_fingerprint_follows_content(tmp_home, tmp_path):
     data.add_dataset("mine", csv_path, "text", "label", budget=20)
     first = data.dataset_fingerprint("mine")
     assert re.fullmatch(r"[0-9a-f]{64}", first) and data.dataset_fingerprint("mine") == first
-    _user_csv(csv_path, seed=1)                  # same rows, other labels
-    os.utime(csv_path, ns=(1, 1))                 # a new mtime even on coarse clocks
+    _user_csv(csv_path, seed=1)  # same rows, other labels
+    os.utime(csv_path, ns=(1, 1))  # a new mtime even on coarse clocks
     assert data.dataset_fingerprint("mine") != first
 
 
 def test_user_dataset_from_entry_checks_keys(tmp_home, tmp_path):
     _user_csv(tmp_path / "disaster.csv")
-    entry = {"name": "disaster", "path": "disaster.csv", "text_col": "text",
-             "label_col": "label", "budget": 10}
+    entry = {
+        "name": "disaster",
+        "path": "disaster.csv",
+        "text_col": "text",
+        "label_col": "label",
+        "budget": 10,
+    }
     assert data.user_dataset_from_entry(entry, base_dir=tmp_path) == "disaster"
     assert DATASETS["disaster"].budget == 10
     with pytest.raises(ValueError, match="unknown key 'lable_col'.*Did you mean 'label_col'"):
@@ -482,14 +539,42 @@ def test_cli_add_and_list(tmp_home, tmp_path, capsys):
     from alcore.cli import main
 
     csv_path = _user_csv(tmp_path / "mine.csv")
-    assert main(["data", "add", "mine", str(csv_path), "--text-col", "text",
-                 "--label-col", "label", "--budget", "20"]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "add",
+                "mine",
+                str(csv_path),
+                "--text-col",
+                "text",
+                "--label-col",
+                "label",
+                "--budget",
+                "20",
+            ]
+        )
+        == 0
+    )
     assert "registered 'mine': 48 train / 12 test rows, 2 classes" in capsys.readouterr().out
     assert main(["data", "list"]) == 0
     out = capsys.readouterr().out
     assert "mine" in out and "user file" in out
-    assert main(["data", "add", "x", str(tmp_path / "nope.csv"), "--text-col", "text",
-                 "--label-col", "label"]) == 2
+    assert (
+        main(
+            [
+                "data",
+                "add",
+                "x",
+                str(tmp_path / "nope.csv"),
+                "--text-col",
+                "text",
+                "--label-col",
+                "label",
+            ]
+        )
+        == 2
+    )
     assert "no such file" in capsys.readouterr().err
 
 
@@ -501,9 +586,8 @@ def test_export_example_is_a_real_labelled_csv(home, tmp_path, capsys):
     assert "alcore data add tweets" in capsys.readouterr().out
     df = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(df.columns) == ["text", "label"] and len(df) == 6444
-    assert df["label"].value_counts().to_dict() == {"HillaryClinton": 3226,
-                                                    "realDonaldTrump": 3218}
-    assert "example" not in DATASETS and "tweets" not in DATASETS   # not in the registry
+    assert df["label"].value_counts().to_dict() == {"HillaryClinton": 3226, "realDonaldTrump": 3218}
+    assert "example" not in DATASETS and "tweets" not in DATASETS  # not in the registry
 
 
 def test_dataset_budget_rule_for_a_user_dataset_is_cached(tmp_home, tmp_path):
@@ -521,8 +605,8 @@ def test_dataset_budget_rule_for_a_user_dataset_is_cached(tmp_home, tmp_path):
     spec = data.add_dataset("mood", path, "text", "label", budget="rule")
     assert spec.budget is None and "rule" in spec.budget_source
     budget = data.dataset_budget("mood")
-    assert 4 <= budget <= 128                      # 160 train rows, 20 % held out
-    assert DATASETS["mood"].budget == budget       # kept in the record
+    assert 4 <= budget <= 128  # 160 train rows, 20 % held out
+    assert DATASETS["mood"].budget == budget  # kept in the record
     record = json.loads((tmp_home / "user_datasets" / "mood.json").read_text())
     assert record["rule_budget"] == budget
     assert record["rule_fingerprint"] == data.dataset_fingerprint("mood")

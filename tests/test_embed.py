@@ -7,8 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 from alcore.embed import (
     ENCODERS,
@@ -39,8 +38,10 @@ class Toy:
 
     def __init__(self, name="toy", train=None, test=None):
         self.name = name
-        self._t = {"train": train or ["a cat sat", "dogs bark loudly", "the sun"],
-                   "test": test or ["a dog", "cats sleep"]}
+        self._t = {
+            "train": train or ["a cat sat", "dogs bark loudly", "the sun"],
+            "test": test or ["a dog", "cats sleep"],
+        }
         self.classes = ["x", "y"]
         self.meta = {}
 
@@ -57,8 +58,9 @@ class Counting(Encoder):
     calls = 0
 
     def __init__(self, bad=False, pooling="mean"):
-        super().__init__(EncoderSpec("fake", "fake", 4, "mean", None, None, "test"),
-                         pooling=pooling)
+        super().__init__(
+            EncoderSpec("fake", "fake", 4, "mean", None, None, "test"), pooling=pooling
+        )
         self.bad = bad
 
     def _load(self):
@@ -66,7 +68,9 @@ class Counting(Encoder):
 
     def _encode(self, texts, batch_size, progress):
         Counting.calls += 1
-        X = np.array([[len(t), t.count("a"), 1.0, i] for i, t in enumerate(texts)], dtype=np.float32)
+        X = np.array(
+            [[len(t), t.count("a"), 1.0, i] for i, t in enumerate(texts)], dtype=np.float32
+        )
         if self.bad:
             X[1, 2] = np.nan
         return X
@@ -86,8 +90,14 @@ def _load_or_skip(name):
 @pytest.mark.parametrize("name", OFFLINE)
 def test_offline_encoder_embeds_with_its_dim(name):
     enc = _load_or_skip(name)
-    X = enc.encode(["What is the capital of France?", "Rain is expected tomorrow.",
-                    ("who wrote it?", "a novelist")], progress=False)
+    X = enc.encode(
+        [
+            "What is the capital of France?",
+            "Rain is expected tomorrow.",
+            ("who wrote it?", "a novelist"),
+        ],
+        progress=False,
+    )
     assert X.shape == (3, ENCODERS[name].dim) and X.dtype == np.float32
     assert np.isfinite(X).all()
     assert not np.allclose(X[0], X[1])
@@ -119,10 +129,15 @@ def test_registry_table_and_unknown_name():
 
 
 # Table 3 of Rauch et al. (2025): pooling and MTEB of the paper's seven (issue 12)
-TABLE3 = {"nv-embed-v2": ("cls", 72.31), "bge-en-icl": ("last", 71.67),
-          "stella-v5": ("cls", 71.19), "sfr-embedding-2": ("last", 70.31),
-          "qwen2.5-7b": ("last", 69.59), "modernbert-base": ("cls", 62.61),
-          "bert-base-uncased": ("cls", 38.33)}
+TABLE3 = {
+    "nv-embed-v2": ("cls", 72.31),
+    "bge-en-icl": ("last", 71.67),
+    "stella-v5": ("cls", 71.19),
+    "sfr-embedding-2": ("last", 70.31),
+    "qwen2.5-7b": ("last", 69.59),
+    "modernbert-base": ("cls", 62.61),
+    "bert-base-uncased": ("cls", 38.33),
+}
 
 
 def test_paper_encoders_match_table3_and_mteb_is_flagged():
@@ -146,13 +161,36 @@ def tiny_model(tmp_path_factory):
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     d = tmp_path_factory.mktemp("tiny-bert")
-    words = ["the", "a", "cat", "dog", "sat", "on", "mat", "sun", "rain", "is", "red", "blue",
-             "big", "small", "ran"]
-    (d / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    words = [
+        "the",
+        "a",
+        "cat",
+        "dog",
+        "sat",
+        "on",
+        "mat",
+        "sun",
+        "rain",
+        "is",
+        "red",
+        "blue",
+        "big",
+        "small",
+        "ran",
+    ]
+    (d / "vocab.txt").write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n"
+    )
     BertTokenizerFast(vocab_file=str(d / "vocab.txt")).save_pretrained(d)
     torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=5 + len(words), hidden_size=32, num_hidden_layers=2,
-                     num_attention_heads=2, intermediate_size=37, max_position_embeddings=64)
+    cfg = BertConfig(
+        vocab_size=5 + len(words),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=64,
+    )
     BertModel(cfg).eval().save_pretrained(d)
     return d
 
@@ -185,7 +223,9 @@ def test_local_model_pooling_ignores_padding_and_order(tiny_model, pooling):
         tok, model = enc._model
         ids = tok(["a dog"], return_tensors="pt")
         h = model(**ids).last_hidden_state[0]
-        np.testing.assert_allclose(single[1], (h[0] if pooling == "cls" else h[-1]).detach(), atol=1e-5)
+        np.testing.assert_allclose(
+            single[1], (h[0] if pooling == "cls" else h[-1]).detach(), atol=1e-5
+        )
 
 
 def test_local_model_text_pairs_and_truncation(tiny_model):
@@ -220,9 +260,13 @@ def test_cache_hit_encodes_nothing(capsys):
 def test_cache_files_and_config_keys(home):
     enc = Counting()
     embed(Toy(), enc, "test", progress=False)
-    cfg = dict(dataset="toy", split="test", n_texts=2,
-               texts_sha256=__import__("alcore.embed", fromlist=["x"])._texts_sha256(Toy().texts("test")),
-               **enc.config())
+    cfg = dict(
+        dataset="toy",
+        split="test",
+        n_texts=2,
+        texts_sha256=__import__("alcore.embed", fromlist=["x"])._texts_sha256(Toy().texts("test")),
+        **enc.config(),
+    )
     path = cache_path("toy", "fake", "test", cfg)
     assert path.exists() and path.parent == home / "embeddings" / "toy" / "fake"
     side = json.loads(path.with_suffix(".json").read_text())
@@ -276,7 +320,8 @@ def test_nan_embeddings_raise_and_are_not_cached(home):
     with pytest.raises(ValueError, match="NaN or Inf in 1 of 3 rows"):
         embed(Toy(), Counting(bad=True), "train", progress=False)
     assert not (home / "embeddings" / "toy" / "fake").exists() or not any(
-        (home / "embeddings" / "toy" / "fake").glob("*.npy"))
+        (home / "embeddings" / "toy" / "fake").glob("*.npy")
+    )
 
 
 def test_load_embeddings_meta_and_bad_args():
@@ -325,6 +370,9 @@ def test_fresh_extraction_is_complete_and_leaves_no_temp(home):
         if "could not download" in str(exc):
             pytest.skip(f"glove50 archive not downloadable here ({exc})")
         raise
-    assert sorted(p.name for p in folder.iterdir()) == ["glove_6B_50d_emb.npy", "glove_6B_index.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "glove_6B_50d_emb.npy",
+        "glove_6B_index.parquet",
+    ]
     assert [p.name for p in (home / "encoders").iterdir()] == [folder.name]  # no temp leftovers
     assert _extract(ENCODERS["glove50"]) == folder  # second call: no work

@@ -8,8 +8,16 @@ from alcore.experiment import Grid, RunConfig, cap_pool, list_profiles, load_pro
 
 
 def _cfg(**kw):
-    base = dict(dataset="trec6", encoder="glove50", ips="random", k0=10, strategy="margin",
-                seed=0, budget=100, cycles=5)
+    base = dict(
+        dataset="trec6",
+        encoder="glove50",
+        ips="random",
+        k0=10,
+        strategy="margin",
+        seed=0,
+        budget=100,
+        cycles=5,
+    )
     return RunConfig(**{**base, **kw})
 
 
@@ -20,29 +28,37 @@ def test_key_is_stable_and_faithful():
     assert cfg.key() == "81e93ac21539416e"
     assert cfg.key() == _cfg().key() == RunConfig.from_dict(cfg.to_dict()).key()
     assert _cfg(clf={"max_iter": 1000, "solver": "lbfgs"}).key() == cfg.key()  # dict order
-    changed = [_cfg(seed=1), _cfg(k0=11), _cfg(strategy="badge"), _cfg(pool_cap=500),
-               _cfg(clf={"solver": "lbfgs", "max_iter": 100}),
-               _cfg(strategy_params={"a": 1})]
+    changed = [
+        _cfg(seed=1),
+        _cfg(k0=11),
+        _cfg(strategy="badge"),
+        _cfg(pool_cap=500),
+        _cfg(clf={"solver": "lbfgs", "max_iter": 100}),
+        _cfg(strategy_params={"a": 1}),
+    ]
     keys = {c.key() for c in changed}
     assert len(keys) == len(changed) and cfg.key() not in keys
     assert len(cfg.key()) == 16 and hash(cfg) == hash(_cfg())
 
 
-@pytest.mark.parametrize("kw, match", [
-    (dict(k0=1.5), "k0 must be an int"),
-    (dict(seed="0"), "seed must be an int"),
-    (dict(budget=5), "smaller than k0"),
-    (dict(strategy="none"), "only for the IPS study"),
-    (dict(pool_cap=1), "pool_cap"),
-    (dict(seed=2**63), "seed must be in"),
-    (dict(seed=True), "seed must be an integer"),
-    (dict(cycles=1_000_000), "cycles must be in"),
-    (dict(cycles=0), "ips_study"),
-    (dict(clf={"max_iters": 100}), "Did you mean 'max_iter'"),
-    (dict(clf={"C": -1.0}), "clf: "),
-    (dict(strategy_params={"margn": 1}), "unknown key 'margn'"),
-    (dict(study="other"), "study"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(k0=1.5), "k0 must be an int"),
+        (dict(seed="0"), "seed must be an int"),
+        (dict(budget=5), "smaller than k0"),
+        (dict(strategy="none"), "only for the IPS study"),
+        (dict(pool_cap=1), "pool_cap"),
+        (dict(seed=2**63), "seed must be in"),
+        (dict(seed=True), "seed must be an integer"),
+        (dict(cycles=1_000_000), "cycles must be in"),
+        (dict(cycles=0), "ips_study"),
+        (dict(clf={"max_iters": 100}), "Did you mean 'max_iter'"),
+        (dict(clf={"C": -1.0}), "clf: "),
+        (dict(strategy_params={"margn": 1}), "unknown key 'margn'"),
+        (dict(study="other"), "study"),
+    ],
+)
 def test_validate_rejects_bad_fields(kw, match):
     with pytest.raises(ValueError, match=match):
         _cfg(**kw).validate(check_names=False)
@@ -57,11 +73,13 @@ def test_validate_unknown_strategy_lists_names():
 
 def test_grid_expands_product_and_ips_study(tmp_path):
     path = tmp_path / "g.yaml"
-    path.write_text("datasets: [a, b]\nencoders: [e]\nips: [random, typiclust]\n"
-                    "k0: [batch, 4]\nstrategies: [random, margin]\nseeds: [0, 1, 2]\n"
-                    "budget: 42\ncycles: 5\npool_cap: {b: 100}\n"
-                    "strategy_params: {margin: {}}\n"
-                    "ips_study: {ips: [random], k0: [5, 10], seeds: [0]}\n")
+    path.write_text(
+        "datasets: [a, b]\nencoders: [e]\nips: [random, typiclust]\n"
+        "k0: [batch, 4]\nstrategies: [random, margin]\nseeds: [0, 1, 2]\n"
+        "budget: 42\ncycles: 5\npool_cap: {b: 100}\n"
+        "strategy_params: {margin: {}}\n"
+        "ips_study: {ips: [random], k0: [5, 10], seeds: [0]}\n"
+    )
     configs = Grid.from_yaml(path).configs(check_names=False)
     main = [c for c in configs if c.cycles == 5]
     study = [c for c in configs if c.cycles == 0]
@@ -72,48 +90,73 @@ def test_grid_expands_product_and_ips_study(tmp_path):
     assert len({c.key() for c in configs}) == len(configs)
 
 
-_BASE = ("datasets: [a, b]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
-         "strategies: [random, margin]\nbudget: 50\ncycles: 5\n")
+_BASE = (
+    "datasets: [a, b]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
+    "strategies: [random, margin]\nbudget: 50\ncycles: 5\n"
+)
 
 
-@pytest.mark.parametrize("text, match", [
-    (_BASE + "colour: red\n", "unknown key 'colour' in grid"),
-    (_BASE + "strategy_params: {margn: {}}\n", "Did you mean 'margin'"),
-    (_BASE + "strategy_params: {badge: {}}\n", "keys are strategies of the grid"),
-    (_BASE + "strategy_params: {margin: {foo: 1}}\n", "unknown key 'foo'"),
-    (_BASE + "pool_cap: {c: 500}\n", "keys are datasets of the grid"),
-    (_BASE + "pool_cap: {a_: 500}\n", "Did you mean 'a'"),
-    (_BASE + "pool_cap: '500'\n", "write 500 without quotes"),
-    (_BASE + "pool_cap: 1e23\n", "must be an integer, got the string '1e23'"),
-    (_BASE + "pool_cap: 100000000000000000000000\n", "pool_cap must be in"),
-    (_BASE + "pool_cap: true\n", "pool_cap must be an integer"),
-    (_BASE + "clf: [1, 2]\n", "clf must be a mapping"),
-    (_BASE + "clf: {max_iters: 100}\n", "Did you mean 'max_iter'"),
-    (_BASE + "clf: {solver: lbfgz}\n", "clf: "),
-    (_BASE.replace("seeds: [0]", "seeds: [100000000000000000000000]"), "seeds entry must be in"),
-    (_BASE.replace("seeds: [0]", "seeds: [9223372036854775808]"), "seeds entry must be in"),
-    (_BASE.replace("seeds: [0]", "seeds: [-1]"), "seeds entry must be in"),
-    (_BASE.replace("cycles: 5", "cycles: 0"), "ips_study"),
-    (_BASE.replace("cycles: 5", "cycles: 1000000"), "cycles must be in"),
-    (_BASE.replace("budget: 50", "budget: '50'"), "without quotes"),
-    (_BASE + "ips_study: {k0: [5], sedes: [0]}\n", "Did you mean 'seeds'"),
-    (_BASE + "ips_study: {k0: [5], al: {k0: [5], cycle: 3}}\n", "Did you mean 'cycles'"),
-    (_BASE + "ips_study: {k0: [5], al: {k0: [5], cycles: 0}}\n", "al.cycles must be in"),
-    ("datasets: [a]\nencoders: [e]\nips: [random]\nk0: [five]\nseeds: [0]\n"
-     "strategies: [random]\n", "k0 entry must be an integer"),
-    ("datasets: [a]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
-     "strategies: [random]\nbudget: lots\n", "budget must be"),
-    ("datasets: [a, b]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
-     "strategies: [random]\nbudget: {a: 50}\n", "missing datasets \\['b'\\]"),
-    ("datasets: [a]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
-     "strategies: [random]\nbudget: {a: 50, c: 3}\n", "unknown key 'c' in budget"),
-    ("datasets: a\nencoders: [e]\nips: [random]\nk0: [5]\n", "lacks key"),
-    ("datasets: [a, [b]]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
-     "strategies: [random]\n", "datasets\\[1\\] must be a name or a mapping"),
-    ("datasets: [{name: x, path: x.csv, text_col: t, labl_col: l}]\nencoders: [e]\n"
-     "seeds: [0]\nips: [random]\nk0: [5]\nstrategies: [random]\n",
-     "Did you mean 'label_col'"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        (_BASE + "colour: red\n", "unknown key 'colour' in grid"),
+        (_BASE + "strategy_params: {margn: {}}\n", "Did you mean 'margin'"),
+        (_BASE + "strategy_params: {badge: {}}\n", "keys are strategies of the grid"),
+        (_BASE + "strategy_params: {margin: {foo: 1}}\n", "unknown key 'foo'"),
+        (_BASE + "pool_cap: {c: 500}\n", "keys are datasets of the grid"),
+        (_BASE + "pool_cap: {a_: 500}\n", "Did you mean 'a'"),
+        (_BASE + "pool_cap: '500'\n", "write 500 without quotes"),
+        (_BASE + "pool_cap: 1e23\n", "must be an integer, got the string '1e23'"),
+        (_BASE + "pool_cap: 100000000000000000000000\n", "pool_cap must be in"),
+        (_BASE + "pool_cap: true\n", "pool_cap must be an integer"),
+        (_BASE + "clf: [1, 2]\n", "clf must be a mapping"),
+        (_BASE + "clf: {max_iters: 100}\n", "Did you mean 'max_iter'"),
+        (_BASE + "clf: {solver: lbfgz}\n", "clf: "),
+        (
+            _BASE.replace("seeds: [0]", "seeds: [100000000000000000000000]"),
+            "seeds entry must be in",
+        ),
+        (_BASE.replace("seeds: [0]", "seeds: [9223372036854775808]"), "seeds entry must be in"),
+        (_BASE.replace("seeds: [0]", "seeds: [-1]"), "seeds entry must be in"),
+        (_BASE.replace("cycles: 5", "cycles: 0"), "ips_study"),
+        (_BASE.replace("cycles: 5", "cycles: 1000000"), "cycles must be in"),
+        (_BASE.replace("budget: 50", "budget: '50'"), "without quotes"),
+        (_BASE + "ips_study: {k0: [5], sedes: [0]}\n", "Did you mean 'seeds'"),
+        (_BASE + "ips_study: {k0: [5], al: {k0: [5], cycle: 3}}\n", "Did you mean 'cycles'"),
+        (_BASE + "ips_study: {k0: [5], al: {k0: [5], cycles: 0}}\n", "al.cycles must be in"),
+        (
+            "datasets: [a]\nencoders: [e]\nips: [random]\nk0: [five]\nseeds: [0]\n"
+            "strategies: [random]\n",
+            "k0 entry must be an integer",
+        ),
+        (
+            "datasets: [a]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
+            "strategies: [random]\nbudget: lots\n",
+            "budget must be",
+        ),
+        (
+            "datasets: [a, b]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
+            "strategies: [random]\nbudget: {a: 50}\n",
+            "missing datasets \\['b'\\]",
+        ),
+        (
+            "datasets: [a]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
+            "strategies: [random]\nbudget: {a: 50, c: 3}\n",
+            "unknown key 'c' in budget",
+        ),
+        ("datasets: a\nencoders: [e]\nips: [random]\nk0: [5]\n", "lacks key"),
+        (
+            "datasets: [a, [b]]\nencoders: [e]\nips: [random]\nk0: [5]\nseeds: [0]\n"
+            "strategies: [random]\n",
+            "datasets\\[1\\] must be a name or a mapping",
+        ),
+        (
+            "datasets: [{name: x, path: x.csv, text_col: t, labl_col: l}]\nencoders: [e]\n"
+            "seeds: [0]\nips: [random]\nk0: [5]\nstrategies: [random]\n",
+            "Did you mean 'label_col'",
+        ),
+    ],
+)
 def test_grid_validation_errors(tmp_path, text, match):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
@@ -123,8 +166,10 @@ def test_grid_validation_errors(tmp_path, text, match):
 
 def test_grid_budget_per_dataset(tmp_path):
     path = tmp_path / "g.yaml"
-    path.write_text("datasets: [a, b]\nencoders: [e]\nips: [random]\nk0: [batch]\n"
-                    "strategies: [random]\nseeds: [0]\nbudget: {a: 42, b: 84}\ncycles: 5\n")
+    path.write_text(
+        "datasets: [a, b]\nencoders: [e]\nips: [random]\nk0: [batch]\n"
+        "strategies: [random]\nseeds: [0]\nbudget: {a: 42, b: 84}\ncycles: 5\n"
+    )
     configs = Grid.from_yaml(path).configs(check_names=False)
     assert {(c.dataset, c.budget, c.k0) for c in configs} == {("a", 42, 7), ("b", 84, 14)}
 
@@ -172,15 +217,19 @@ def test_budget_larger_than_the_pool_is_refused_at_config_time(tmp_path):
 
 def test_ips_study_al_runs_are_their_own_study(tmp_path):
     path = tmp_path / "g.yaml"
-    path.write_text(_BASE + "ips_study: {ips: [random, typiclust], k0: [5, 20, 60], "
-                    "al: {k0: [5, 20, 60], cycles: 3}}\n")
+    path.write_text(
+        _BASE + "ips_study: {ips: [random, typiclust], k0: [5, 20, 60], "
+        "al: {k0: [5, 20, 60], cycles: 3}}\n"
+    )
     configs = Grid.from_yaml(path).configs(check_names=False)
     by = {s: [c for c in configs if c.study == s] for s in ("main", "ips", "ips_al")}
     assert len(by["main"]) == 2 * 2 and all(c.cycles == 5 for c in by["main"])
     assert all(c.cycles == 0 and c.strategy == "none" for c in by["ips"])
     # k0 = 60 >= budget 50 leaves nothing to query: left out of the AL study
     assert {(c.k0, c.strategy, c.cycles, c.budget) for c in by["ips_al"]} == {
-        (5, "random", 3, 50), (20, "random", 3, 50)}
+        (5, "random", 3, 50),
+        (20, "random", 3, 50),
+    }
     assert len(by["ips_al"]) == 2 * 2 * 2  # datasets x ips x k0
     main_like = RunConfig("a", "e", "random", 5, "random", 0, 50, 3)
     assert main_like.key() != next(c for c in by["ips_al"] if c.k0 == 5).key()

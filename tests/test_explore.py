@@ -15,9 +15,13 @@ KEYS = ["dataset", "encoder", "ips", "strategy"]
 
 @pytest.fixture(scope="module")
 def synth():
-    df, ub = make_results(seeds=(0, 1, 2), cycles=8, ips_k0=(5, 20),
-                          datasets={"toy_binary": 2, "toy_topics": 8},
-                          strategies=("random", "margin", "typiclust", "badge"))
+    df, ub = make_results(
+        seeds=(0, 1, 2),
+        cycles=8,
+        ips_k0=(5, 20),
+        datasets={"toy_binary": 2, "toy_topics": 8},
+        strategies=("random", "margin", "typiclust", "badge"),
+    )
     return df, ub, X.explorer_table(df, ub)
 
 
@@ -42,8 +46,10 @@ def test_table_from_the_store_equals_the_table_from_the_frame(synth, tmp_path):
     df, ub, t = synth
     write_store(tmp_path / "store", df, ub)
     got = X.explorer_table(load_results(tmp_path / "store"), load_upper_bounds(tmp_path / "store"))
-    pd.testing.assert_frame_equal(got.sort_values(KEYS + ["cycle"], ignore_index=True),
-                                  t.sort_values(KEYS + ["cycle"], ignore_index=True))
+    pd.testing.assert_frame_equal(
+        got.sort_values(KEYS + ["cycle"], ignore_index=True),
+        t.sort_values(KEYS + ["cycle"], ignore_index=True),
+    )
 
 
 def test_values_match_the_analysis_functions(synth):
@@ -51,16 +57,25 @@ def test_values_match_the_analysis_functions(synth):
     last = t.sort_values("cycle").groupby(KEYS).tail(1).set_index(KEYS)
     for metric in ("accuracy", "macro_f1"):
         fin = A.final_accuracy(df, metric).set_index(KEYS)
-        np.testing.assert_allclose(last[f"{metric}_mean"], fin.loc[last.index, "mean"],
-                                   atol=5e-5)
+        np.testing.assert_allclose(last[f"{metric}_mean"], fin.loc[last.index, "mean"], atol=5e-5)
         au = A.aulc(df, metric).groupby(KEYS)["aulc"].mean()
         np.testing.assert_allclose(last[f"aulc_{metric}_mean"], au.loc[last.index], atol=5e-5)
     # seed range and Student-t CI of one cell, by hand
     al = A.al_part(df)
-    cell = al[(al["dataset"] == "toy_topics") & (al["encoder"] == "weak")
-              & (al["ips"] == "typiclust") & (al["strategy"] == "margin") & (al["cycle"] == 4)]
-    row = t[(t["dataset"] == "toy_topics") & (t["encoder"] == "weak")
-            & (t["ips"] == "typiclust") & (t["strategy"] == "margin") & (t["cycle"] == 4)].iloc[0]
+    cell = al[
+        (al["dataset"] == "toy_topics")
+        & (al["encoder"] == "weak")
+        & (al["ips"] == "typiclust")
+        & (al["strategy"] == "margin")
+        & (al["cycle"] == 4)
+    ]
+    row = t[
+        (t["dataset"] == "toy_topics")
+        & (t["encoder"] == "weak")
+        & (t["ips"] == "typiclust")
+        & (t["strategy"] == "margin")
+        & (t["cycle"] == 4)
+    ].iloc[0]
     acc = cell["accuracy"].to_numpy()
     half = sps.t.ppf(0.975, len(acc) - 1) * acc.std(ddof=1) / np.sqrt(len(acc))
     assert row["accuracy_min"] == pytest.approx(acc.min(), abs=5e-5)
@@ -73,8 +88,7 @@ def test_values_match_the_analysis_functions(synth):
 def test_gain_is_paired_by_seed_with_random(synth):
     df, _ub, t = synth
     pairs = A.paired_differences(df, "strategy", "badge", "random")
-    want = pairs.groupby(["dataset", "encoder", "ips", "cycle"])["diff"].agg(["mean", "min",
-                                                                              "max"])
+    want = pairs.groupby(["dataset", "encoder", "ips", "cycle"])["diff"].agg(["mean", "min", "max"])
     got = t[t["strategy"] == "badge"].set_index(["dataset", "encoder", "ips", "cycle"])
     np.testing.assert_allclose(got.loc[want.index, "gain_mean"], want["mean"], atol=5e-5)
     np.testing.assert_allclose(got.loc[want.index, "gain_min"], want["min"], atol=5e-5)
@@ -96,8 +110,9 @@ def test_labels_to_reach_matches_analysis(synth, share):
     want = A.labels_to_reach(df, ub, frac=share).set_index(KEYS)
     for (d, e, ips), _ in want.groupby(["dataset", "encoder", "ips"]):
         view = X.explorer_data(t, d, e, ips, share=share)["reach"]
-        for s, labels, reached, seeds in zip(view["strategy"], view["labels"],
-                                             view["reached"], view["seeds"]):
+        for s, labels, reached, seeds in zip(
+            view["strategy"], view["labels"], view["reached"], view["seeds"]
+        ):
             w = want.loc[(d, e, ips, s)]
             assert reached / seeds == pytest.approx(w["reached"]), (d, e, ips, s)
             assert labels == pytest.approx(w["labels"], nan_ok=True), (d, e, ips, s)
@@ -105,18 +120,37 @@ def test_labels_to_reach_matches_analysis(synth, share):
 
 def test_view_ranking_and_curves(synth):
     _, _, t = synth
-    v = X.explorer_data(t, "toy_topics", "strong", "random", ["typiclust", "random", "margin"],
-                        metric="macro_f1", rank_by="aulc", share=0.9)
+    v = X.explorer_data(
+        t,
+        "toy_topics",
+        "strong",
+        "random",
+        ["typiclust", "random", "margin"],
+        metric="macro_f1",
+        rank_by="aulc",
+        share=0.9,
+    )
     assert v["curves"]["strategy"] == ["random", "margin", "typiclust"]  # the report's order
     assert v["ranking"]["mean"] == sorted(v["ranking"]["mean"], reverse=True)
-    assert all(lo <= m <= hi for lo, m, hi in zip(v["ranking"]["lo"], v["ranking"]["mean"],
-                                                  v["ranking"]["hi"]))
-    for xs, ys, lo, hi, bx in zip(v["curves"]["xs"], v["curves"]["ys"], v["curves"]["lo"],
-                                  v["curves"]["hi"], v["curves"]["band_xs"]):
+    assert all(
+        lo <= m <= hi
+        for lo, m, hi in zip(v["ranking"]["lo"], v["ranking"]["mean"], v["ranking"]["hi"])
+    )
+    for xs, ys, lo, hi, bx in zip(
+        v["curves"]["xs"],
+        v["curves"]["ys"],
+        v["curves"]["lo"],
+        v["curves"]["hi"],
+        v["curves"]["band_xs"],
+    ):
         assert xs == sorted(xs) and len(xs) == 9 and len(bx) == 18
         assert all(a <= y <= b for a, y, b in zip(lo, ys, hi))
-    sub = t[(t["dataset"] == "toy_topics") & (t["encoder"] == "strong") & (t["ips"] == "random")
-            & (t["strategy"] == "margin")]
+    sub = t[
+        (t["dataset"] == "toy_topics")
+        & (t["encoder"] == "strong")
+        & (t["ips"] == "random")
+        & (t["strategy"] == "margin")
+    ]
     i = v["ranking"]["strategy"].index("margin")
     assert v["ranking"]["mean"][i] == sub["aulc_macro_f1_mean"].iloc[-1]
     assert v["target"]["full_accuracy"] == sub["full_accuracy"].iloc[0]

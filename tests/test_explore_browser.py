@@ -39,32 +39,46 @@ return JSON.stringify({curves: plain(get('explorer_curves')),
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("explore")
-    df, ub = make_results(seeds=(0, 1, 2), cycles=6, ips_k0=(5,),
-                          datasets={"toy_binary": 2, "toy_topics": 8},
-                          encoders={"weak": 0.7, "strong": 0.9},
-                          strategies=("random", "margin", "typiclust", "badge"))
+    df, ub = make_results(
+        seeds=(0, 1, 2),
+        cycles=6,
+        ips_k0=(5,),
+        datasets={"toy_binary": 2, "toy_topics": 8},
+        encoders={"weak": 0.7, "strong": 0.9},
+        strategies=("random", "margin", "typiclust", "badge"),
+    )
     write_store(tmp / "store", df, ub)
     table = X.explorer_table(load_results(tmp / "store"), load_upper_bounds(tmp / "store"))
     site = tmp / "site"
     site.mkdir()
     path = site / "explore.html"
-    path.write_text(X.explorer_html(table, dataset="toy_binary", encoder="weak",
-                                    ips="random"), encoding="utf-8")
+    path.write_text(
+        X.explorer_html(table, dataset="toy_binary", encoder="weak", ips="random"), encoding="utf-8"
+    )
     return path, table
 
 
 def _chromium_driver():
     """Headless Chromium that logs every network request (as tests/test_book.py, plus logs)."""
     if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver "
-                    "(apt-get install -y chromium chromium-driver)")
+        pytest.skip(
+            "needs Debian's chromium and chromium-driver "
+            "(apt-get install -y chromium chromium-driver)"
+        )
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip)")
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     return webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
@@ -87,8 +101,11 @@ def _same(shown, expected):
     for part in ("curves", "ranking", "reach"):
         exp = expected[part]
         assert shown[part]["strategy"] == exp["strategy"], part
-        for key in {"curves": ("xs", "ys", "lo", "hi"), "ranking": ("mean", "lo", "hi"),
-                    "reach": ("labels", "reached", "seeds", "text")}[part]:
+        for key in {
+            "curves": ("xs", "ys", "lo", "hi"),
+            "ranking": ("mean", "lo", "hi"),
+            "reach": ("labels", "reached", "seeds", "text"),
+        }[part]:
             got, want = shown[part][key], exp[key]
             if key == "text":
                 assert got == want, (part, got, want)
@@ -96,8 +113,9 @@ def _same(shown, expected):
             assert len(got) == len(want), (part, key)
             for g, w in zip(got, want):  # one number, or one curve, per strategy
                 g = np.array(g, dtype=float)  # JSON null is the page's NaN
-                np.testing.assert_allclose(g, np.array(w, dtype=float), atol=1e-9,
-                                           err_msg=f"{part} {key}")
+                np.testing.assert_allclose(
+                    g, np.array(w, dtype=float), atol=1e-9, err_msg=f"{part} {key}"
+                )
 
 
 def _open(driver, path):
@@ -114,7 +132,9 @@ def _open(driver, path):
 
 def _pick_dataset(driver, value):
     """Choose ``value`` in the page's dataset <select> and fire its events, as a click does."""
-    return driver.execute_script(_DEEP + """
+    return driver.execute_script(
+        _DEEP
+        + """
         const value = arguments[0];
         const sel = deep(document, []).find(s =>
             Array.from(s.options).some(o => o.value === value));
@@ -122,15 +142,20 @@ def _pick_dataset(driver, value):
         sel.value = value;
         sel.dispatchEvent(new Event('change', {bubbles: true}));
         sel.dispatchEvent(new Event('input', {bubbles: true}));
-        return true;""", value)
+        return true;""",
+        value,
+    )
 
 
 def _set(driver, **values):
     """Set explorer controls through their Bokeh models (the multi-choice has no <select>)."""
-    driver.execute_script("""
+    driver.execute_script(
+        """
         const doc = Bokeh.documents[0];
         for (const [k, v] of Object.entries(arguments[0]))
-          doc.get_model_by_name('explorer_' + k).value = v;""", values)
+          doc.get_model_by_name('explorer_' + k).value = v;""",
+        values,
+    )
 
 
 def _requests(driver):
@@ -141,7 +166,8 @@ def _requests(driver):
         if msg["method"] == "Network.requestWillBeSent":
             urls.append(msg["params"]["request"]["url"])
     return urls + driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)")
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
 
 
 def _outside(urls, folder):
@@ -172,8 +198,17 @@ def test_page_follows_the_controls_and_stays_in_its_folder(page, driver):
     _set(driver, metric="gain", rank_by="aulc", share=0.8)
     fourth = _shown(driver)
     assert fourth["curves"]["ys"] != third["curves"]["ys"]
-    _same(fourth, X.explorer_data(table, strategies=["random", "typiclust"], metric="gain",
-                                  rank_by="aulc", share=0.8, **view))
+    _same(
+        fourth,
+        X.explorer_data(
+            table,
+            strategies=["random", "typiclust"],
+            metric="gain",
+            rank_by="aulc",
+            share=0.8,
+            **view,
+        ),
+    )
 
     urls = _requests(driver)
     assert path.as_uri() in urls
@@ -193,9 +228,11 @@ def test_built_book_page_follows_the_controls_and_stays_in_the_book(driver):
     _open(driver, BOOK_PAGE)
     first = _shown(driver)
     datasets = driver.execute_script(
-        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').options")
+        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').options"
+    )
     current = driver.execute_script(
-        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').value")
+        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').value"
+    )
     other = [d for d in datasets if d != current]
     if other:
         assert _pick_dataset(driver, other[0])

@@ -25,7 +25,7 @@ def _t(store, **kw):
 def test_every_takeaway_is_a_test_with_effect_and_ci(ips):
     t = F.takeaways(*ips, n_perm=199)
     assert list(t.columns) == F.COLUMNS
-    assert t["id"].tolist() == list(F.IDS)                 # T1 first (notebook 01 uses it)
+    assert t["id"].tolist() == list(F.IDS)  # T1 first (notebook 01 uses it)
     assert set(t["verdict"]) <= {F.HOLDS, F.NO, F.UNTESTED}
     tested = t[t["verdict"] != F.UNTESTED]
     assert tested[["null", "test", "unit", "effect", "here"]].map(len).gt(0).all().all()
@@ -73,7 +73,7 @@ def test_quality_is_mteb_with_five_scored_encoders_else_the_probe():
 
 
 def test_margin_robustness_is_a_non_inferiority_test(null):
-    assert _t(null, ids=["T12"]).loc["T12", "verdict"] == F.HOLDS      # gain flat: robust
+    assert _t(null, ids=["T12"]).loc["T12", "verdict"] == F.HOLDS  # gain flat: robust
     falls = C.synthetic_store(("margin_falls",), random_state=5)
     f = _t(falls, ids=["T12"]).loc["T12"]
     assert f["verdict"] == F.NO and f["estimate"] < 0

@@ -26,14 +26,20 @@ def _env(toy_loader_env):
 
 
 def _configs(datasets=("toy",), strategies=("random", "margin"), seeds=(0, 1), cycles=3):
-    return [RunConfig(d, "e1", "random", 4, s, seed, 4 + 3 * cycles, cycles)
-            for d in datasets for s in strategies for seed in seeds]
+    return [
+        RunConfig(d, "e1", "random", 4, s, seed, 4 + 3 * cycles, cycles)
+        for d in datasets
+        for s in strategies
+        for seed in seeds
+    ]
 
 
 def _by_run(store):
     df = load_results(store)
-    return {k: (g["accuracy"].tolist(), [list(p) for p in g["picked"]])
-            for k, g in df.groupby("run_key")}
+    return {
+        k: (g["accuracy"].tolist(), [list(p) for p in g["picked"]])
+        for k, g in df.groupby("run_key")
+    }
 
 
 def test_grid_skips_done_runs_and_is_bit_identical(tmp_path):
@@ -56,8 +62,9 @@ def test_failing_run_is_recorded_and_retried(tmp_path, capsys):
     assert (s["done"], s["failed"]) == (1, 2)  # the broken run and its upper bound
     store = ResultStore(tmp_path)
     assert store.failed_keys() == {configs[1].key(), "upper__broken__e1"}
-    assert "broken on purpose" in store.failures().set_index("run_key").loc[
-        configs[1].key(), "error"]
+    assert (
+        "broken on purpose" in store.failures().set_index("run_key").loc[configs[1].key(), "error"]
+    )
     from alcore.cli import main as cli_main
 
     assert cli_main(["results", "--store", str(tmp_path)]) == 0  # lists the failure's error
@@ -65,22 +72,39 @@ def test_failing_run_is_recorded_and_retried(tmp_path, capsys):
     s = run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
     assert (s["done"], s["failed"], s["skipped_failed"]) == (0, 0, 1)
     # the cause is fixed (another loader): only --retry-failed re-runs it
-    s = run_grid(configs, tmp_path, load_embeddings="toy_embeddings:load_all", progress=False,
-                 retry_failed=True)
+    s = run_grid(
+        configs,
+        tmp_path,
+        load_embeddings="toy_embeddings:load_all",
+        progress=False,
+        retry_failed=True,
+    )
     assert (s["done"], s["failed"], s["upper_bounds"]) == (1, 0, 1)
     assert store.failed_keys() == set() and len(store.done_keys()) == 2
 
 
 def test_kill_9_mid_grid_resumes_without_loss_or_duplicates(tmp_path):
     cfg = tmp_path / "toy.yaml"
-    cfg.write_text("datasets: [toy, toy4]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
-                   "strategies: [random, margin]\nseeds: [0, 1]\nbudget: 10\n"
-                   "cycles: 2\n")
+    cfg.write_text(
+        "datasets: [toy, toy4]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
+        "strategies: [random, margin]\nseeds: [0, 1]\nbudget: 10\n"
+        "cycles: 2\n"
+    )
     store = tmp_path / "store"
-    cmd = [sys.executable, "-m", "alcore", "run", "--config", str(cfg), "--store", str(store),
-           "--embeddings", LOADER, "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    cmd = [
+        sys.executable,
+        "-m",
+        "alcore",
+        "run",
+        "--config",
+        str(cfg),
+        "--store",
+        str(store),
+        "--embeddings",
+        LOADER,
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     runs = store / "runs"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -106,8 +130,13 @@ def test_loky_workers_match_in_process_and_a_dying_worker_is_recorded(tmp_path, 
     dying = RunConfig("die", "e1", "random", 4, "random", 0, 13, 3)
     ResultStore(tmp_path / "two").write_upper("die", "e1", {"accuracy": 0, "macro_f1": 0})
     run_grid(configs, tmp_path / "one", load_embeddings=LOADER, progress=False)
-    s = run_grid(configs + [dying], tmp_path / "two", jobs=2,
-                 load_embeddings="toy_embeddings:load_dying", progress=False)
+    s = run_grid(
+        configs + [dying],
+        tmp_path / "two",
+        jobs=2,
+        load_embeddings="toy_embeddings:load_dying",
+        progress=False,
+    )
     assert s["done"] == 2 and dying.key() in s["failed_keys"]
     assert "died" in ResultStore(tmp_path / "two").failures().error.str.cat()
     assert _by_run(tmp_path / "one") == _by_run(tmp_path / "two")
@@ -117,17 +146,20 @@ def test_dask_local_cluster_matches_local_executor(tmp_path):
     distributed = pytest.importorskip("distributed")
     configs = _configs(datasets=("toy", "toy4"), strategies=("random", "margin"), seeds=(0,))
     run_grid(configs, tmp_path / "local", load_embeddings=LOADER, progress=False)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         with distributed.Client(cluster) as client:
-            s = run_grid(configs, tmp_path / "dask", scheduler=client,
-                         load_embeddings=LOADER, progress=False)
+            s = run_grid(
+                configs, tmp_path / "dask", scheduler=client, load_embeddings=LOADER, progress=False
+            )
     assert (s["done"], s["failed"], s["upper_bounds"]) == (4, 0, 2)
     local, dask = _by_run(tmp_path / "local"), _by_run(tmp_path / "dask")
     assert local == dask and len(local) == 4
     up_l, up_d = load_upper_bounds(tmp_path / "local"), load_upper_bounds(tmp_path / "dask")
-    np.testing.assert_array_equal(up_l.sort_values("dataset").accuracy,
-                                  up_d.sort_values("dataset").accuracy)
+    np.testing.assert_array_equal(
+        up_l.sort_values("dataset").accuracy, up_d.sort_values("dataset").accuracy
+    )
 
 
 # -- run identity and shared stores (issue 13) --------------------------------------------------
@@ -177,7 +209,8 @@ def test_a_changed_dataset_fingerprint_recomputes(tmp_path, monkeypatch):
     monkeypatch.setattr(grid, "_data_fp", lambda d: "v2")  # the CSV was edited
     s = run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
     assert (s["done"], s["upper_bounds"]) == (2, 1) and set(load_results(tmp_path).data_fp) == {
-        "v2"}
+        "v2"
+    }
 
 
 def test_sidecar_fingerprint_follows_the_cache(tmp_path):
@@ -213,14 +246,29 @@ def test_a_loader_that_cannot_be_imported_fails_before_any_work(tmp_path):
     from alcore.cli import main as cli_main
 
     cfg = tmp_path / "g.yaml"
-    cfg.write_text("datasets: [toy]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
-                   "strategies: [random]\nseeds: [0]\nbudget: 10\ncycles: 2\n")
-    assert cli_main(["run", "--config", str(cfg), "--store", str(tmp_path / "s"),
-                     "--embeddings", "no_such_module_xyz:load", "--no-progress"]) == 2
+    cfg.write_text(
+        "datasets: [toy]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
+        "strategies: [random]\nseeds: [0]\nbudget: 10\ncycles: 2\n"
+    )
+    assert (
+        cli_main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--store",
+                str(tmp_path / "s"),
+                "--embeddings",
+                "no_such_module_xyz:load",
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     assert not (tmp_path / "s").exists()
 
 
-_SLOW_LOADER = '''
+_SLOW_LOADER = """
 import os, time
 import toy_embeddings
 
@@ -230,7 +278,7 @@ def load(dataset, encoder):
         open(os.path.join(pids, str(os.getpid())), "w").close()
     time.sleep(float(os.environ.get("SLOW_TOY_SECONDS", "0.3")))
     return toy_embeddings.load(dataset, encoder)
-'''
+"""
 
 
 def _slow_env(tmp_path, **extra):
@@ -247,15 +295,32 @@ def test_two_runners_on_one_store_share_the_work(tmp_path):
     import re
 
     cfg = tmp_path / "g.yaml"
-    cfg.write_text("datasets: [toy]\nencoders: [e1, e2, e3, e4, e5, e6, e7, e8]\n"
-                   "ips: [random]\nk0: [4]\nstrategies: [random]\nseeds: [0]\n"
-                   "budget: 10\ncycles: 2\n")
+    cfg.write_text(
+        "datasets: [toy]\nencoders: [e1, e2, e3, e4, e5, e6, e7, e8]\n"
+        "ips: [random]\nk0: [4]\nstrategies: [random]\nseeds: [0]\n"
+        "budget: 10\ncycles: 2\n"
+    )
     store = tmp_path / "store"
-    cmd = [sys.executable, "-m", "alcore", "run", "--config", str(cfg), "--store", str(store),
-           "--embeddings", "slowtoy:load", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "alcore",
+        "run",
+        "--config",
+        str(cfg),
+        "--store",
+        str(store),
+        "--embeddings",
+        "slowtoy:load",
+        "--no-progress",
+    ]
     env = _slow_env(tmp_path)
-    procs = [subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
     done = [int(re.search(r"(\d+) done now", o[0]).group(1)) for o in outs]
@@ -268,16 +333,34 @@ def test_sigterm_stops_the_worker_processes(tmp_path):
     import os
 
     cfg = tmp_path / "g.yaml"
-    cfg.write_text("datasets: [toy]\nencoders: [e1, e2, e3, e4]\nips: [random]\nk0: [4]\n"
-                   "strategies: [random]\nseeds: [0]\nbudget: 10\ncycles: 2\n")
+    cfg.write_text(
+        "datasets: [toy]\nencoders: [e1, e2, e3, e4]\nips: [random]\nk0: [4]\n"
+        "strategies: [random]\nseeds: [0]\nbudget: 10\ncycles: 2\n"
+    )
     pids = tmp_path / "pids"
     pids.mkdir()
     env = _slow_env(tmp_path, SLOW_TOY_SECONDS=600, SLOW_TOY_PIDS=pids)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "alcore", "run", "--config", str(cfg), "--store",
-         str(tmp_path / "store"), "--embeddings", "slowtoy:load", "--jobs", "2",
-         "--no-progress"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "alcore",
+            "run",
+            "--config",
+            str(cfg),
+            "--store",
+            str(tmp_path / "store"),
+            "--embeddings",
+            "slowtoy:load",
+            "--jobs",
+            "2",
+            "--no-progress",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(pids.iterdir())) < 2:
         time.sleep(0.05)
@@ -299,8 +382,7 @@ def test_sigterm_stops_the_worker_processes(tmp_path):
     assert not any(map(alive, workers))
 
 
-def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_path,
-                                                                          monkeypatch):
+def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_path, monkeypatch):
     from alcore.cli import book
     from alcore.cli import main as cli_main
 
@@ -308,14 +390,25 @@ def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_pat
     monkeypatch.setattr(book, "_build", lambda cmd: calls.append(cmd) or 0)
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "mygrid.yaml"
-    cfg.write_text("datasets: [toy]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
-                   "strategies: [random, margin]\nseeds: [0]\nbudget: 10\ncycles: 2\n")
-    assert cli_main(["book", "--config", str(cfg), "--embeddings", LOADER, "--no-progress",
-                     "--no-build"]) == 0
+    cfg.write_text(
+        "datasets: [toy]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
+        "strategies: [random, margin]\nseeds: [0]\nbudget: 10\ncycles: 2\n"
+    )
+    assert (
+        cli_main(
+            ["book", "--config", str(cfg), "--embeddings", LOADER, "--no-progress", "--no-build"]
+        )
+        == 0
+    )
     assert len(ResultStore(tmp_path / "results" / "mygrid").done_keys()) == 2
     (cmd,) = calls
     assert cmd[1].endswith("tools/build_book.py") and cmd[2:] == [
-        "--profile", "mygrid", "--store", str(Path("results") / "mygrid"), "--no-build"]
+        "--profile",
+        "mygrid",
+        "--store",
+        str(Path("results") / "mygrid"),
+        "--no-build",
+    ]
 
 
 def test_a_user_dataset_entry_in_a_grid_end_to_end(tmp_path, linked_home, monkeypatch):
@@ -335,9 +428,11 @@ def test_a_user_dataset_entry_in_a_grid_end_to_end(tmp_path, linked_home, monkey
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "my.csv").write_text("text,label\n" + "\n".join(rows) + "\n")
     cfg = tmp_path / "g.yaml"
-    cfg.write_text("datasets: [{name: mycsv, path: data/my.csv, text_col: text, "
-                   "label_col: label, budget: 40}]\nencoders: [glove50]\nips: [random]\n"
-                   "k0: [batch]\nstrategies: [random]\nseeds: [0]\ncycles: 4\n")
+    cfg.write_text(
+        "datasets: [{name: mycsv, path: data/my.csv, text_col: text, "
+        "label_col: label, budget: 40}]\nencoders: [glove50]\nips: [random]\n"
+        "k0: [batch]\nstrategies: [random]\nseeds: [0]\ncycles: 4\n"
+    )
     configs = Grid.from_yaml(cfg).configs()  # the path is relative to the YAML's folder
     assert {(c.dataset, c.budget, c.k0) for c in configs} == {("mycsv", 40, 8)}
     too_big = tmp_path / "big.yaml"
@@ -351,8 +446,12 @@ def test_a_user_dataset_entry_in_a_grid_end_to_end(tmp_path, linked_home, monkey
     first = load_results(store)
     # an edited CSV (same name, same config) recomputes the run
     (tmp_path / "data" / "my.csv").write_text(
-        "text,label\n" + "\n".join(r.replace(",c", ",b") for r in rows[:150])
-        + "\n" + "\n".join(rows[150:]) + "\n")
+        "text,label\n"
+        + "\n".join(r.replace(",c", ",b") for r in rows[:150])
+        + "\n"
+        + "\n".join(rows[150:])
+        + "\n"
+    )
     assert cli_main(["book", "--config", str(cfg), "--no-progress", "--no-build"]) == 0
     second = load_results(store)
     assert len(store.done_keys()) == 1 and set(second.data_fp) != set(first.data_fp)

@@ -128,11 +128,18 @@ def home(linked_home):
 
 def _csv(path, n=120):
     rng = np.random.default_rng(0)
-    words = ["the cat sat on the mat", "rain is expected tomorrow", "stocks fell sharply",
-             "the team won the final", "a new phone was released", "the river flooded"]
-    rows = [{"text": f"{words[i % 6]} {rng.integers(1000)}",
-             "label": ["sport", "news", "tech"][i % 3]}
-            for i in range(n)]
+    words = [
+        "the cat sat on the mat",
+        "rain is expected tomorrow",
+        "stocks fell sharply",
+        "the team won the final",
+        "a new phone was released",
+        "the river flooded",
+    ]
+    rows = [
+        {"text": f"{words[i % 6]} {rng.integers(1000)}", "label": ["sport", "news", "tech"][i % 3]}
+        for i in range(n)
+    ]
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
 
@@ -142,8 +149,11 @@ def _files(root):
 
 
 def _configs(n_seeds=2, dataset="toy", cycles=2):
-    return [RunConfig(dataset, "e1", "random", 4, s, seed, 4 + 3 * cycles, cycles)
-            for s in ("random", "margin") for seed in range(n_seeds)]
+    return [
+        RunConfig(dataset, "e1", "random", 4, s, seed, 4 + 3 * cycles, cycles)
+        for s in ("random", "margin")
+        for seed in range(n_seeds)
+    ]
 
 
 def _kill_when(proc, marker, what):
@@ -160,7 +170,7 @@ def _kill_when(proc, marker, what):
 
 
 # ================================================================================= faults ===
-EMBED_SCRIPT = r'''
+EMBED_SCRIPT = r"""
 import io, pathlib, sys, time
 import numpy as np
 import alcore.embed as M
@@ -186,12 +196,11 @@ elif mode == "sidecar":    # killed after the .npy, before its JSON sidecar
     M.atomic_write_json = lambda path, obj: die_here()
 ds = load_file(csv, "text", "label", name="mine")
 M.load_embeddings(ds, "glove50", progress=False)
-'''
+"""
 
 
 @pytest.mark.parametrize("mode", ["encode", "npy", "sidecar"])
-def test_kill_9_during_embedding_leaves_nothing_usable_and_a_rerun_completes(
-        home, tmp_path, mode):
+def test_kill_9_during_embedding_leaves_nothing_usable_and_a_rerun_completes(home, tmp_path, mode):
     from alcore.data import load_file
     from alcore.embed import get_encoder, load_embeddings
 
@@ -204,14 +213,18 @@ def test_kill_9_during_embedding_leaves_nothing_usable_and_a_rerun_completes(
 
     csv, script, marker = _csv(tmp_path / "mine.csv"), tmp_path / "embed.py", tmp_path / "marker"
     script.write_text(EMBED_SCRIPT)
-    proc = subprocess.Popen([sys.executable, str(script), mode, str(csv), str(marker)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), mode, str(csv), str(marker)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _kill_when(proc, marker, "embedding")
     cache = home / "embeddings" / "mine" / "glove50"
     left = _files(cache) if cache.is_dir() else []
     finals = [f for f in left if not Path(f).name.startswith(".")]
     expected = {"encode": [], "npy": [], "sidecar": [f for f in finals if f.endswith(".npy")]}
-    assert finals == expected[mode] and len(finals) <= 1, left   # no sidecar: never valid
+    assert finals == expected[mode] and len(finals) <= 1, left  # no sidecar: never valid
     ds = load_file(csv, "text", "label", name="mine")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -225,7 +238,7 @@ def test_kill_9_during_embedding_leaves_nothing_usable_and_a_rerun_completes(
     np.testing.assert_array_equal(again.X_train, direct)
 
 
-RESULTS_SCRIPT = r'''
+RESULTS_SCRIPT = r"""
 import os, pathlib, sys, time
 import alcore.paths as P
 from alcore.experiment import RunConfig
@@ -247,19 +260,23 @@ P.os.fsync = fsync
 configs = [RunConfig("toy", "e1", "random", 4, s, seed, 10, 2)
            for s in ("random", "margin") for seed in range(2)]
 run_grid(configs, store, load_embeddings="toy_embeddings:load", progress=False)
-'''
+"""
 
 
 def test_kill_9_while_writing_a_result_file_resumes_cleanly(tmp_path):
     script, marker, store = tmp_path / "grid.py", tmp_path / "marker", tmp_path / "store"
     script.write_text(RESULTS_SCRIPT)
-    proc = subprocess.Popen([sys.executable, str(script), str(store), str(marker)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(store), str(marker)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _kill_when(proc, marker, "grid")
     half = Path(marker.read_text())
-    assert half.exists() and half.name.startswith(".")           # the half-written temp file
+    assert half.exists() and half.name.startswith(".")  # the half-written temp file
     s = ResultStore(store)
-    assert len(s.done_keys()) == 2                                # not taken for a result
+    assert len(s.done_keys()) == 2  # not taken for a result
     summary = run_grid(_configs(), store, load_embeddings=LOADER, progress=False)
     assert (summary["already_done"], summary["done"], summary["failed"]) == (2, 2, 0)
     df = load_results(store)
@@ -269,17 +286,30 @@ def test_kill_9_while_writing_a_result_file_resumes_cleanly(tmp_path):
 
 
 def test_unwritable_store_or_cache_fails_before_work_with_a_clear_message(
-        tmp_path, monkeypatch, capsys):
+    tmp_path, monkeypatch, capsys
+):
     from alcore.cli import main
     from alcore.embed import embed
 
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
     cfg = tmp_path / "g.yaml"
-    cfg.write_text("datasets: [toy]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
-                   "strategies: [random]\nseeds: [0]\nbudget: 10\ncycles: 2\n")
-    code = main(["run", "--config", str(cfg), "--store", str(blocker / "store"),
-                 "--embeddings", LOADER, "--no-progress"])
+    cfg.write_text(
+        "datasets: [toy]\nencoders: [e1]\nips: [random]\nk0: [4]\n"
+        "strategies: [random]\nseeds: [0]\nbudget: 10\ncycles: 2\n"
+    )
+    code = main(
+        [
+            "run",
+            "--config",
+            str(cfg),
+            "--store",
+            str(blocker / "store"),
+            "--embeddings",
+            LOADER,
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "not writable" in err and "--store" in err and "Traceback" not in err
     assert blocker.read_text() == "not a directory"
@@ -319,8 +349,17 @@ def _Recording(calls, dim=4):
 def test_full_disk_while_writing_is_clear_and_leaves_no_file(tmp_path, monkeypatch, home):
     store = ResultStore(tmp_path / "store").check_writable()
     cfg = _configs()[0]
-    cycles = pd.DataFrame({"cycle": [0], "n_labelled": [4], "accuracy": [0.5], "macro_f1": [0.5],
-                           "fit_seconds": [0.0], "query_seconds": [0.0], "picked": [[1, 2, 3, 4]]})
+    cycles = pd.DataFrame(
+        {
+            "cycle": [0],
+            "n_labelled": [4],
+            "accuracy": [0.5],
+            "macro_f1": [0.5],
+            "fit_seconds": [0.0],
+            "query_seconds": [0.0],
+            "picked": [[1, 2, 3, 4]],
+        }
+    )
     old = store.write_run(cfg, cycles, 1.0).read_bytes()
 
     def full(fd):
@@ -334,8 +373,8 @@ def test_full_disk_while_writing_is_clear_and_leaves_no_file(tmp_path, monkeypat
     with pytest.raises(OSError, match="is full"):
         store.write_run(_configs()[1], cycles, 1.0)
     monkeypatch.setattr(paths.os, "fsync", real_fsync)
-    assert store.run_path(cfg.key()).read_bytes() == old          # the old result is intact
-    assert _files(store.runs_dir) == [f"{cfg.key()}.parquet"]      # no temp, no partial file
+    assert store.run_path(cfg.key()).read_bytes() == old  # the old result is intact
+    assert _files(store.runs_dir) == [f"{cfg.key()}.parquet"]  # no temp, no partial file
     # the embedding cache: the .npy write fails, nothing is left behind
     real_save = np.save
 
@@ -367,7 +406,7 @@ def test_low_free_space_is_refused_before_any_work(tmp_path, monkeypatch, home):
     calls = []
     with pytest.raises(OSError, match="MiB free"):
         embed(_TinyDataset(), _Recording(calls), "train", progress=False)
-    assert calls == []                                              # nothing was encoded
+    assert calls == []  # nothing was encoded
 
 
 def test_dask_dying_worker_is_recorded_failed_then_retried(tmp_path):
@@ -379,11 +418,17 @@ def test_dask_dying_worker_is_recorded_failed_then_retried(tmp_path):
     store = ResultStore(tmp_path / "s")
     # allowed-failures=0: the first worker death fails its task (KilledWorker); faster than 3
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                      dashboard_address=":0") as cluster:
+        with distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster:
             with distributed.Client(cluster) as client:
-                s = run_grid(configs + [dying], store, scheduler=client,
-                             load_embeddings="toy_embeddings:load_dying", progress=False)
+                s = run_grid(
+                    configs + [dying],
+                    store,
+                    scheduler=client,
+                    load_embeddings="toy_embeddings:load_dying",
+                    progress=False,
+                )
     assert dying.key() in s["failed_keys"]
     assert "KilledWorker" in store.failures().set_index("run_key").loc[dying.key(), "error"]
     # nothing silently dropped: every run is done or recorded failed
@@ -391,8 +436,13 @@ def test_dask_dying_worker_is_recorded_failed_then_retried(tmp_path):
     assert every <= store.done_keys() | store.failed_keys()
     # + toy's upper bound, + die's upper bound (recorded failed: its loader kills the worker)
     assert s["done"] + s["upper_bounds"] + s["failed"] == len(every) + 2
-    s2 = run_grid(configs + [dying], store, load_embeddings="toy_embeddings:load_all",
-                  retry_failed=True, progress=False)
+    s2 = run_grid(
+        configs + [dying],
+        store,
+        load_embeddings="toy_embeddings:load_all",
+        retry_failed=True,
+        progress=False,
+    )
     assert s2["failed"] == 0 and store.done_keys() == every and store.failed_keys() == set()
 
 
@@ -403,9 +453,13 @@ def test_dataset_with_a_test_class_unseen_in_training(tmp_path):
     train = _csv(tmp_path / "train.csv", n=30)
     test = tmp_path / "test.csv"
     pd.DataFrame({"text": ["a b", "c d", "e f"], "label": ["sport", "news", "weather"]}).to_csv(
-        test, index=False)
-    with pytest.raises(ValueError, match=r"\['weather'\] occur in the test split but never in "
-                                         "training; drop those test rows"):
+        test, index=False
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"\['weather'\] occur in the test split but never in "
+        "training; drop those test rows",
+    ):
         load_file(train, "text", "label", test_path=test)
     assert test.exists() and train.exists()
 
@@ -416,16 +470,35 @@ def test_k0_below_the_number_of_classes_runs():
     from alcore.loop import run_al
 
     e = load("toy5", "e1")
-    df = run_al(e.X_train, e.y_train, e.X_test, e.y_test, k0=2, budget=8, cycles=3,
-                strategy="margin", random_state=0)
+    df = run_al(
+        e.X_train,
+        e.y_train,
+        e.X_test,
+        e.y_test,
+        k0=2,
+        budget=8,
+        cycles=3,
+        strategy="margin",
+        random_state=0,
+    )
     assert df["n_labelled"].tolist() == [2, 4, 6, 8] and df["accuracy"].between(0, 1).all()
 
 
 def test_grid_budget_larger_than_the_pool_fails_before_work(tmp_path):
-    spec = {"datasets": ["trec6"], "encoders": ["glove50"], "ips": ["random"], "k0": [10],
-            "strategies": ["random"], "seeds": [0], "cycles": 5}
-    with pytest.raises(ValueError, match=r"budget=60 is larger than the training pool of "
-                                         r"'trec6' \(50 samples after pool_cap\)"):
+    spec = {
+        "datasets": ["trec6"],
+        "encoders": ["glove50"],
+        "ips": ["random"],
+        "k0": [10],
+        "strategies": ["random"],
+        "seeds": [0],
+        "cycles": 5,
+    }
+    with pytest.raises(
+        ValueError,
+        match=r"budget=60 is larger than the training pool of "
+        r"'trec6' \(50 samples after pool_cap\)",
+    ):
         Grid({**spec, "budget": 60, "pool_cap": 50}).configs()
     with pytest.raises(ValueError, match="budget=999999 is larger than the training pool"):
         Grid({**spec, "budget": 999999}).configs()
@@ -446,17 +519,34 @@ def test_old_schema_store_is_refused_and_left_untouched(tmp_path):
 def test_check_params_names_the_parameter_and_type():
     from alcore.params import check_params
 
-    ok = check_params(profile="quick", store=None, datasets=["trec6"], seeds=[0, 1], tol=0,
-                      random_state=3, throughput_texts=10)
+    ok = check_params(
+        profile="quick",
+        store=None,
+        datasets=["trec6"],
+        seeds=[0, 1],
+        tol=0,
+        random_state=3,
+        throughput_texts=10,
+    )
     assert ok["datasets"] == ["trec6"] and ok["tol"] == 0
     # papermill -p passes lists as strings: a JSON list is parsed
     assert check_params(datasets='["trec6", "sms_spam"]', seeds="[0, 2]") == {
-        "datasets": ["trec6", "sms_spam"], "seeds": [0, 2]}
-    bad = [("seeds", 3, "list of int"), ("seeds", ["0"], "list of int"),
-           ("datasets", "trec6", "list of str"), ("tol", "0.1", "number"),
-           ("random_state", 1.5, "an int"), ("random_state", True, "an int"),
-           ("profile", 7, "profile name"), ("store", 3, "path"), ("tol", -1, ">= 0"),
-           ("throughput_texts", 0, "int >= 1"), ("encoders", "[oops", "list of str")]
+        "datasets": ["trec6", "sms_spam"],
+        "seeds": [0, 2],
+    }
+    bad = [
+        ("seeds", 3, "list of int"),
+        ("seeds", ["0"], "list of int"),
+        ("datasets", "trec6", "list of str"),
+        ("tol", "0.1", "number"),
+        ("random_state", 1.5, "an int"),
+        ("random_state", True, "an int"),
+        ("profile", 7, "profile name"),
+        ("store", 3, "path"),
+        ("tol", -1, ">= 0"),
+        ("throughput_texts", 0, "int >= 1"),
+        ("encoders", "[oops", "list of str"),
+    ]
     for name, value, expected in bad:
         with pytest.raises(TypeError, match=rf"parameter '{name}' must be .*{expected}"):
             check_params(**{name: value})
@@ -471,7 +561,7 @@ def test_every_notebook_checks_its_parameters_right_after_the_parameters_cell(nb
     cells = jupytext.read(nb).cells
     i = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
     names = re.findall(r"^(\w+)\s*=", cells[i].source, flags=re.M)
-    nxt = next(c for c in cells[i + 1:] if c.cell_type == "code")
+    nxt = next(c for c in cells[i + 1 :] if c.cell_type == "code")
     assert "check_params(" in nxt.source
     assert all(f"{n}={n}" in nxt.source for n in names), names
 
@@ -480,16 +570,31 @@ def test_papermill_wrong_typed_parameter_stops_in_setup(tmp_path):
     pytest.importorskip("papermill")
     import jupytext
 
-    jupytext.write(jupytext.read(ROOT / "notebooks" / "06_reproducibility.md"),
-                   tmp_path / "in.ipynb")
-    proc = subprocess.run([str(Path(sys.executable).parent / "papermill"),
-                           str(tmp_path / "in.ipynb"),
-                           str(tmp_path / "out.ipynb"), "-p", "seeds", "3", "-p", "store",
-                           str(tmp_path / "none"), "--cwd", str(ROOT)],
-                          capture_output=True, text=True, timeout=300)
+    jupytext.write(
+        jupytext.read(ROOT / "notebooks" / "06_reproducibility.md"), tmp_path / "in.ipynb"
+    )
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "papermill"),
+            str(tmp_path / "in.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            "-p",
+            "seeds",
+            "3",
+            "-p",
+            "store",
+            str(tmp_path / "none"),
+            "--cwd",
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode != 0
     assert "notebook parameter 'seeds' must be None or a list of seeds (list of int), got 3" in (
-        proc.stdout + proc.stderr)
+        proc.stdout + proc.stderr
+    )
 
 
 def test_hub_encoder_offline_is_a_clear_offline_error(monkeypatch, capsys, home):
@@ -509,8 +614,7 @@ def test_hub_encoder_offline_is_a_clear_offline_error(monkeypatch, capsys, home)
     import alcore.embed as M
 
     monkeypatch.setattr(M, "_as_dataset", lambda name: _TinyDataset())
-    code = main(["embed", "--dataset", "tiny", "--encoder", "someone/some-model",
-                 "--no-progress"])
+    code = main(["embed", "--dataset", "tiny", "--encoder", "someone/some-model", "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and "offline encoders" in err and "Traceback" not in err
 
@@ -518,7 +622,7 @@ def test_hub_encoder_offline_is_a_clear_offline_error(monkeypatch, capsys, home)
 def test_malicious_names_stay_inside_cache_and_store(tmp_path, monkeypatch):
     from alcore.embed import cache_path, load_embeddings
 
-    monkeypatch.chdir(tmp_path)               # relative ALCORE_HOME and store paths, too
+    monkeypatch.chdir(tmp_path)  # relative ALCORE_HOME and store paths, too
     monkeypatch.setenv("ALCORE_HOME", "home")
     home = tmp_path / "home"
     root = (home / "embeddings").resolve()
@@ -534,18 +638,23 @@ def test_malicious_names_stay_inside_cache_and_store(tmp_path, monkeypatch):
     store = ResultStore(Path("deep") / "store")
     for name in ("../../../escape", "..", "a/b"):
         assert store.upper_dir.resolve() in store.upper_path(name, "../x").parents
-        assert store.failed_dir.resolve() in store._failed_path(
-            store.upper_failure_key(name, "..")).parents
-    evil = [RunConfig("../../../escape", "../e", "random", 4, "random", 0, 10, 2),
-            RunConfig("broken/../..", "..", "random", 4, "random", 0, 10, 2)]
+        assert (
+            store.failed_dir.resolve()
+            in store._failed_path(store.upper_failure_key(name, "..")).parents
+        )
+    evil = [
+        RunConfig("../../../escape", "../e", "random", 4, "random", 0, 10, 2),
+        RunConfig("broken/../..", "..", "random", 4, "random", 0, 10, 2),
+    ]
     s = run_grid(evil, store, load_embeddings=LOADER, progress=False)
-    assert s["failed"] == 2 and s["done"] == 1   # "broken..." fails (run + upper bound)
+    assert s["failed"] == 2 and s["done"] == 1  # "broken..." fails (run + upper bound)
     inside = (tmp_path / "deep" / "store", home)
-    outside = [p for p in tmp_path.rglob("*") if p.is_file()
-               and not any(d in p.parents for d in inside)]
+    outside = [
+        p for p in tmp_path.rglob("*") if p.is_file() and not any(d in p.parents for d in inside)
+    ]
     assert outside == []
     assert len(store.run_files()) == 1 and (tmp_path / "deep/store/runs").is_dir()
-    assert not (tmp_path / "deep/store/runs/deep").exists()   # relative paths not doubled
+    assert not (tmp_path / "deep/store/runs/deep").exists()  # relative paths not doubled
     assert store.upper_failure_key("broken/../..", "..") in store.failed_keys()
     # a second pass skips the recorded failures instead of retrying them
     s = run_grid(evil, store, load_embeddings=LOADER, progress=False)
@@ -583,11 +692,15 @@ def test_every_strategy_ignores_global_random_state():
         picks = []
         for glob in (0, 1):
             _scramble_global_rngs(glob)
-            picks.append(get(name, random_state=7).query(X, y, clf=clf, fit_clf=False,
-                                                         batch_size=6).tolist())
+            picks.append(
+                get(name, random_state=7).query(X, y, clf=clf, fit_clf=False, batch_size=6).tolist()
+            )
             if name in IPS_NAMES:
-                picks.append(get(name, random_state=7).query(X, np.full(len(X), np.nan),
-                                                             batch_size=6).tolist())
+                picks.append(
+                    get(name, random_state=7)
+                    .query(X, np.full(len(X), np.nan), batch_size=6)
+                    .tolist()
+                )
         assert picks[0] == picks[len(picks) // 2], name
         if name in IPS_NAMES:
             assert picks[1] == picks[3], name
@@ -605,8 +718,20 @@ def test_run_al_every_strategy_bit_identical():
         runs = []
         for glob in (0, 1):
             _scramble_global_rngs(glob)
-            runs.append(run_al(e.X_train, e.y_train, e.X_test, e.y_test, ips="typiclust", k0=4,
-                               strategy=name, budget=10, cycles=2, random_state=11)[cols])
+            runs.append(
+                run_al(
+                    e.X_train,
+                    e.y_train,
+                    e.X_test,
+                    e.y_test,
+                    ips="typiclust",
+                    k0=4,
+                    strategy=name,
+                    budget=10,
+                    cycles=2,
+                    random_state=11,
+                )[cols]
+            )
         pd.testing.assert_frame_equal(runs[0], runs[1], check_exact=True, obj=name)
 
 
@@ -631,9 +756,20 @@ def test_bootstraps_are_identical_with_the_same_random_state():
     assert runs[0] == runs[1]
     assert S.bootstrap_ci(v, n_boot=300, random_state=6) != runs[0]
     rng = np.random.default_rng(1)
-    rows = [{"dataset": d, "encoder": e, "ips": "random", "seed": s, "strategy": st,
-             "aulc": rng.uniform()} for d in "ab" for e in ("weak", "mid", "strong")
-            for s in range(3) for st in ("random", "margin")]
+    rows = [
+        {
+            "dataset": d,
+            "encoder": e,
+            "ips": "random",
+            "seed": s,
+            "strategy": st,
+            "aulc": rng.uniform(),
+        }
+        for d in "ab"
+        for e in ("weak", "mid", "strong")
+        for s in range(3)
+        for st in ("random", "margin")
+    ]
     scores = pd.DataFrame(rows)
     mteb = {"weak": 40, "mid": 50, "strong": 57}
     c1 = S.mteb_gain_correlation(scores, mteb=mteb, n_boot=100, random_state=2)
@@ -734,7 +870,7 @@ def test_every_archive_is_pinned_and_a_tampered_cache_is_not_read(tmp_path, monk
     spec_bad = archives.Archive("pkg", "1.0", "pkg-1.0.whl", "1" * 64)
     with pytest.raises(ValueError, match="sha256"):
         archives.fetch_archive(spec_bad, tmp_path, quiet=True)
-    assert path.read_bytes() == good                     # the checked copy is kept
+    assert path.read_bytes() == good  # the checked copy is kept
 
 
 def test_archive_member_cannot_escape_the_extraction_folder(tmp_path, monkeypatch):
@@ -748,11 +884,19 @@ def test_archive_member_cannot_escape_the_extraction_folder(tmp_path, monkeypatc
     with zipfile.ZipFile(z, "w") as zf:
         zf.writestr("pkg/model/config.json", "{}")
         zf.writestr("pkg/model/../../../../evil.txt", "pwned")
-    spec = E.EncoderSpec("evil", "transformers", 4, "mean", 8, None, "test",
-                         archives=(Archive("evil", "1", "evil.whl", "0" * 64),),
-                         member="pkg/model/")
+    spec = E.EncoderSpec(
+        "evil",
+        "transformers",
+        4,
+        "mean",
+        8,
+        None,
+        "test",
+        archives=(Archive("evil", "1", "evil.whl", "0" * 64),),
+        member="pkg/model/",
+    )
     monkeypatch.setattr(E, "fetch_archive", lambda a: z)
     with pytest.raises(ValueError, match="outside"):
         E._extract(spec)
     assert not list(tmp_path.rglob("evil.txt"))
-    assert list((home / "encoders").iterdir()) == []     # no partial model folder either
+    assert list((home / "encoders").iterdir()) == []  # no partial model folder either

@@ -6,14 +6,21 @@ import pytest
 from sklearn.datasets import make_classification
 
 from alcore.errors import UnknownNameError
-from alcore.loop import (COLUMNS, ConstantClassifier, batch_sizes, derive_seeds,
-                         full_data_accuracy, run_al)
+from alcore.loop import (
+    COLUMNS,
+    ConstantClassifier,
+    batch_sizes,
+    derive_seeds,
+    full_data_accuracy,
+    run_al,
+)
 
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(n_samples=400, n_features=8, n_informative=5, n_classes=3,
-                               random_state=0)
+    X, y = make_classification(
+        n_samples=400, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
     return X[:300].astype(np.float32), y[:300], X[300:].astype(np.float32), y[300:]
 
 
@@ -24,11 +31,11 @@ def test_run_al_shape_budget_and_picks(data):
     assert df["cycle"].tolist() == [0, 1, 2, 3, 4]
     assert df["n_labelled"].tolist() == [10, 21, 32, 43, 53]
     picks = [i for p in df["picked"] for i in p]
-    assert len(picks) == 53 and len(set(picks)) == 53           # disjoint: never re-picked
+    assert len(picks) == 53 and len(set(picks)) == 53  # disjoint: never re-picked
     assert all(0 <= i < 300 for i in picks)
     assert df["accuracy"].between(0, 1).all() and df["macro_f1"].between(0, 1).all()
     assert (df["fit_seconds"] >= 0).all() and (df["query_seconds"] >= 0).all()
-    assert df["accuracy"].iloc[-1] > 0.5                        # it learns something
+    assert df["accuracy"].iloc[-1] > 0.5  # it learns something
 
 
 def test_batch_sizes_reach_budget():
@@ -41,8 +48,10 @@ def test_batch_sizes_reach_budget():
 def test_bit_identical_reruns(data):
     a = run_al(*data, k0=6, budget=30, cycles=3, random_state=7)
     b = run_al(*data, k0=6, budget=30, cycles=3, random_state=7)
-    pd.testing.assert_frame_equal(a.drop(columns=["fit_seconds", "query_seconds"]),
-                                  b.drop(columns=["fit_seconds", "query_seconds"]))
+    pd.testing.assert_frame_equal(
+        a.drop(columns=["fit_seconds", "query_seconds"]),
+        b.drop(columns=["fit_seconds", "query_seconds"]),
+    )
     c = run_al(*data, k0=6, budget=30, cycles=3, random_state=8)
     assert a["picked"].tolist() != c["picked"].tolist()
 
@@ -87,14 +96,17 @@ def test_full_data_accuracy(data):
     assert set(res) == {"accuracy", "macro_f1"} and 0.5 < res["accuracy"] <= 1
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"k0": 0, "budget": 10}, "k0 must be at least 1"),
-    ({"k0": 301, "budget": 301}, "k0=301 is larger than the pool"),
-    ({"k0": 5, "budget": 301}, "budget=301 is larger than the pool"),
-    ({"k0": 10, "budget": 5}, "smaller than k0"),
-    ({"k0": 5, "budget": 10, "cycles": -1}, "cycles must be"),
-    ({"k0": 5.0, "budget": 10}, "k0 must be an int"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"k0": 0, "budget": 10}, "k0 must be at least 1"),
+        ({"k0": 301, "budget": 301}, "k0=301 is larger than the pool"),
+        ({"k0": 5, "budget": 301}, "budget=301 is larger than the pool"),
+        ({"k0": 10, "budget": 5}, "smaller than k0"),
+        ({"k0": 5, "budget": 10, "cycles": -1}, "cycles must be"),
+        ({"k0": 5.0, "budget": 10}, "k0 must be an int"),
+    ],
+)
 def test_bad_sizes(data, kwargs, match):
     with pytest.raises(ValueError, match=match):
         run_al(*data, **kwargs)
@@ -134,9 +146,17 @@ def test_strategy_object_and_broken_strategy(data):
     from alcore import strategies
 
     class Broken:
-        def query(self, X, y, clf=None, fit_clf=True, candidates=None, batch_size=1,
-                  return_utilities=False):
-            return np.flatnonzero(~np.isnan(y))[:batch_size]   # re-picks labelled samples
+        def query(
+            self,
+            X,
+            y,
+            clf=None,
+            fit_clf=True,
+            candidates=None,
+            batch_size=1,
+            return_utilities=False,
+        ):
+            return np.flatnonzero(~np.isnan(y))[:batch_size]  # re-picks labelled samples
 
     obj = strategies.get("random", random_state=0)
     df = run_al(*data, k0=5, budget=15, cycles=2, strategy=obj)
@@ -147,8 +167,9 @@ def test_strategy_object_and_broken_strategy(data):
         run_al(*data, k0=5, budget=15, cycles=2, strategy=obj, strategy_params={"a": 1})
 
 
-@pytest.mark.parametrize("strategy", ["margin", "entropy", "badge", "dropquery", "coreset",
-                                      "probcover", "typiclust"])
+@pytest.mark.parametrize(
+    "strategy", ["margin", "entropy", "badge", "dropquery", "coreset", "probcover", "typiclust"]
+)
 def test_single_class_start_every_strategy(data, strategy):
     df = run_al(*data, k0=1, budget=7, cycles=3, strategy=strategy, random_state=0)
     assert df["n_labelled"].tolist() == [1, 3, 5, 7]
@@ -173,20 +194,29 @@ def test_probcover_gets_the_label_space_and_estimates_delta_once(data, monkeypat
     assert calls == [3]
     probcover.clear_cache()
     calls.clear()
-    run_al(*data, k0=1, budget=31, cycles=6, strategy="probcover", random_state=0,
-           strategy_params={"n_classes": 5})
-    assert calls == [5]                                           # an explicit value wins
+    run_al(
+        *data,
+        k0=1,
+        budget=31,
+        cycles=6,
+        strategy="probcover",
+        random_state=0,
+        strategy_params={"n_classes": 5},
+    )
+    assert calls == [5]  # an explicit value wins
 
 
 # ----------------------------------------------------------------------------- refit options
 def test_default_refit_is_the_plain_one_and_warm_start_keeps_random_picks(data):
     plain = run_al(*data, k0=10, budget=60, cycles=5, random_state=3)
-    explicit = run_al(*data, k0=10, budget=60, cycles=5, random_state=3,
-                      clf_params={"warm_start": False})
+    explicit = run_al(
+        *data, k0=10, budget=60, cycles=5, random_state=3, clf_params={"warm_start": False}
+    )
     cols = ["n_labelled", "accuracy", "macro_f1", "picked"]
     pd.testing.assert_frame_equal(plain[cols], explicit[cols])
-    warm = run_al(*data, k0=10, budget=60, cycles=5, random_state=3,
-                  clf_params={"warm_start": True})
+    warm = run_al(
+        *data, k0=10, budget=60, cycles=5, random_state=3, clf_params={"warm_start": True}
+    )
     # Random's picks do not depend on the model: both runs label the same samples
     assert warm["picked"].tolist() == plain["picked"].tolist()
     assert np.abs(warm["accuracy"] - plain["accuracy"]).max() <= 0.02
@@ -198,7 +228,7 @@ def test_warm_fit_starts_at_the_previous_solution(data):
     X, y, _, _ = data
     params = {"solver": "lbfgs", "max_iter": 1000, "random_state": 0}
     prev = _fit(X[:100], y[:100], 3, params)
-    cold = _fit(X[:120], y[:120], 3, params, prev)             # warm_start off: ignored
+    cold = _fit(X[:120], y[:120], 3, params, prev)  # warm_start off: ignored
     warm = _fit(X[:120], y[:120], 3, {**params, "warm_start": True}, prev)
     assert warm.n_iter_[0] < cold.n_iter_[0]
     np.testing.assert_allclose(warm.coef_, cold.coef_, atol=0.05)
@@ -208,15 +238,23 @@ def test_warm_fit_starts_at_the_previous_solution(data):
     assert again.n_iter_[0] == cold.n_iter_[0]
     const = _fit(X[y == 0][:5], y[y == 0][:5], 3, params)
     assert isinstance(const, ConstantClassifier)
-    assert _fit(X[:120], y[:120], 3, {**params, "warm_start": True}, const).n_iter_[0] \
+    assert (
+        _fit(X[:120], y[:120], 3, {**params, "warm_start": True}, const).n_iter_[0]
         == cold.n_iter_[0]
+    )
 
 
 def test_refit_verdict_applies_the_issue_rule():
     from alcore.bench import refit_verdict
 
-    row = {"agreement": 1.0, "aulc_scratch": 0.70, "aulc_warm": 0.70, "fit_agreement_min": 1.0,
-           "cpu_seconds_scratch": 2.0, "cpu_seconds_warm": 1.0}
+    row = {
+        "agreement": 1.0,
+        "aulc_scratch": 0.70,
+        "aulc_warm": 0.70,
+        "fit_agreement_min": 1.0,
+        "cpu_seconds_scratch": 2.0,
+        "cpu_seconds_warm": 1.0,
+    }
     ok = pd.DataFrame([row, {**row, "agreement": 0.996, "aulc_warm": 0.703}])
     v = refit_verdict(ok)
     assert v["passes"] and v["speedup_cpu"] == pytest.approx(2.0)
@@ -236,14 +274,15 @@ def test_refit_agreement_on_real_trec6():
 
     try:
         emb = load_embeddings("trec6", "glove50", progress=False)
-    except Exception as exc:  # noqa: BLE001 - no archives offline: nothing to test on
+    except Exception as exc:
         pytest.skip(f"trec6 x glove50 embeddings unavailable ({exc})")
-    idx, _ = train_test_split(np.arange(len(emb.y_train)), train_size=800,
-                              stratify=emb.y_train, random_state=0)
-    small = Embeddings(emb.X_train[idx], emb.y_train[idx], emb.X_test, emb.y_test,
-                       emb.classes, emb.meta)
-    same = refit_agreement(small, 80, ["margin"], seeds=[0], cycles=3,
-                           warm={"warm_start": False})
+    idx, _ = train_test_split(
+        np.arange(len(emb.y_train)), train_size=800, stratify=emb.y_train, random_state=0
+    )
+    small = Embeddings(
+        emb.X_train[idx], emb.y_train[idx], emb.X_test, emb.y_test, emb.classes, emb.meta
+    )
+    same = refit_agreement(small, 80, ["margin"], seeds=[0], cycles=3, warm={"warm_start": False})
     assert same["agreement"].tolist() == [1.0]
     assert same["aulc_scratch"].tolist() == same["aulc_warm"].tolist()
     assert refit_verdict(same)["passes"]
@@ -259,24 +298,47 @@ def test_cost_model_recovers_power_laws_and_prices_a_grid():
 
     rows = []
     for strategy, q in (("random", 1e-6), ("margin", 1e-5)):
-        for pool, dim, budget, classes in ((5000, 50, 1000, 6), (5000, 256, 1000, 6),
-                                           (50000, 50, 5000, 16), (6000, 50, 1500, 52),
-                                           (4000, 50, 300, 2)):
-            fit = 1e-4 * budget * classes ** 0.5
-            query = q * pool * dim ** 0.5
-            rows.append({"strategy": strategy, "pool": pool, "dim": dim, "budget": budget,
-                         "classes": classes, "fit_seconds": fit, "query_seconds": query,
-                         "seconds": fit + query, "cpu_seconds": fit + query})
+        for pool, dim, budget, classes in (
+            (5000, 50, 1000, 6),
+            (5000, 256, 1000, 6),
+            (50000, 50, 5000, 16),
+            (6000, 50, 1500, 52),
+            (4000, 50, 300, 2),
+        ):
+            fit = 1e-4 * budget * classes**0.5
+            query = q * pool * dim**0.5
+            rows.append(
+                {
+                    "strategy": strategy,
+                    "pool": pool,
+                    "dim": dim,
+                    "budget": budget,
+                    "classes": classes,
+                    "fit_seconds": fit,
+                    "query_seconds": query,
+                    "seconds": fit + query,
+                    "cpu_seconds": fit + query,
+                }
+            )
     runs = pd.DataFrame(rows)
     predict = cost_model(runs)
     assert predict.fit_coef["budget"] == pytest.approx(1.0, abs=1e-6)
     assert predict.fit_coef["classes"] == pytest.approx(0.5, abs=1e-6)
     assert predict.query_coef["margin"]["pool"] == pytest.approx(1.0, abs=1e-6)
-    expected = 1e-4 * 2000 * 20 ** 0.5 + 1e-5 * 11293 * 768 ** 0.5
+    expected = 1e-4 * 2000 * 20**0.5 + 1e-5 * 11293 * 768**0.5
     assert predict("margin", 11293, 768, 20, 2000) == pytest.approx(expected, rel=1e-6)
-    grid = Grid({"datasets": ["trec6", "sms_spam"], "encoders": ["glove50", "mpnet"],
-                 "ips": ["random"], "k0": ["batch"], "strategies": ["random", "margin"],
-                 "seeds": [0, 1], "budget": {"trec6": 1000, "sms_spam": 500}, "cycles": 20})
+    grid = Grid(
+        {
+            "datasets": ["trec6", "sms_spam"],
+            "encoders": ["glove50", "mpnet"],
+            "ips": ["random"],
+            "k0": ["batch"],
+            "strategies": ["random", "margin"],
+            "seeds": [0, 1],
+            "budget": {"trec6": 1000, "sms_spam": 500},
+            "cycles": 20,
+        }
+    )
     cost = paper_cost(runs, grid, workers=(8,))
     assert cost["dataset"].tolist() == ["trec6", "sms_spam", "all"]
     assert cost["runs"].tolist() == [8, 8, 16]

@@ -30,7 +30,10 @@ def test_atomic_save_npy_roundtrip_without_pickle(tmp_path):
 
 
 def test_ensure_within_refuses_escape(tmp_path):
-    assert paths.ensure_within("sub/file.parquet", tmp_path) == (tmp_path / "sub/file.parquet").resolve()
+    assert (
+        paths.ensure_within("sub/file.parquet", tmp_path)
+        == (tmp_path / "sub/file.parquet").resolve()
+    )
     with pytest.raises(ValueError, match="outside"):
         paths.ensure_within("../../etc/passwd", tmp_path)
     with pytest.raises(ValueError, match="outside"):
@@ -66,7 +69,9 @@ def test_fetch_archive_checks_sha256_and_reads_members(tmp_path, monkeypatch):
     payload = _zip_bytes(tmp_path)
     import hashlib
 
-    good = archives.Archive("pkg", "1.0", "pkg-1.0-py3-none-any.whl", hashlib.sha256(payload).hexdigest())
+    good = archives.Archive(
+        "pkg", "1.0", "pkg-1.0-py3-none-any.whl", hashlib.sha256(payload).hexdigest()
+    )
     monkeypatch.setattr(archives.subprocess, "run", _fake_pip(payload))
     cache = tmp_path / "cache"
     cache.mkdir()

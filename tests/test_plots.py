@@ -4,21 +4,24 @@ import matplotlib
 
 matplotlib.use("agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from _synth import make_results  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from _synth import make_results
 
-from alcore import analysis as A  # noqa: E402
-from alcore import bench as B  # noqa: E402
-from alcore import plots as P  # noqa: E402
-from alcore import stats as S  # noqa: E402
+from alcore import analysis as A
+from alcore import bench as B
+from alcore import plots as P
+from alcore import stats as S
 
 
 @pytest.fixture(scope="module")
 def synth():
-    return make_results(seeds=(0, 1), cycles=6,
-                        datasets={"toy_binary": 2, "toy_topics": 8},
-                        encoders={"weak": 0.7, "mid": 0.8, "strong": 0.9})
+    return make_results(
+        seeds=(0, 1),
+        cycles=6,
+        datasets={"toy_binary": 2, "toy_topics": 8},
+        encoders={"weak": 0.7, "mid": 0.8, "strong": 0.9},
+    )
 
 
 def _signed(fig, name):
@@ -26,8 +29,9 @@ def _signed(fig, name):
     assert f"drawn by alcore.plots.{name}" in texts
     assert fig.get_label() == f"alcore.plots.{name}"
     assert fig._suptitle is not None and fig._suptitle.get_text()
-    n_artists = sum(len(ax.lines) + len(ax.patches) + len(ax.collections) + len(ax.texts)
-                    for ax in fig.axes)
+    n_artists = sum(
+        len(ax.lines) + len(ax.patches) + len(ax.collections) + len(ax.texts) for ax in fig.axes
+    )
     plt.close(fig)
     return n_artists
 
@@ -46,8 +50,9 @@ def test_every_figure_draws_something(synth):
         "top_share_by_ips": P.top_share_by_ips(df),
         "learning_curves": P.learning_curves(df, ub, encoders=["weak"]),
         "top_share_by_encoder_and_dataset": P.top_share_by_encoder_and_dataset(df),
-        "critical_difference_diagram":
-            P.critical_difference_diagram(S.friedman_nemenyi(S.block_scores(au))),
+        "critical_difference_diagram": P.critical_difference_diagram(
+            S.friedman_nemenyi(S.block_scores(au))
+        ),
         "mteb_vs_gain": P.mteb_vs_gain(au, mteb),
         "probe_quality_vs_gain": P.probe_quality_vs_gain(au, ub),
         "bench_query_time": P.bench_query_time(_bench_table()),
@@ -73,9 +78,9 @@ def test_ips_gain_grid_is_datasets_by_encoders(synth):
     df, _ = synth
     fig = P.ips_gain_grid(df)
     grid = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(grid) == 2 * 3                                   # 2 datasets x 3 encoders
+    assert len(grid) == 2 * 3  # 2 datasets x 3 encoders
     assert [ax.get_title() for ax in grid[:3]] == ["mid", "strong", "weak"]
-    assert all(len(ax.lines) == 8 + 1 for ax in grid)           # 8 strategies + zero line
+    assert all(len(ax.lines) == 8 + 1 for ax in grid)  # 8 strategies + zero line
     _signed(fig, "ips_gain_grid")
 
 
@@ -86,8 +91,8 @@ def test_top_share_over_cycles_has_one_stacked_bar_per_cycle(synth):
     heights = {}
     for bar in ax.patches:
         heights[bar.get_x()] = heights.get(bar.get_x(), 0) + bar.get_height()
-    assert len(heights) == 6                                    # cycles 1..6
-    assert all(abs(h - 1) < 1e-9 for h in heights.values())     # shares sum to 1 per cycle
+    assert len(heights) == 6  # cycles 1..6
+    assert all(abs(h - 1) < 1e-9 for h in heights.values())  # shares sum to 1 per cycle
     assert "cycle" in ax.get_xlabel()
     _signed(fig, "top_share_over_cycles")
 
@@ -95,11 +100,12 @@ def test_top_share_over_cycles_has_one_stacked_bar_per_cycle(synth):
 def test_figures_with_too_few_strategies_or_runs_say_so(synth):
     df, _ = synth
     one = df[df["strategy"].isin(["margin", "none"])]
-    for fig, name in ((P.win_rate_matrices(one), "win_rate_matrices"),
-                      (P.top_share_by_ips(one), "top_share_by_ips"),
-                      (P.top_share_over_cycles(one), "top_share_over_cycles"),
-                      (P.top_share_by_encoder_and_dataset(one),
-                       "top_share_by_encoder_and_dataset")):
+    for fig, name in (
+        (P.win_rate_matrices(one), "win_rate_matrices"),
+        (P.top_share_by_ips(one), "top_share_by_ips"),
+        (P.top_share_over_cycles(one), "top_share_over_cycles"),
+        (P.top_share_by_encoder_and_dataset(one), "top_share_by_encoder_and_dataset"),
+    ):
         assert "only 1 query strategy" in P.is_empty(fig), name
         _signed(fig, name)
     random_only = df[df["ips"] == "random"]
@@ -139,19 +145,21 @@ def test_strategy_order_is_the_registry_order():
     from alcore.strategies import NAMES
 
     assert P._order(["badge", "zzz", "random", "margin"]) == [
-        n for n in NAMES if n in {"badge", "random", "margin"}] + ["zzz"]
+        n for n in NAMES if n in {"badge", "random", "margin"}
+    ] + ["zzz"]
 
 
 def test_figures_explain_missing_data(synth):
     df, ub = synth
     al_only, ips_only = A.al_part(df), A.ips_part(df)
-    for fig, name in ((P.ips_win_share_by_k0(al_only), "ips_win_share_by_k0"),
-                      (P.ips_accuracy_vs_k0(al_only), "ips_accuracy_vs_k0"),
-                      (P.ips_gain_over_cycles(ips_only), "ips_gain_over_cycles"),
-                      (P.top_share_by_ips(ips_only), "top_share_by_ips"),
-                      (P.mteb_vs_gain(A.aulc(df), mteb={}), "mteb_vs_gain"),
-                      (P.probe_quality_vs_gain(A.aulc(df), ub.iloc[:0]),
-                       "probe_quality_vs_gain")):
+    for fig, name in (
+        (P.ips_win_share_by_k0(al_only), "ips_win_share_by_k0"),
+        (P.ips_accuracy_vs_k0(al_only), "ips_accuracy_vs_k0"),
+        (P.ips_gain_over_cycles(ips_only), "ips_gain_over_cycles"),
+        (P.top_share_by_ips(ips_only), "top_share_by_ips"),
+        (P.mteb_vs_gain(A.aulc(df), mteb={}), "mteb_vs_gain"),
+        (P.probe_quality_vs_gain(A.aulc(df), ub.iloc[:0]), "probe_quality_vs_gain"),
+    ):
         assert any("no " in t.get_text() for t in fig.axes[0].texts), name
         assert P.is_empty(fig).startswith("no "), name
         _signed(fig, name)
@@ -163,12 +171,31 @@ def _bench_table():
     rows = []
     for setting, n in (("default", 20000), ("large", 120000)):
         for strategy, a, b in (("random", 0.01, 0.02), ("badge", 0.3, 27.0)):
-            rows.append(dict(setting=setting, strategy=strategy, impl="alcore", seconds=a,
-                             peak_mb=10.0, status="ok", n=n, dim=384))
+            rows.append(
+                dict(
+                    setting=setting,
+                    strategy=strategy,
+                    impl="alcore",
+                    seconds=a,
+                    peak_mb=10.0,
+                    status="ok",
+                    n=n,
+                    dim=384,
+                )
+            )
             ok = setting == "default" or strategy == "random"
-            rows.append(dict(setting=setting, strategy=strategy, impl="skactiveml",
-                             seconds=b if ok else float("nan"), peak_mb=50.0 if ok else float("nan"),
-                             status="ok" if ok else "cannot run: needs 27 GB", n=n, dim=384))
+            rows.append(
+                dict(
+                    setting=setting,
+                    strategy=strategy,
+                    impl="skactiveml",
+                    seconds=b if ok else float("nan"),
+                    peak_mb=50.0 if ok else float("nan"),
+                    status="ok" if ok else "cannot run: needs 27 GB",
+                    n=n,
+                    dim=384,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -192,9 +219,9 @@ def test_bench_query_time_draws_bars_and_marks_what_did_not_run():
 
 def test_bench_targets_say_met_or_missed():
     t = B.bench_targets(_bench_table()).set_index(["setting", "strategy"])
-    assert bool(t.loc[("default", "badge"), "met"]) is True        # 90x >= 5x
-    assert bool(t.loc[("default", "random"), "met"]) is True       # 2x >= 1x
-    assert bool(t.loc[("large", "badge"), "met"]) is True          # 0.3 s, 10 MB
+    assert bool(t.loc[("default", "badge"), "met"]) is True  # 90x >= 5x
+    assert bool(t.loc[("default", "random"), "met"]) is True  # 2x >= 1x
+    assert bool(t.loc[("large", "badge"), "met"]) is True  # 0.3 s, 10 MB
     slow = _bench_table().assign(seconds=lambda d: d["seconds"] * 100)
     t = B.bench_targets(slow).set_index(["setting", "strategy"])
-    assert bool(t.loc[("large", "badge"), "met"]) is False         # 30 s > 10 s
+    assert bool(t.loc[("large", "badge"), "met"]) is False  # 30 s > 10 s

@@ -4,13 +4,13 @@ import matplotlib
 
 matplotlib.use("agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from _synth import make_results, write_store  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from _synth import make_results, write_store
 
-from alcore import plots as P  # noqa: E402
-from alcore import report  # noqa: E402
+from alcore import plots as P
+from alcore import report
 
 
 @pytest.fixture()
@@ -24,9 +24,13 @@ def shown(monkeypatch):
 
 @pytest.fixture(scope="module")
 def synth():
-    return make_results(seeds=(0, 1), cycles=3, datasets={"toy_binary": 2},
-                        encoders={"weak": 0.7, "strong": 0.9},
-                        strategies=("random", "margin"))
+    return make_results(
+        seeds=(0, 1),
+        cycles=3,
+        datasets={"toy_binary": 2},
+        encoders={"weak": 0.7, "strong": 0.9},
+        strategies=("random", "margin"),
+    )
 
 
 def test_load_report_data_names_selected_names_the_store_lacks(tmp_path, synth):
@@ -67,8 +71,14 @@ def test_show_turns_an_empty_figure_into_a_note(synth, shown):
 
 
 def test_show_takeaways_filters_by_id(shown):
-    table = pd.DataFrame({"id": ["T1", "T2"], "paper": ["p1", "p2"], "here": ["h1", "h2"],
-                          "verdict": ["holds", "partly"]})
+    table = pd.DataFrame(
+        {
+            "id": ["T1", "T2"],
+            "paper": ["p1", "p2"],
+            "here": ["h1", "h2"],
+            "verdict": ["holds", "partly"],
+        }
+    )
     report.show_takeaways(table, ids=["T2"])
     assert shown == ["MD:**Paper:** p2  \n**Here:** h2. **Verdict: partly.**"]
 

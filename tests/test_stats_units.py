@@ -17,9 +17,16 @@ def _scores(n_datasets=3, encoders=("a", "b", "c"), seeds=3, gain=0.0, rng=None)
                 for s in range(seeds):
                     pool = rng.normal(0, 0.01)
                     for st, g in (("random", 0.0), ("margin", gain), ("badge", 0.0)):
-                        rows.append({"dataset": f"d{d}", "encoder": e, "ips": ips, "seed": s,
-                                     "strategy": st, "aulc": 0.7 + cell + pool + g
-                                     + rng.normal(0, 0.005)})
+                        rows.append(
+                            {
+                                "dataset": f"d{d}",
+                                "encoder": e,
+                                "ips": ips,
+                                "seed": s,
+                                "strategy": st,
+                                "aulc": 0.7 + cell + pool + g + rng.normal(0, 0.005),
+                            }
+                        )
     return pd.DataFrame(rows)
 
 
@@ -30,7 +37,7 @@ def test_more_seeds_do_not_shrink_the_interval():
     a = S.paired_bootstrap(sc, n_boot=500, random_state=1).set_index("strategy")
     b = S.paired_bootstrap(copies, n_boot=500, random_state=1).set_index("strategy")
     pd.testing.assert_frame_equal(a, b)
-    assert (a["n"] == 9).all()                                   # 3 datasets x 3 encoders
+    assert (a["n"] == 9).all()  # 3 datasets x 3 encoders
     w1, w2 = S.wilcoxon_holm(sc), S.wilcoxon_holm(copies)
     assert np.allclose(w1["p"], w2["p"]) and (w1["n"] == 9).all()
     f1 = S.friedman_nemenyi(S.block_scores(sc))
@@ -39,8 +46,9 @@ def test_more_seeds_do_not_shrink_the_interval():
 
 
 def test_friedman_gives_nemenyi_pairwise_p_values():
-    wide = pd.DataFrame({"a": np.arange(10) + 3.0, "b": np.arange(10) + 2.0,
-                         "c": np.arange(10) + 1.0})
+    wide = pd.DataFrame(
+        {"a": np.arange(10) + 3.0, "b": np.arange(10) + 2.0, "c": np.arange(10) + 1.0}
+    )
     r = S.friedman_nemenyi(wide)
     assert r["pairwise_p"].loc["a", "c"] < 0.05 < r["pairwise_p"].loc["a", "b"]
 
@@ -53,8 +61,9 @@ def test_cell_contrasts_match_a_block_anova():
     fit = smf.ols("aulc ~ C(strategy) + C(ips):C(seed)", data=sc).fit()
     row = c[(c["a"] == "margin") & (c["b"] == "random")].iloc[0]
     assert row["df"] == fit.df_resid
-    assert row["diff"] == pytest.approx(fit.params["C(strategy)[T.random]"] * -1
-                                        + fit.params["C(strategy)[T.margin]"], abs=1e-12)
+    assert row["diff"] == pytest.approx(
+        fit.params["C(strategy)[T.random]"] * -1 + fit.params["C(strategy)[T.margin]"], abs=1e-12
+    )
     assert row["se"] == pytest.approx(np.sqrt(2 * fit.mse_resid / 8))
     assert 0 <= row["p"] <= 1
 
@@ -64,14 +73,17 @@ def test_within_dataset_permutation_sees_a_consistent_link_only():
     q = pd.Series(np.tile([0.6, 0.7, 0.8], 5), idx)
     up = pd.Series(np.tile([0.0, 0.01, 0.02], 5), idx)
     r = S.within_dataset_permutation(q, up, n_perm=999, random_state=0)
-    assert r["rho"] == 1.0 and r["p"] < 0.01 and r["n_perms"] == 6 ** 5
+    assert r["rho"] == 1.0 and r["p"] < 0.01 and r["n_perms"] == 6**5
     noise = pd.Series(np.random.default_rng(3).normal(size=15), idx)
-    ps = [S.within_dataset_permutation(q, noise.sample(frac=1, random_state=k)
-                                       .set_axis(idx), random_state=k)["p"]
-          for k in range(30)]
+    ps = [
+        S.within_dataset_permutation(
+            q, noise.sample(frac=1, random_state=k).set_axis(idx), random_state=k
+        )["p"]
+        for k in range(30)
+    ]
     assert np.mean(np.asarray(ps) < 0.05) <= 0.2
     one = S.within_dataset_permutation(q.iloc[:3], up.iloc[:3])
-    assert one["n_perms"] == 6                                  # one dataset: 3! orders only
+    assert one["n_perms"] == 6  # one dataset: 3! orders only
 
 
 def test_mean_test_interval_and_degenerate_input():

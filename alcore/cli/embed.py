@@ -21,7 +21,9 @@ Embeddings are cached under $ALCORE_HOME/embeddings/<dataset>/<encoder>/ (defaul
 def _print_table() -> int:
     from ..embed import list_encoders
 
-    df = list_encoders()[["name", "kind", "dim", "pooling", "mteb", "offline", "hub_id", "mteb_source"]]
+    df = list_encoders()[
+        ["name", "kind", "dim", "pooling", "mteb", "offline", "hub_id", "mteb_source"]
+    ]
     with __import__("pandas").option_context("display.max_colwidth", 60, "display.width", 200):
         print(df.to_string(index=False))
     return 0
@@ -33,8 +35,13 @@ def _pairs(args):
         from ..data import DATASETS
         from ..embed import ENCODERS
 
-        return [(d, e) for d, s in DATASETS.items() if s.offline
-                for e, t in ENCODERS.items() if t.offline]
+        return [
+            (d, e)
+            for d, s in DATASETS.items()
+            if s.offline
+            for e, t in ENCODERS.items()
+            if t.offline
+        ]
     if args.profile or getattr(args, "config", None):
         from ..experiment import Grid, load_profile
 
@@ -44,8 +51,10 @@ def _pairs(args):
             seen.setdefault((cfg.dataset, cfg.encoder), None)
         return list(seen)
     if not args.dataset or not args.encoder:
-        raise ValueError("alcore embed needs --dataset and --encoder, --profile NAME or "
-                         "--all-offline (or --list to see encoders)")
+        raise ValueError(
+            "alcore embed needs --dataset and --encoder, --profile NAME or "
+            "--all-offline (or --list to see encoders)"
+        )
     return [(args.dataset, args.encoder)]
 
 
@@ -56,54 +65,88 @@ def _run(args) -> int:
     if len(pairs) > 1:
         print(f"alcore embed: {len(pairs)} dataset x encoder pairs", flush=True)
         for dataset, encoder in pairs:
-            args.dataset, args.encoder, args.profile, args.all_offline = dataset, encoder, None, False
+            args.dataset, args.encoder, args.profile, args.all_offline = (
+                dataset,
+                encoder,
+                None,
+                False,
+            )
             args.config = None
             _run(args)
         return 0
     args.dataset, args.encoder = pairs[0]
     from ..embed import _as_dataset, _embed_cached, get_encoder
 
-    enc = get_encoder(args.encoder, pooling=args.pooling, max_length=args.max_length,
-                      device=args.device, trust_remote_code=args.trust_remote_code)
+    enc = get_encoder(
+        args.encoder,
+        pooling=args.pooling,
+        max_length=args.max_length,
+        device=args.device,
+        trust_remote_code=args.trust_remote_code,
+    )
     ds = _as_dataset(args.dataset)
     splits = ("train", "test") if args.split == "both" else (args.split,)
     for split in splits:
-        X, info = _embed_cached(ds, enc, split, args.batch_size, not args.no_progress, args.recompute)
+        X, info = _embed_cached(
+            ds, enc, split, args.batch_size, not args.no_progress, args.recompute
+        )
         rate = info.get("texts_per_second")
         how = "cache hit" if info["cache_hit"] else f"{info['seconds']:.1f}s, {rate} texts/s"
-        print(f"{ds.name}/{split}  {enc.name}  {X.shape[0]} x {X.shape[1]}  ({how})  {info['path']}")
+        print(
+            f"{ds.name}/{split}  {enc.name}  {X.shape[0]} x {X.shape[1]}  ({how})  {info['path']}"
+        )
     return 0
 
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "embed", help="embed a dataset with a frozen encoder (cached)",
+        "embed",
+        help="embed a dataset with a frozen encoder (cached)",
         description="Embed the texts of a dataset with a frozen encoder and store the float32 "
-                    "array in the embedding cache (once per dataset, split, encoder, pooling, "
-                    "max length and weights).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "array in the embedding cache (once per dataset, split, encoder, pooling, "
+        "max length and weights).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--list", action="store_true", help="print the encoder table and exit")
     p.add_argument("--dataset", help="dataset name (see 'alcore data --list')")
     p.add_argument("--encoder", help="encoder name (see --list), local model folder or Hub id")
-    p.add_argument("--profile", help="embed every (dataset, encoder) pair of this experiment profile")
-    p.add_argument("--config",
-                   help="embed every (dataset, encoder) pair of this grid YAML")
-    p.add_argument("--all-offline", action="store_true",
-                   help="embed every offline dataset with every offline encoder (mpnet: slow)")
-    p.add_argument("--split", choices=("train", "test", "both"), default="both",
-                   help="which split to embed (default: both)")
-    p.add_argument("--pooling", choices=("mean", "cls", "last"),
-                   help="pooling of token states (transformers models; default: the registry's)")
+    p.add_argument(
+        "--profile", help="embed every (dataset, encoder) pair of this experiment profile"
+    )
+    p.add_argument("--config", help="embed every (dataset, encoder) pair of this grid YAML")
+    p.add_argument(
+        "--all-offline",
+        action="store_true",
+        help="embed every offline dataset with every offline encoder (mpnet: slow)",
+    )
+    p.add_argument(
+        "--split",
+        choices=("train", "test", "both"),
+        default="both",
+        help="which split to embed (default: both)",
+    )
+    p.add_argument(
+        "--pooling",
+        choices=("mean", "cls", "last"),
+        help="pooling of token states (transformers models; default: the registry's)",
+    )
     p.add_argument("--max-length", type=int, help="truncate texts to this many tokens")
     p.add_argument("--batch-size", type=int, help="texts per batch (does not change the cache key)")
     p.add_argument("--device", help="cuda or cpu (default: cuda when available)")
-    p.add_argument("--trust-remote-code", action="store_true",
-                   help="let a Hub model run its own code (off unless the registry asks for it)")
+    p.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="let a Hub model run its own code (off unless the registry asks for it)",
+    )
     p.add_argument("--recompute", action="store_true", help="ignore and overwrite the cache")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
-    q = sub.add_parser("encoders", help="print the encoder table",
-                       description="The registered encoders: dimension, pooling, published MTEB "
-                                   "average, whether they run offline, Hub id.")
+    q = sub.add_parser(
+        "encoders",
+        help="print the encoder table",
+        description="The registered encoders: dimension, pooling, published MTEB "
+        "average, whether they run offline, Hub id.",
+    )
     q.set_defaults(func=lambda args: _print_table())

@@ -12,10 +12,12 @@ __all__ = ["register"]
 def register(sub) -> None:
     """Add ``run`` and ``results`` to the sub-parsers ``sub``."""
     p = sub.add_parser(
-        "run", help="run an experiment grid (a profile, a YAML file, or one run)",
+        "run",
+        help="run an experiment grid (a profile, a YAML file, or one run)",
         description="Run every configuration of a grid that the results store does not hold "
-                    "yet. Finished runs are skipped, so a killed grid resumes where it stopped.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        "yet. Finished runs are skipped, so a killed grid resumes where it stopped.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument("--profile", help="experiments/<PROFILE>.yaml: quick, default or paper")
     src.add_argument("--config", type=Path, help="a grid YAML file")
@@ -29,22 +31,32 @@ def register(sub) -> None:
     one.add_argument("--budget", default="registry", help='final pool size B, or "registry"')
     one.add_argument("--cycles", type=int, default=20)
     one.add_argument("--pool-cap", type=int, default=None)
-    p.add_argument("--store", type=Path,
-                   help="results directory (default results/<profile or config name>, "
-                        "results/single for one run)")
+    p.add_argument(
+        "--store",
+        type=Path,
+        help="results directory (default results/<profile or config name>, "
+        "results/single for one run)",
+    )
     p.add_argument("--jobs", "-j", type=int, default=1, help="local worker processes")
     p.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT")
     p.add_argument("--retry-failed", action="store_true", help="re-run recorded failures")
     p.add_argument("--dry-run", action="store_true", help="only count the runs to do")
     p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--embeddings", default=None, metavar="MODULE:FUNCTION",
-                   help="custom load_embeddings(dataset, encoder) (default: the embedding "
-                        "cache, alcore.embed.load_embeddings); skips registry name checks")
+    p.add_argument(
+        "--embeddings",
+        default=None,
+        metavar="MODULE:FUNCTION",
+        help="custom load_embeddings(dataset, encoder) (default: the embedding "
+        "cache, alcore.embed.load_embeddings); skips registry name checks",
+    )
     p.set_defaults(func=_run)
 
-    r = sub.add_parser("results", help="summarise a results store",
-                       description="Runs done and failed per dataset x encoder x strategy, "
-                                   "and the mean final accuracy.")
+    r = sub.add_parser(
+        "results",
+        help="summarise a results store",
+        description="Runs done and failed per dataset x encoder x strategy, "
+        "and the mean final accuracy.",
+    )
     src = r.add_mutually_exclusive_group(required=True)
     src.add_argument("--profile", help="the store results/<PROFILE>")
     src.add_argument("--store", type=Path, help="a results directory")
@@ -63,9 +75,16 @@ def _grid_of(args):
         raise ValueError("give --profile, --config, or --dataset and --encoder for one run")
     k0 = args.k0 if args.k0 == "batch" else _int(args.k0, "--k0")
     budget = args.budget if args.budget == "registry" else _int(args.budget, "--budget")
-    spec = {"datasets": [args.dataset], "encoders": [args.encoder], "ips": [args.ips],
-            "k0": [k0], "strategies": [args.strategy], "seeds": [args.seed],
-            "budget": budget, "cycles": args.cycles}
+    spec = {
+        "datasets": [args.dataset],
+        "encoders": [args.encoder],
+        "ips": [args.ips],
+        "k0": [k0],
+        "strategies": [args.strategy],
+        "seeds": [args.seed],
+        "budget": budget,
+        "cycles": args.cycles,
+    }
     if args.pool_cap is not None:
         spec["pool_cap"] = args.pool_cap
     return Grid(spec, name="single")
@@ -89,18 +108,28 @@ def _run(args) -> int:
     if args.dry_run:
         done = store.done_keys()
         left = sum(c.key() not in done for c in configs)
-        print(f"{grid.name}: {len(configs)} runs, {len(configs) - left} stored (re-run if "
-              f"their data or embeddings changed), {left} to do -> {store.path}")
+        print(
+            f"{grid.name}: {len(configs)} runs, {len(configs) - left} stored (re-run if "
+            f"their data or embeddings changed), {left} to do -> {store.path}"
+        )
         return 0
-    summary = run_grid(configs, store, jobs=args.jobs, scheduler=args.scheduler,
-                       retry_failed=args.retry_failed, progress=not args.no_progress,
-                       load_embeddings=args.embeddings)
-    print(f"{grid.name}: {summary['total']} runs; {summary['already_done']} already done, "
-          f"{summary['done']} done now, {summary['failed']} failed, "
-          f"{summary['skipped_failed']} failed earlier (skipped; --retry-failed re-runs them), "
-          f"{summary['claimed_elsewhere']} left to another runner, "
-          f"{summary['upper_bounds']} upper bounds; {summary['seconds']:.1f} s -> "
-          f"{summary['store']}")
+    summary = run_grid(
+        configs,
+        store,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        retry_failed=args.retry_failed,
+        progress=not args.no_progress,
+        load_embeddings=args.embeddings,
+    )
+    print(
+        f"{grid.name}: {summary['total']} runs; {summary['already_done']} already done, "
+        f"{summary['done']} done now, {summary['failed']} failed, "
+        f"{summary['skipped_failed']} failed earlier (skipped; --retry-failed re-runs them), "
+        f"{summary['claimed_elsewhere']} left to another runner, "
+        f"{summary['upper_bounds']} upper bounds; {summary['seconds']:.1f} s -> "
+        f"{summary['store']}"
+    )
     return 1 if summary["failed"] else 0
 
 
@@ -115,8 +144,11 @@ def summarise(store):
     keys = ["study", "dataset", "encoder", "ips", "strategy"]
     if len(df):
         final = df[df["cycle"] == df["cycles"]]
-        table = final.groupby(keys).agg(done=("run_key", "nunique"),
-                                        final_accuracy=("accuracy", "mean")).reset_index()
+        table = (
+            final.groupby(keys)
+            .agg(done=("run_key", "nunique"), final_accuracy=("accuracy", "mean"))
+            .reset_index()
+        )
     else:
         table = pd.DataFrame(columns=keys + ["done", "final_accuracy"])
     fails = store.failures()
@@ -144,15 +176,22 @@ def _results(args) -> int:
     elif not len(table):
         print(f"{store.path}: empty")
     else:
-        print(f"{store.path}: {int(table['done'].sum())} runs done, "
-              f"{int(table['failed'].sum())} failed")
+        print(
+            f"{store.path}: {int(table['done'].sum())} runs done, "
+            f"{int(table['failed'].sum())} failed"
+        )
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
         fails = store.failures()
         if len(fails):
-            print(f"\nfailed runs (re-run them with 'alcore run ... --retry-failed'; the full "
-                  f"tracebacks are in {store.failed_dir}):")
+            print(
+                f"\nfailed runs (re-run them with 'alcore run ... --retry-failed'; the full "
+                f"tracebacks are in {store.failed_dir}):"
+            )
             for _, f in fails.iterrows():
-                what = " ".join(str(f.get(c)) for c in ("dataset", "encoder", "ips", "strategy",
-                                                        "seed") if c in f and f.get(c) == f.get(c))
+                what = " ".join(
+                    str(f.get(c))
+                    for c in ("dataset", "encoder", "ips", "strategy", "seed")
+                    if c in f and f.get(c) == f.get(c)
+                )
                 print(f"  {f['run_key']}  {what}: {str(f['error']).splitlines()[0][:160]}")
     return 0

@@ -42,15 +42,27 @@ def _stored_split(name: str, labels: np.ndarray) -> np.ndarray:
                 mask = np.zeros(len(labels), dtype=bool)
                 mask[np.asarray(stored["test_idx"], dtype=np.int64)] = True
                 return mask
-            warnings.warn(f"{path} is for {stored.get('n')} rows, the data has {len(labels)}; "
-                          "drawing the split again", UserWarning, stacklevel=2)
+            warnings.warn(
+                f"{path} is for {stored.get('n')} rows, the data has {len(labels)}; "
+                "drawing the split again",
+                UserWarning,
+                stacklevel=2,
+            )
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            warnings.warn(f"{path} is unreadable ({exc}); drawing the split again",
-                          UserWarning, stacklevel=2)
+            warnings.warn(
+                f"{path} is unreadable ({exc}); drawing the split again", UserWarning, stacklevel=2
+            )
     mask = _stratified_test_mask(labels, SPLIT_TEST_SIZE, SPLIT_SEED)
-    atomic_write_json(path, {"n": int(len(labels)), "seed": SPLIT_SEED,
-                             "test_size": SPLIT_TEST_SIZE, "stratified": True,
-                             "test_idx": np.flatnonzero(mask).tolist()})
+    atomic_write_json(
+        path,
+        {
+            "n": len(labels),
+            "seed": SPLIT_SEED,
+            "test_size": SPLIT_TEST_SIZE,
+            "stratified": True,
+            "test_idx": np.flatnonzero(mask).tolist(),
+        },
+    )
     return mask
 
 
@@ -78,8 +90,12 @@ def _read_cache(spec):
                 raise ValueError("missing columns")
         return train, test, list(meta["classes"])
     except Exception as exc:  # corrupt parquet/JSON: any reader error means "parse again"
-        warnings.warn(f"cached dataset {spec.name!r} in {d} is unreadable ({type(exc).__name__}: "
-                      f"{exc}); parsing it again from the archive", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"cached dataset {spec.name!r} in {d} is unreadable ({type(exc).__name__}: "
+            f"{exc}); parsing it again from the archive",
+            UserWarning,
+            stacklevel=3,
+        )
         return None
 
 
@@ -90,14 +106,19 @@ def _load_offline(spec, refresh: bool = False, quiet: bool = False):
     path = fetch_archive(spec.archive, quiet=quiet)
     df, classes, split = PARSERS[spec.parser](spec, path)
     train, test, classes = _finalize(
-        spec.name, df, classes, split,
-        test_mask_fn=lambda labels: _stored_split(spec.name, labels))
+        spec.name, df, classes, split, test_mask_fn=lambda labels: _stored_split(spec.name, labels)
+    )
     d = _dataset_dir(spec.name)
     _write_parquet(d / "train.parquet", train)
     _write_parquet(d / "test.parquet", test)
-    atomic_write_json(d / "meta.json", {
-        "parser_version": PARSER_VERSION, "sha256": spec.sha256, "classes": classes,
-        "rows_train": len(train), "rows_test": len(test),
-    })
+    atomic_write_json(
+        d / "meta.json",
+        {
+            "parser_version": PARSER_VERSION,
+            "sha256": spec.sha256,
+            "classes": classes,
+            "rows_train": len(train),
+            "rows_test": len(test),
+        },
+    )
     return train, test, classes
-

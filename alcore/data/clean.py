@@ -31,7 +31,10 @@ def _drop_empty(df: pd.DataFrame, name: str) -> pd.DataFrame:
     if bad.any():
         warnings.warn(
             f"dataset {name!r}: dropped {int(bad.sum())} of {len(df)} rows with an empty or "
-            "whitespace-only text", UserWarning, stacklevel=3)
+            "whitespace-only text",
+            UserWarning,
+            stacklevel=3,
+        )
         df = df[~bad]
     return df.reset_index(drop=True)
 
@@ -44,14 +47,18 @@ def _encode(df: pd.DataFrame, name: str, classes=None) -> tuple[pd.DataFrame, li
     """
     lab = df["label"]
     if lab.isna().any():
-        raise ValueError(f"dataset {name!r}: {int(lab.isna().sum())} rows have no label; "
-                         "drop them or fill the label column.")
+        raise ValueError(
+            f"dataset {name!r}: {int(lab.isna().sum())} rows have no label; "
+            "drop them or fill the label column."
+        )
     if classes is not None and pd.api.types.is_integer_dtype(lab):
         codes = lab.to_numpy(dtype=np.int64)
         bad = (codes < 0) | (codes >= len(classes))
         if bad.any():
-            raise ValueError(f"dataset {name!r}: labels {sorted(set(codes[bad]))[:5]} are outside "
-                             f"0..{len(classes) - 1} of classes {list(classes)}")
+            raise ValueError(
+                f"dataset {name!r}: labels {sorted(set(codes[bad]))[:5]} are outside "
+                f"0..{len(classes) - 1} of classes {list(classes)}"
+            )
         classes = [str(c) for c in classes]
     else:
         if classes is None:
@@ -67,8 +74,9 @@ def _encode(df: pd.DataFrame, name: str, classes=None) -> tuple[pd.DataFrame, li
         names = lab.astype(str)
         unknown = sorted(set(names) - set(index))
         if unknown:
-            raise ValueError(f"dataset {name!r}: labels {unknown[:5]} are not among the "
-                             f"classes {classes}")
+            raise ValueError(
+                f"dataset {name!r}: labels {unknown[:5]} are not among the classes {classes}"
+            )
         codes = names.map(index).to_numpy(dtype=np.int64)
     out = df.copy()
     out["label"] = codes
@@ -93,10 +101,14 @@ def _stratified_test_mask(labels: np.ndarray, test_size: float, random_state) ->
     counts = np.bincount(labels)
     stratify = labels if counts[counts > 0].min() >= 2 else None
     if stratify is None:
-        warnings.warn("a class has a single row: the train/test split is random, "
-                      "not stratified", UserWarning, stacklevel=3)
-    _, test_idx = train_test_split(idx, test_size=test_size, random_state=random_state,
-                                   stratify=stratify)
+        warnings.warn(
+            "a class has a single row: the train/test split is random, not stratified",
+            UserWarning,
+            stacklevel=3,
+        )
+    _, test_idx = train_test_split(
+        idx, test_size=test_size, random_state=random_state, stratify=stratify
+    )
     mask = np.zeros(len(labels), dtype=bool)
     mask[test_idx] = True
     return mask
@@ -124,8 +136,9 @@ def _finalize(name, df, classes=None, split=None, test_mask_fn=None):
             raise ValueError(f"dataset {name!r}: the {what} split is empty")
     unseen = sorted(set(test_df["label"]) - set(train_df["label"]))
     if unseen:
-        raise ValueError(f"dataset {name!r}: class(es) {[classes[i] for i in unseen][:5]} occur "
-                         "in the test split but never in training; drop those test rows or add "
-                         "training examples of them")
+        raise ValueError(
+            f"dataset {name!r}: class(es) {[classes[i] for i in unseen][:5]} occur "
+            "in the test split but never in training; drop those test rows or add "
+            "training examples of them"
+        )
     return train_df, test_df, classes
-

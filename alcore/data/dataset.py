@@ -68,11 +68,12 @@ def class_counts(dataset: TextDataset) -> pd.DataFrame:
     train = np.bincount(dataset.labels("train"), minlength=C)
     test = np.bincount(dataset.labels("test"), minlength=C)
     total = max(int(train.sum()), 1)
-    return pd.DataFrame({
-        "label": np.arange(C),
-        "class": list(dataset.classes),
-        "train": train,
-        "test": test,
-        "share_train": train / total,
-    })
-
+    return pd.DataFrame(
+        {
+            "label": np.arange(C),
+            "class": list(dataset.classes),
+            "train": train,
+            "test": test,
+            "share_train": train / total,
+        }
+    )

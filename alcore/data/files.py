@@ -53,11 +53,12 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise ValueError(
-            f"{path}: line {line} is not UTF-8 (byte {data[exc.start:exc.start + 1]!r} at "
+            f"{path}: line {line} is not UTF-8 (byte {data[exc.start : exc.start + 1]!r} at "
             f"offset {exc.start}). Save the file as UTF-8 (e.g. from a spreadsheet: 'CSV UTF-8'; "
-            "or iconv -f latin1 -t utf-8).") from None
+            "or iconv -f latin1 -t utf-8)."
+        ) from None
 
 
 def read_table(path) -> pd.DataFrame:
@@ -74,8 +75,9 @@ def read_table(path) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types for a corrupt file
-            raise ValueError(f"{path}: cannot be read as Parquet ({type(exc).__name__}: "
-                             f"{exc})") from exc
+            raise ValueError(
+                f"{path}: cannot be read as Parquet ({type(exc).__name__}: {exc})"
+            ) from exc
     if ".tsv" in suffixes[-2:]:
         sep = "\t"
     elif ".csv" in suffixes[-2:]:
@@ -84,16 +86,20 @@ def read_table(path) -> pd.DataFrame:
         raise ValueError(f"{path.name}: unsupported file type; use .csv, .tsv or .parquet")
     text = _decode(path, _raw_bytes(path))
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                         na_values=[""])
+        df = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""]
+        )
     except pd.errors.ParserError as exc:  # "Expected 3 fields in line 7, saw 4"
-        raise ValueError(f"{path}: not a well-formed {'TSV' if sep == chr(9) else 'CSV'} "
-                         f"file: {exc}") from None
+        raise ValueError(
+            f"{path}: not a well-formed {'TSV' if sep == chr(9) else 'CSV'} file: {exc}"
+        ) from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path}: the file is empty") from None
     if sep == "," and len(df.columns) == 1 and "\t" in str(df.columns[0]):
-        raise ValueError(f"{path}: its header {df.columns[0]!r} holds tabs: the file looks "
-                         "tab-separated but is named .csv. Rename it to .tsv.")
+        raise ValueError(
+            f"{path}: its header {df.columns[0]!r} holds tabs: the file looks "
+            "tab-separated but is named .csv. Rename it to .tsv."
+        )
     return df
 
 
@@ -105,9 +111,11 @@ def _check_scalar_column(path: Path, df: pd.DataFrame, col: str) -> None:
     bad = s.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray)))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"{path}: column {col!r} holds lists or dicts (row {row}: "
-                         f"{s.iloc[row]!r}); each row needs a single value. Explode or join "
-                         "the column first.")
+        raise ValueError(
+            f"{path}: column {col!r} holds lists or dicts (row {row}: "
+            f"{s.iloc[row]!r}); each row needs a single value. Explode or join "
+            "the column first."
+        )
 
 
 def _as_str(s: pd.Series) -> pd.Series:
@@ -123,8 +131,9 @@ def read_frame(path, cols: dict, split: str) -> pd.DataFrame:
     raw = read_table(path)
     missing = [c for c in cols if c not in raw.columns]
     if missing:
-        raise ValueError(f"{path}: column(s) {missing} not found; columns found: "
-                         f"{list(raw.columns)}")
+        raise ValueError(
+            f"{path}: column(s) {missing} not found; columns found: {list(raw.columns)}"
+        )
     for c in cols:
         _check_scalar_column(path, raw, c)
     df = raw[list(cols)].rename(columns=cols)
@@ -139,6 +148,7 @@ def read_frame(path, cols: dict, split: str) -> pd.DataFrame:
 def _class_order(labels: pd.Series) -> list:
     """Distinct labels, sorted: canonical integers ("2" < "10") first by value, then the rest
     as text, so "1", "01" and "1.0" stay three classes."""
+
     def key(v: str):
         canonical = v.lstrip("-").isdigit() and str(int(v)) == v
         return (0, int(v), "") if canonical else (1, 0, v)
@@ -150,12 +160,16 @@ def _drop_test_duplicates(train: pd.DataFrame, test: pd.DataFrame, name: str) ->
     """Test rows whose text (and pair) is also a training text, dropped with a count."""
     keys = [c for c in ("text", "text_pair") if c in train.columns]
     seen = set(map(tuple, train[keys].to_numpy().tolist()))
-    dup = np.fromiter((tuple(r) in seen for r in test[keys].to_numpy().tolist()), bool,
-                      count=len(test))
+    dup = np.fromiter(
+        (tuple(r) in seen for r in test[keys].to_numpy().tolist()), bool, count=len(test)
+    )
     if dup.any():
-        warnings.warn(f"dataset {name!r}: dropped {int(dup.sum())} of {len(test)} test rows "
-                      "whose text is also in the training split (exact duplicates)",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"dataset {name!r}: dropped {int(dup.sum())} of {len(test)} test rows "
+            "whose text is also in the training split (exact duplicates)",
+            UserWarning,
+            stacklevel=3,
+        )
         test = test[~dup].reset_index(drop=True)
         if len(test) == 0:
             raise ValueError(f"dataset {name!r}: every test text is also a training text")
@@ -168,9 +182,17 @@ def _seed(random_state):
     return random_state
 
 
-def load_file(path, text_col: str, label_col: str, text_pair_col: str | None = None,
-              test_path=None, test_size: float = 0.2, random_state=0,
-              name: str | None = None, drop_test_duplicates: bool = True) -> TextDataset:
+def load_file(
+    path,
+    text_col: str,
+    label_col: str,
+    text_pair_col: str | None = None,
+    test_path=None,
+    test_size: float = 0.2,
+    random_state=0,
+    name: str | None = None,
+    drop_test_duplicates: bool = True,
+) -> TextDataset:
     """Bring your own data: a labelled CSV/TSV or Parquet file as a :class:`TextDataset`.
 
     Parameters
@@ -216,8 +238,9 @@ def load_file(path, text_col: str, label_col: str, text_pair_col: str | None = N
     df = pd.concat(frames, ignore_index=True)
     if df["label"].isna().any():
         n = int(df["label"].isna().sum())
-        warnings.warn(f"dataset {name!r}: dropped {n} rows without a label", UserWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"dataset {name!r}: dropped {n} rows without a label", UserWarning, stacklevel=2
+        )
         df = df[df["label"].notna()].reset_index(drop=True)
     classes = _class_order(df["label"])
     if test_path is not None:
@@ -225,13 +248,23 @@ def load_file(path, text_col: str, label_col: str, text_pair_col: str | None = N
     else:
         seed = _seed(random_state)
         train, test, classes = _finalize(
-            name, df, classes, None,
-            test_mask_fn=lambda y: _stratified_test_mask(y, test_size, seed))
+            name,
+            df,
+            classes,
+            None,
+            test_mask_fn=lambda y: _stratified_test_mask(y, test_size, seed),
+        )
     if drop_test_duplicates:
         test = _drop_test_duplicates(train, test, name)
-    meta = {"source": "file", "path": str(path),
-            "test_path": str(test_path) if test_path else None,
-            "split": "given" if test_path else {"test_size": test_size,
-                                                "random_state": repr(random_state)},
-            "stands_in_for": None, "budget": None, "n_classes": len(classes)}
+    meta = {
+        "source": "file",
+        "path": str(path),
+        "test_path": str(test_path) if test_path else None,
+        "split": "given"
+        if test_path
+        else {"test_size": test_size, "random_state": repr(random_state)},
+        "stands_in_for": None,
+        "budget": None,
+        "n_classes": len(classes),
+    }
     return TextDataset(name=name, train=train, test=test, classes=classes, meta=meta)

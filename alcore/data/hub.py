@@ -23,30 +23,38 @@ def _hub_offline() -> bool:
 
 def _offline_message(spec: DatasetSpec) -> str:
     if spec.offline_standin:
-        alt = (f"Its offline stand-in is {spec.offline_standin!r} "
-               f"(alcore.data.load_dataset({spec.offline_standin!r})).")
+        alt = (
+            f"Its offline stand-in is {spec.offline_standin!r} "
+            f"(alcore.data.load_dataset({spec.offline_standin!r}))."
+        )
     else:
-        alt = ("No offline stand-in carries this task (no text-pair / NLI / stance data is on "
-               "PyPI); the offline datasets are: "
-               + ", ".join(s.name for s in DATASETS.values() if s.offline) + ".")
-    return (f"dataset {spec.name!r} ({spec.stands_in_for}) needs the Hugging Face Hub "
-            f"({spec.hf_id}), which cannot be reached or is switched off (HF_HUB_OFFLINE / "
-            f"HF_DATASETS_OFFLINE). {alt} Or pass data_files= with local Parquet copies.")
+        alt = (
+            "No offline stand-in carries this task (no text-pair / NLI / stance data is on "
+            "PyPI); the offline datasets are: "
+            + ", ".join(s.name for s in DATASETS.values() if s.offline)
+            + "."
+        )
+    return (
+        f"dataset {spec.name!r} ({spec.stands_in_for}) needs the Hugging Face Hub "
+        f"({spec.hf_id}), which cannot be reached or is switched off (HF_HUB_OFFLINE / "
+        f"HF_DATASETS_OFFLINE). {alt} Or pass data_files= with local Parquet copies."
+    )
 
 
 def _hf_split_frame(spec: DatasetSpec, ds, split: str):
     """A Hub/parquet split as (frame with text/[text_pair]/label, class order or None)."""
     if split not in ds:
-        raise ValueError(f"dataset {spec.name!r} has no split {split!r}; "
-                         f"found {sorted(ds.keys())}")
+        raise ValueError(f"dataset {spec.name!r} has no split {split!r}; found {sorted(ds.keys())}")
     part = ds[split]
     fields = {spec.text_field: "text", spec.label_field: "label"}
     if spec.text_pair_field:
         fields[spec.text_pair_field] = "text_pair"
     missing = [f for f in fields if f not in part.column_names]
     if missing:
-        raise ValueError(f"dataset {spec.name!r} split {split!r} lacks column(s) {missing}; "
-                         f"columns found: {part.column_names}")
+        raise ValueError(
+            f"dataset {spec.name!r} split {split!r} lacks column(s) {missing}; "
+            f"columns found: {part.column_names}"
+        )
     classes = spec.class_names
     feature = part.features.get(spec.label_field)
     if getattr(feature, "names", None):  # a ClassLabel: the dataset's own order
@@ -63,8 +71,11 @@ def _from_hf(spec: DatasetSpec, ds):
     df = pd.concat([train, test], ignore_index=True)
     if pd.api.types.is_integer_dtype(df["label"]) and (df["label"] < 0).any():
         n = int((df["label"] < 0).sum())
-        warnings.warn(f"dataset {spec.name!r}: dropped {n} unlabelled rows (label -1)",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"dataset {spec.name!r}: dropped {n} unlabelled rows (label -1)",
+            UserWarning,
+            stacklevel=3,
+        )
         df = df[df["label"] >= 0].reset_index(drop=True)
     return _finalize(spec.name, df, list(classes) if classes else None, "given")
 
@@ -89,4 +100,3 @@ def _load_hub(spec: DatasetSpec, data_files=None, **hub_kwargs):
     except ConnectionError as exc:  # datasets raises ConnectionError when the Hub is unreachable
         raise OfflineError(_offline_message(spec)) from exc
     return _from_hf(spec, ds)
-

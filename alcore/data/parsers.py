@@ -29,26 +29,37 @@ def _csv(data: bytes, **kw) -> pd.DataFrame:
 def _parse_trec(spec, path):
     df = _csv(read_member(path, spec.members[0]), index_col=0)
     codes = df["label-coarse"].to_numpy()
-    out = pd.DataFrame({
-        "text": df["text"].astype(str).to_numpy(),
-        "label": [TREC_COARSE[c] for c in codes],
-        # rows 0-5451 are TREC's training set, 5452-5951 its 500-question test set
-        "split": np.where(np.arange(len(df)) < 5452, "train", "test"),
-    })
+    out = pd.DataFrame(
+        {
+            "text": df["text"].astype(str).to_numpy(),
+            "label": [TREC_COARSE[c] for c in codes],
+            # rows 0-5451 are TREC's training set, 5452-5951 its 500-question test set
+            "split": np.where(np.arange(len(df)) < 5452, "train", "test"),
+        }
+    )
     return out, list(TREC_COARSE), "given"
 
 
 def _parse_rotten(spec, path):
     df = _csv(read_member(path, spec.members[0]), compression="bz2")
     df = df[df["category"].isin(["fresh", "rotten"])]  # drop the 1,097 'plot' rows
-    return pd.DataFrame({"text": df["text"].to_numpy(), "label": df["category"].to_numpy()}), \
-        None, "stratified"
+    return (
+        pd.DataFrame({"text": df["text"].to_numpy(), "label": df["category"].to_numpy()}),
+        None,
+        "stratified",
+    )
 
 
 def _read_orange_tab(data: bytes) -> pd.DataFrame:
     # Orange .tab: line 1 = column names, 2 = types, 3 = roles; then one row per document.
-    df = pd.read_csv(io.BytesIO(data), sep="\t", skiprows=[1, 2], dtype=str,
-                     keep_default_na=False, quoting=csv.QUOTE_NONE)
+    df = pd.read_csv(
+        io.BytesIO(data),
+        sep="\t",
+        skiprows=[1, 2],
+        dtype=str,
+        keep_default_na=False,
+        quoting=csv.QUOTE_NONE,
+    )
     # r52-train holds one entirely empty row (a bare tab): a format artefact, dropped here.
     blank = (df["Category"].str.strip() == "") & (df["Text"].str.strip() == "")
     df = df[~blank]
@@ -61,8 +72,11 @@ def _parse_orange_tab(spec, path):
     parts = []
     for member, split in zip(spec.members, ("train", "test")):
         df = _read_orange_tab(read_member(path, member))
-        parts.append(pd.DataFrame({"text": df["Text"].to_numpy(),
-                                   "label": df["Category"].to_numpy(), "split": split}))
+        parts.append(
+            pd.DataFrame(
+                {"text": df["Text"].to_numpy(), "label": df["Category"].to_numpy(), "split": split}
+            )
+        )
     return pd.concat(parts, ignore_index=True), None, "given"
 
 
@@ -70,8 +84,9 @@ _SMS_SPLIT = re.compile(r"\n(?=(?:ham|spam)\t)")
 
 
 def _parse_sms_spam(spec, path):
-    df = _csv(read_member(path, spec.members[0]), index_col=0, dtype={"text": str},
-              keep_default_na=False)
+    df = _csv(
+        read_member(path, spec.members[0]), index_col=0, dtype={"text": str}, keep_default_na=False
+    )
     # A naive csv read gives 4,837 rows: 8 quoted fields swallowed raw "ham\t..." /
     # "spam\t..." lines of the original collection. Split them back out (5,574 / 747 spam).
     texts, labels = [], []
@@ -88,11 +103,13 @@ def _parse_sms_spam(spec, path):
 
 def _parse_health_tweets(spec, path):
     inner = zipfile.ZipFile(io.BytesIO(read_member(path, spec.members[0])))
-    df = pd.read_csv(io.BytesIO(inner.read("healthtweets.csv")), dtype=str,
-                     keep_default_na=False)
+    df = pd.read_csv(io.BytesIO(inner.read("healthtweets.csv")), dtype=str, keep_default_na=False)
     label = df["source_id"].str.rsplit("-", n=1).str[0]  # the news account
-    return pd.DataFrame({"text": df["text"].to_numpy(), "label": label.to_numpy()}), \
-        None, "stratified"
+    return (
+        pd.DataFrame({"text": df["text"].to_numpy(), "label": label.to_numpy()}),
+        None,
+        "stratified",
+    )
 
 
 PARSERS = {
@@ -102,4 +119,3 @@ PARSERS = {
     "sms_spam": _parse_sms_spam,
     "health_tweets": _parse_health_tweets,
 }
-

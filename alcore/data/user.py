@@ -29,8 +29,17 @@ __all__ = ["add_dataset", "dataset_budget", "dataset_fingerprint", "user_dataset
 
 _FORMAT = 1
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_ENTRY_KEYS = ("name", "path", "text_col", "label_col", "text_pair_col", "test_path",
-               "test_size", "budget", "random_state")
+_ENTRY_KEYS = (
+    "name",
+    "path",
+    "text_col",
+    "label_col",
+    "text_pair_col",
+    "test_path",
+    "test_size",
+    "budget",
+    "random_state",
+)
 _REQUIRED = ("name", "path", "text_col", "label_col")
 #: ``budget_source`` of a user dataset whose budget the rule gives.
 RULE_USER = "budget rule (alcore.budget) on this dataset, glove50"
@@ -65,8 +74,10 @@ def _read_entry(name: str) -> dict | None:
             if key not in entry:
                 raise ValueError(f"no {key!r}")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"user dataset {name!r}: {path} is corrupt ({exc}). Register it again "
-                         f"with 'alcore data add {name} PATH ...' or delete the file.") from None
+        raise ValueError(
+            f"user dataset {name!r}: {path} is corrupt ({exc}). Register it again "
+            f"with 'alcore data add {name} PATH ...' or delete the file."
+        ) from None
     return entry
 
 
@@ -77,12 +88,23 @@ def _spec_from_entry(entry: dict) -> DatasetSpec:
         budget = entry.get("rule_budget") if same else None
         source = RULE_USER
     return DatasetSpec(
-        name=entry["name"], source="file", stands_in_for=None, n_classes=entry["n_classes"],
-        budget=budget, budget_source=source, rows_train=entry.get("rows_train"),
-        rows_test=entry.get("rows_test"), description=f"user dataset: {entry['path']}",
-        text_field=entry["text_col"], text_pair_field=entry.get("text_pair_col"),
-        label_field=entry["label_col"], path=entry["path"], test_path=entry.get("test_path"),
-        test_size=entry.get("test_size"), random_state=entry.get("random_state", 0))
+        name=entry["name"],
+        source="file",
+        stands_in_for=None,
+        n_classes=entry["n_classes"],
+        budget=budget,
+        budget_source=source,
+        rows_train=entry.get("rows_train"),
+        rows_test=entry.get("rows_test"),
+        description=f"user dataset: {entry['path']}",
+        text_field=entry["text_col"],
+        text_pair_field=entry.get("text_pair_col"),
+        label_field=entry["label_col"],
+        path=entry["path"],
+        test_path=entry.get("test_path"),
+        test_size=entry.get("test_size"),
+        random_state=entry.get("random_state", 0),
+    )
 
 
 def read_user_spec(name: str) -> DatasetSpec | None:
@@ -93,9 +115,16 @@ def read_user_spec(name: str) -> DatasetSpec | None:
 
 def load_user_dataset(spec: DatasetSpec) -> TextDataset:
     """Load a registered user dataset from its file(s)."""
-    ds = load_file(spec.path, spec.text_field, spec.label_field, spec.text_pair_field,
-                   test_path=spec.test_path, test_size=spec.test_size or 0.2,
-                   random_state=spec.random_state, name=spec.name)
+    ds = load_file(
+        spec.path,
+        spec.text_field,
+        spec.label_field,
+        spec.text_pair_field,
+        test_path=spec.test_path,
+        test_size=spec.test_size or 0.2,
+        random_state=spec.random_state,
+        name=spec.name,
+    )
     ds.meta.update(budget=spec.budget, budget_source=spec.budget_source)
     return ds
 
@@ -117,8 +146,10 @@ def _check_budget(budget):
 
 def _check_name(name) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValueError(f"dataset name {name!r} must be 1-64 letters, digits, '_', '.' or '-', "
-                         "starting with a letter or digit")
+        raise ValueError(
+            f"dataset name {name!r} must be 1-64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
     if name in BUILTIN:
         raise ValueError(f"{name!r} is a registry dataset; choose another name for your data")
     return name
@@ -133,8 +164,17 @@ def _files(entry: dict) -> list:
 
 
 # ----------------------------------------------------------------------------- public
-def add_dataset(name, path, text_col, label_col, text_pair_col=None, test_path=None,
-                test_size=0.2, budget=None, random_state=0) -> DatasetSpec:
+def add_dataset(
+    name,
+    path,
+    text_col,
+    label_col,
+    text_pair_col=None,
+    test_path=None,
+    test_size=0.2,
+    budget=None,
+    random_state=0,
+) -> DatasetSpec:
     """Register a labelled file as dataset ``name`` (``alcore data add``).
 
     The file is read and checked first (see :func:`alcore.data.load_file`), so every error
@@ -173,32 +213,64 @@ def add_dataset(name, path, text_col, label_col, text_pair_col=None, test_path=N
     test_path = Path(test_path).expanduser().resolve() if test_path is not None else None
     if test_path is not None:
         test_size = None
-    elif isinstance(test_size, bool) or not isinstance(test_size, (int, float)) \
-            or not 0 < test_size < 1:
+    elif (
+        isinstance(test_size, bool)
+        or not isinstance(test_size, (int, float))
+        or not 0 < test_size < 1
+    ):
         raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
-    ds = load_file(path, text_col, label_col, text_pair_col, test_path=test_path,
-                   test_size=test_size or 0.2, random_state=random_state, name=name)
+    ds = load_file(
+        path,
+        text_col,
+        label_col,
+        text_pair_col,
+        test_path=test_path,
+        test_size=test_size or 0.2,
+        random_state=random_state,
+        name=name,
+    )
     if _is_int(budget) and budget > len(ds.train):
-        raise ValueError(f"budget {budget} of dataset {name!r} is larger than its "
-                         f"{len(ds.train)} training rows; give a smaller budget or 'rule'")
-    settings = {"format": _FORMAT, "name": name, "path": str(path),
-                "test_path": str(test_path) if test_path else None, "text_col": text_col,
-                "label_col": label_col, "text_pair_col": text_pair_col, "test_size": test_size,
-                "random_state": random_state, "budget": budget}
+        raise ValueError(
+            f"budget {budget} of dataset {name!r} is larger than its "
+            f"{len(ds.train)} training rows; give a smaller budget or 'rule'"
+        )
+    settings = {
+        "format": _FORMAT,
+        "name": name,
+        "path": str(path),
+        "test_path": str(test_path) if test_path else None,
+        "text_col": text_col,
+        "label_col": label_col,
+        "text_pair_col": text_pair_col,
+        "test_size": test_size,
+        "random_state": random_state,
+        "budget": budget,
+    }
     old = None
     try:
         old = _read_entry(name)
     except ValueError:
         pass  # a corrupt record is simply replaced
-    entry = {**settings, "rows_train": len(ds.train), "rows_test": len(ds.test),
-             "n_classes": len(ds.classes), "classes": list(ds.classes),
-             "fingerprint": _content_hash(ds), "file_stat": _stat(_files(settings))}
+    entry = {
+        **settings,
+        "rows_train": len(ds.train),
+        "rows_test": len(ds.test),
+        "n_classes": len(ds.classes),
+        "classes": list(ds.classes),
+        "fingerprint": _content_hash(ds),
+        "file_stat": _stat(_files(settings)),
+    }
     if old is not None and {k: old.get(k) for k in settings} != settings:
         changed = sorted(k for k in settings if old.get(k) != settings[k])
-        _log(f"user dataset {name!r} was registered with other settings ({', '.join(changed)}); "
-             "overwriting it")
-    if old is not None and old.get("fingerprint") == entry["fingerprint"] \
-            and old.get("budget") == budget:
+        _log(
+            f"user dataset {name!r} was registered with other settings ({', '.join(changed)}); "
+            "overwriting it"
+        )
+    if (
+        old is not None
+        and old.get("fingerprint") == entry["fingerprint"]
+        and old.get("budget") == budget
+    ):
         entry.update({k: old[k] for k in ("rule_budget", "rule_fingerprint") if k in old})
     user_dir().mkdir(parents=True, exist_ok=True)
     atomic_write_json(user_dir() / f"{name}.json", entry)
@@ -219,26 +291,29 @@ def user_dataset_from_entry(entry: dict, base_dir=None) -> str:
         if key not in _ENTRY_KEYS:
             close = difflib.get_close_matches(str(key), _ENTRY_KEYS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown key {key!r} in dataset entry {entry.get('name')!r}."
-                             f"{hint} Valid keys: {', '.join(_ENTRY_KEYS)}.")
+            raise ValueError(
+                f"unknown key {key!r} in dataset entry {entry.get('name')!r}."
+                f"{hint} Valid keys: {', '.join(_ENTRY_KEYS)}."
+            )
     missing = [k for k in _REQUIRED if entry.get(k) in (None, "")]
     if missing:
         raise ValueError(f"dataset entry {entry!r} lacks {', '.join(missing)}")
     if "test_path" in entry and "test_size" in entry:
-        raise ValueError(f"dataset entry {entry['name']!r}: give test_path or test_size, "
-                         "not both")
+        raise ValueError(f"dataset entry {entry['name']!r}: give test_path or test_size, not both")
     base = Path(base_dir) if base_dir is not None else Path.cwd()
 
     def resolve(p):
         p = Path(str(p)).expanduser()
         return p if p.is_absolute() else base / p
 
-    kw = {k: entry[k] for k in ("text_pair_col", "test_size", "budget", "random_state")
-          if k in entry}
+    kw = {
+        k: entry[k] for k in ("text_pair_col", "test_size", "budget", "random_state") if k in entry
+    }
     if entry.get("test_path") is not None:
         kw["test_path"] = resolve(entry["test_path"])
-    spec = add_dataset(entry["name"], resolve(entry["path"]), entry["text_col"],
-                       entry["label_col"], **kw)
+    spec = add_dataset(
+        entry["name"], resolve(entry["path"]), entry["text_col"], entry["label_col"], **kw
+    )
     return spec.name
 
 
@@ -260,9 +335,15 @@ def _content_hash(ds: TextDataset) -> str:
 def _builtin_key(spec: DatasetSpec) -> dict:
     from .cache import PARSER_VERSION
 
-    return {"name": spec.name, "source": spec.source, "sha256": spec.sha256,
-            "parser_version": PARSER_VERSION, "hf_id": spec.hf_id, "hf_config": spec.hf_config,
-            "splits": [spec.train_split, spec.test_split]}
+    return {
+        "name": spec.name,
+        "source": spec.source,
+        "sha256": spec.sha256,
+        "parser_version": PARSER_VERSION,
+        "hf_id": spec.hf_id,
+        "hf_config": spec.hf_config,
+        "splits": [spec.train_split, spec.test_split],
+    }
 
 
 def _user_fingerprint(name: str, entry: dict) -> str:
@@ -272,9 +353,15 @@ def _user_fingerprint(name: str, entry: dict) -> str:
     from .loaders import load_dataset
 
     ds = load_dataset(name)
-    entry = {**entry, "fingerprint": _content_hash(ds), "file_stat": _stat(files),
-             "rows_train": len(ds.train), "rows_test": len(ds.test),
-             "n_classes": len(ds.classes), "classes": list(ds.classes)}
+    entry = {
+        **entry,
+        "fingerprint": _content_hash(ds),
+        "file_stat": _stat(files),
+        "rows_train": len(ds.train),
+        "rows_test": len(ds.test),
+        "n_classes": len(ds.classes),
+        "classes": list(ds.classes),
+    }
     atomic_write_json(user_dir() / f"{name}.json", entry)
     return entry["fingerprint"]
 
@@ -339,4 +426,3 @@ def dataset_budget(name: str) -> int:
     entry.update(rule_budget=int(res["budget"]), rule_fingerprint=fingerprint)
     atomic_write_json(user_dir() / f"{name}.json", entry)
     return int(res["budget"])
-
