@@ -12,7 +12,7 @@ BIN      = $(VENV)/bin
 GRID     = $(if $(CONFIG),--config $(CONFIG),--profile $(PROFILE))
 NAME     = $(if $(CONFIG),$(basename $(notdir $(CONFIG))),$(PROFILE))
 
-.PHONY: setup test book data embed experiments notebooks bench clean-book help
+.PHONY: setup lint test book data embed experiments notebooks bench clean-book help
 
 help:
 	@echo "make test                  set up .venv and run the test suite"
@@ -31,8 +31,13 @@ $(BIN)/.alcore-installed: pyproject.toml requirements.lock
 
 setup: $(BIN)/.alcore-installed
 
-test: data
+test: lint data
 	$(BIN)/python -m pytest -q --timeout=900
+
+# ruff (pinned in the dev extra): lint rules and formatting, configured in pyproject.toml
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 data: setup
 	$(BIN)/alcore data fetch all
