@@ -314,10 +314,28 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
     else:
         C = as_f32(init).copy()
     tol_abs = tol * float(np.var(X, axis=0).mean())
+    n = len(X)
     labels = None
+    ub = np.zeros(n)  # upper bound on each sample's distance to its centre
+    lb = np.zeros(n)  # lower bound on its distance to any other centre
     for _ in range(max_iter):
-        d2 = _sq_dist(X, xn, C)
-        new = np.argmin(d2, axis=1)
+        # Hamerly's bounds: a sample whose centre is nearer than every other centre's lower
+        # bound (or than half the gap to the nearest other centre) keeps its label, so only
+        # the others are measured again; the labels are Lloyd's, with fewer distances
+        if labels is None:
+            active = np.arange(n)
+            new = np.zeros(n, dtype=np.int64)
+        else:
+            gap = np.sqrt(_sq_dist(C, np.einsum("ij,ij->i", C, C), C))
+            np.fill_diagonal(gap, np.inf)
+            active = np.flatnonzero(ub > np.maximum(lb, 0.5 * gap.min(axis=1)[labels]))
+            new = labels.copy()
+        if len(active):
+            d2 = _sq_dist(X[active], xn[active], C)
+            new[active] = np.argmin(d2, axis=1)
+            two = np.partition(d2, 1, axis=1)[:, :2] if k > 1 else np.c_[d2, np.full(
+                len(d2), np.inf)]
+            ub[active], lb[active] = np.sqrt(two[:, 0]), np.sqrt(two[:, 1])
         if labels is not None and np.array_equal(new, labels):
             break
         labels = new
@@ -326,12 +344,14 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
         _group_sum(X, labels, sums)
         empty = np.flatnonzero(counts == 0)
         if len(empty):
-            far = np.argsort(-d2[np.arange(len(X)), labels])[:len(empty)]
+            far = np.argsort(-ub)[:len(empty)]
             sums[empty], counts[empty] = X[far], 1
         newC = (sums / counts[:, None]).astype(np.float32)
-        shift = float(((newC - C) ** 2).sum())
+        moved = np.sqrt(((newC - C).astype(np.float64) ** 2).sum(axis=1))
         C = newC
-        if shift <= tol_abs:
+        ub += moved[labels]
+        lb -= moved.max()
+        if float((moved ** 2).sum()) <= tol_abs:
             break
     return C, _sq_dist(X, xn, C)
 
