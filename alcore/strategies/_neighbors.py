@@ -332,21 +332,30 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
             new = labels.copy()
         if len(active):
             d2 = _sq_dist(X[active], xn[active], C)
-            new[active] = np.argmin(d2, axis=1)
-            two = np.partition(d2, 1, axis=1)[:, :2] if k > 1 else np.c_[d2, np.full(
-                len(d2), np.inf)]
-            ub[active], lb[active] = np.sqrt(two[:, 0]), np.sqrt(two[:, 1])
+            near = np.argmin(d2, axis=1)
+            rows = np.arange(len(active))
+            ub[active] = np.sqrt(d2[rows, near])
+            d2[rows, near] = np.inf
+            lb[active] = np.sqrt(d2.min(axis=1))  # inf when k == 1
+            new[active] = near
         if labels is not None and np.array_equal(new, labels):
             break
+        if labels is None:
+            counts = np.bincount(new, minlength=k)
+            sums = np.zeros((k, X.shape[1]), dtype=np.float64)
+            _group_sum(X, new, sums)
+        else:  # move only the samples that changed cluster
+            moved_rows = np.flatnonzero(new != labels)
+            _group_sum(X[moved_rows], new[moved_rows], sums)
+            _group_sum(-X[moved_rows], labels[moved_rows], sums)
+            counts = np.bincount(new, minlength=k)
         labels = new
-        counts = np.bincount(labels, minlength=k)
-        sums = np.zeros((k, X.shape[1]), dtype=np.float64)
-        _group_sum(X, labels, sums)
+        total, size = sums, counts
         empty = np.flatnonzero(counts == 0)
-        if len(empty):
-            far = np.argsort(-ub)[:len(empty)]
-            sums[empty], counts[empty] = X[far], 1
-        newC = (sums / counts[:, None]).astype(np.float32)
+        if len(empty):  # restart an empty cluster at the samples farthest from their centre
+            total, size = sums.copy(), counts.copy()
+            total[empty], size[empty] = X[np.argsort(-ub)[:len(empty)]], 1
+        newC = (total / size[:, None]).astype(np.float32)
         moved = np.sqrt(((newC - C).astype(np.float64) ** 2).sum(axis=1))
         C = newC
         ub += moved[labels]
