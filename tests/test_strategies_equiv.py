@@ -164,6 +164,9 @@ def test_kmeans_f32_ends_where_sklearn_does_and_seeds_as_well():
     ours = [kmeans_f32(X, 20, np.random.default_rng(s))[1].min(axis=1).sum() for s in range(5)]
     theirs = [KMeans(20, n_init=1, random_state=s).fit(X).inertia_ for s in range(5)]
     assert np.mean(ours) <= 1.02 * np.mean(theirs)
+    # more clusters than distinct samples: empty clusters restart, nothing breaks
+    C, d2 = kmeans_f32(np.repeat(X[:5], 4, axis=0), 8, np.random.default_rng(0), init="random")
+    assert np.isfinite(C).all() and d2.shape == (20, 8) and d2.min(axis=1).max() < 1e-3
 
 
 def test_dropquery_clustering_matches_skactiveml(monkeypatch):

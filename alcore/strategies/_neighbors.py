@@ -111,12 +111,13 @@ def ball_graph(X, delta, progress=False, n_lists=None, n_probe=8, seed=0):
     n_lists : int or None, default=None
         ``None``: exact range search against every sample, ``O(N^2 d)``. An int: the
         search is restricted as in an inverted-file index (IVF): the samples are split into
-        ``n_lists`` k-means lists and each sample is compared with the members of its
-        ``n_probe`` nearest lists only, ``O(N^2 d n_probe / n_lists)``; a pair closer than
-        ``delta`` is missed only when neither sample probes the other's list. Distances of
-        the pairs compared are exact (float32 BLAS).
+        ``n_lists`` k-means lists and the samples of each list are compared with the members
+        of the ``n_probe`` lists whose centroids are nearest its own (itself included),
+        ``O(N^2 d n_probe / n_lists)``; a pair closer than ``delta`` is missed only when
+        neither list probes the other. Distances of the pairs compared are exact (float32
+        BLAS).
     n_probe : int, default=8
-        Lists probed per sample (``n_probe >= n_lists`` is the exact graph).
+        Lists probed per list (``n_probe >= n_lists`` is the exact graph).
     seed : int, default=0
         Seed of the lists' k-means.
 
@@ -154,39 +155,38 @@ def _exact_pairs(X, r2, progress):
 
 
 def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress):
-    """Pairs closer than ``sqrt(r2)`` among the samples that probe each other's lists."""
+    """Pairs closer than ``sqrt(r2)`` between each k-means list and its ``n_probe`` nearest
+    lists (by centroid, itself first): the pool is sorted by list once, so every block is a
+    contiguous slice and one BLAS product (no per-sample gathers)."""
     import faiss
     from tqdm.auto import tqdm
 
     km = faiss.Kmeans(X.shape[1], n_lists, niter=10, seed=int(seed) % 2**31, verbose=False,
                       max_points_per_centroid=32)  # lists need not be optimal, only local
     km.train(X)
-    probe = _nearest_centres(X, as_f32(km.centroids), n_probe)
-    home = probe[:, 0]
-    members = np.argsort(home, kind="stable")
-    m_bounds = np.searchsorted(home[members], np.arange(n_lists + 1))
-    flat = probe.ravel()
-    visitors = np.argsort(flat, kind="stable")  # (sample, probe) slots grouped by list
-    v_bounds = np.searchsorted(flat[visitors], np.arange(n_lists + 1))
-    visitors //= n_probe
-    xn = np.einsum("ij,ij->i", X, X)
+    C = as_f32(km.centroids)
+    home = _nearest_centres(X, C, 1)[:, 0]
+    perm = np.argsort(home, kind="stable")
+    Xs = X[perm]
+    bounds = np.searchsorted(home[perm], np.arange(n_lists + 1))
+    probes = _nearest_centres(C, C, min(n_probe, n_lists))
+    xn = np.einsum("ij,ij->i", Xs, Xs)
     rows, cols = [], []
     for lst in tqdm(range(n_lists), desc="delta-ball graph", disable=not progress):
-        m = members[m_bounds[lst]:m_bounds[lst + 1]]
-        q = visitors[v_bounds[lst]:v_bounds[lst + 1]]
-        if not len(m) or not len(q):
+        a0, a1 = bounds[lst], bounds[lst + 1]
+        if a0 == a1:
             continue
-        step = max(1, _BLOCK // len(m))
-        Xm = X[m]
-        for s in range(0, len(q), step):
-            qs = q[s:s + step]
-            d2 = X[qs] @ Xm.T
+        for other in probes[lst]:
+            b0, b1 = bounds[other], bounds[other + 1]
+            if b0 == b1:
+                continue
+            d2 = Xs[a0:a1] @ Xs[b0:b1].T
             d2 *= -2
-            d2 += xn[m]
-            d2 += xn[qs, None]
+            d2 += xn[b0:b1]
+            d2 += xn[a0:a1, None]
             i, j = np.nonzero(d2 < r2)
-            rows.append(qs[i].astype(np.int32))
-            cols.append(m[j].astype(np.int32))
+            rows.append(perm[a0 + i].astype(np.int32))
+            cols.append(perm[b0 + j].astype(np.int32))
     if not rows:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
     return np.concatenate(rows), np.concatenate(cols)
@@ -314,24 +314,53 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
     else:
         C = as_f32(init).copy()
     tol_abs = tol * float(np.var(X, axis=0).mean())
+    n = len(X)
     labels = None
+    ub = np.zeros(n)  # upper bound on each sample's distance to its centre
+    lb = np.zeros(n)  # lower bound on its distance to any other centre
     for _ in range(max_iter):
-        d2 = _sq_dist(X, xn, C)
-        new = np.argmin(d2, axis=1)
+        # Hamerly's bounds: a sample whose centre is nearer than every other centre's lower
+        # bound (or than half the gap to the nearest other centre) keeps its label, so only
+        # the others are measured again; the labels are Lloyd's, with fewer distances
+        if labels is None:
+            active = np.arange(n)
+            new = np.zeros(n, dtype=np.int64)
+        else:
+            gap = np.sqrt(_sq_dist(C, np.einsum("ij,ij->i", C, C), C))
+            np.fill_diagonal(gap, np.inf)
+            active = np.flatnonzero(ub > np.maximum(lb, 0.5 * gap.min(axis=1)[labels]))
+            new = labels.copy()
+        if len(active):
+            d2 = _sq_dist(X[active], xn[active], C)
+            near = np.argmin(d2, axis=1)
+            rows = np.arange(len(active))
+            ub[active] = np.sqrt(d2[rows, near])
+            d2[rows, near] = np.inf
+            lb[active] = np.sqrt(d2.min(axis=1))  # inf when k == 1
+            new[active] = near
         if labels is not None and np.array_equal(new, labels):
             break
+        if labels is None:
+            counts = np.bincount(new, minlength=k)
+            sums = np.zeros((k, X.shape[1]), dtype=np.float64)
+            _group_sum(X, new, sums)
+        else:  # move only the samples that changed cluster
+            moved_rows = np.flatnonzero(new != labels)
+            _group_sum(X[moved_rows], new[moved_rows], sums)
+            _group_sum(-X[moved_rows], labels[moved_rows], sums)
+            counts = np.bincount(new, minlength=k)
         labels = new
-        counts = np.bincount(labels, minlength=k)
-        sums = np.zeros((k, X.shape[1]), dtype=np.float64)
-        _group_sum(X, labels, sums)
+        total, size = sums, counts
         empty = np.flatnonzero(counts == 0)
-        if len(empty):
-            far = np.argsort(-d2[np.arange(len(X)), labels])[:len(empty)]
-            sums[empty], counts[empty] = X[far], 1
-        newC = (sums / counts[:, None]).astype(np.float32)
-        shift = float(((newC - C) ** 2).sum())
+        if len(empty):  # restart an empty cluster at the samples farthest from their centre
+            total, size = sums.copy(), counts.copy()
+            total[empty], size[empty] = X[np.argsort(-ub)[:len(empty)]], 1
+        newC = (total / size[:, None]).astype(np.float32)
+        moved = np.sqrt(((newC - C).astype(np.float64) ** 2).sum(axis=1))
         C = newC
-        if shift <= tol_abs:
+        ub += moved[labels]
+        lb -= moved.max()
+        if float((moved ** 2).sum()) <= tol_abs:
             break
     return C, _sq_dist(X, xn, C)
 

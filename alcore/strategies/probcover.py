@@ -167,10 +167,10 @@ class ProbCover(QueryStrategy):
       which cost 10,000 x 120,000 x 768 multiply-adds.
     - **Graph at scale** (pools above ``approx_above`` = 20,000 samples): the range search
       is restricted as in an IVF index (:func:`~._neighbors.ball_graph`): the pool is split
-      into ``min(N // 250, 1024)`` k-means lists (seed :data:`DELTA_SEED`) and each sample is
-      compared with the members of its ``n_probe`` (=8) nearest lists,
+      into ``min(N // 250, 1024)`` k-means lists (seed :data:`DELTA_SEED`) and the samples
+      of each list are compared with the members of its ``n_probe`` (=8) nearest lists,
       ``O(N^2 d n_probe / n_lists)`` instead of ``O(N^2 d)`` (170 s at 120,000 x 768). Distances are exact; an edge is
-      missed only when neither end probes the other's list, so balls can only shrink: the
+      missed only when neither list probes the other, so balls can only shrink: the
       coverage the greedy attains is checked against the exact graph's in the tests.
       Pools up to ``approx_above`` use the exact graph (``approx_above=None``: always).
     - **Caching**: the estimated ``delta`` and the sparse graph are cached in memory per
@@ -212,7 +212,7 @@ class ProbCover(QueryStrategy):
         Pool size above which the graph search is restricted to ``n_probe`` k-means lists
         and purity uses at most 2,000 balls; ``None``: exact at every size.
     n_probe : int, default=8
-        Lists searched per sample in the restricted graph search.
+        Lists searched per list in the restricted graph search.
     fast_kmeans_above : int, default=10000
         Pool size above which the purity clustering uses faiss k-means.
     clusterer : scikit-learn clusterer or None, default=None
