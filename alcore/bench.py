@@ -15,8 +15,8 @@ Three measurements:
     ``warm_seconds`` times the same query again on the same strategy object: the per-cycle
     cost inside a run once those caches are filled (equal to ``seconds`` up to noise for
     strategies without a cache; see also :func:`full_run_ratio`). ``peak_mb`` is the larger
-    of two peaks above the level just before the query: the ``tracemalloc`` peak (exact for numpy and Python
-    allocations; measured in a second, untimed query because tracing slows allocation down)
+    of two peaks above the level just before the query: the ``tracemalloc`` peak (exact for
+    numpy and Python allocations; measured in a second, untimed query because tracing slows allocation down)
     and the process RSS sampled every 2 ms by ``psutil`` in a thread during the timed query
     (catches native buffers of BLAS, faiss or torch that ``tracemalloc`` misses). Runs over the
     per-run timeout are killed (status ``timeout``). scikit-activeml runs whose estimated
@@ -58,10 +58,23 @@ from . import strategies
 from .errors import UnknownNameError
 from .paths import atomic_write
 
-__all__ = ["SETTINGS", "SKACTIVEML", "make_data", "SkactivemlStrategy", "estimate_bytes",
-           "run_benchmark", "compare_accuracy", "full_run_ratio", "write_table",
-           "curve_aulc", "refit_agreement", "refit_verdict", "cost_model", "paper_cost",
-           "paper_cost_table"]
+__all__ = [
+    "SETTINGS",
+    "SKACTIVEML",
+    "SkactivemlStrategy",
+    "compare_accuracy",
+    "cost_model",
+    "curve_aulc",
+    "estimate_bytes",
+    "full_run_ratio",
+    "make_data",
+    "paper_cost",
+    "paper_cost_table",
+    "refit_agreement",
+    "refit_verdict",
+    "run_benchmark",
+    "write_table",
+]
 
 SETTINGS = {
     "default": {"n": 20000, "dim": 384, "classes": 20, "batch": 100},
@@ -70,8 +83,14 @@ SETTINGS = {
     # a weak classifier: overlapping blobs (centre scale 0.2: 68 % pool accuracy from 400
     # labels), so that ~14,500 of the 19,600 candidates are inconsistent under dropout and
     # DropQuery's k-means dominates its query
-    "weak": {"n": 20000, "dim": 384, "classes": 20, "batch": 100, "labelled": 400,
-             "separation": 0.2},
+    "weak": {
+        "n": 20000,
+        "dim": 384,
+        "classes": 20,
+        "batch": 100,
+        "labelled": 400,
+        "separation": 0.2,
+    },
 }
 #: setting keys besides n, dim, classes, batch (labelled: size of the labelled pool, default
 #: max(batch, 5 * classes); separation: scale of the class centres, see make_data)
@@ -88,8 +107,13 @@ SKACTIVEML = {
     "badge": ("Badge", {}, True),
     "dropquery": ("DropQuery", {}, True),
 }
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+_THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
 
 
 def make_data(n, dim, classes, random_state=0, separation=0.5):
@@ -100,7 +124,7 @@ def make_data(n, dim, classes, random_state=0, separation=0.5):
     rng = np.random.default_rng(random_state)
     centres = rng.standard_normal((classes, dim), dtype=np.float32) * np.float32(separation)
     y = rng.integers(classes, size=n)
-    y[:classes] = np.arange(classes)                      # every class present
+    y[:classes] = np.arange(classes)  # every class present
     X = rng.standard_normal((n, dim), dtype=np.float32)
     X += centres[y]
     return X, y.astype(np.int64)
@@ -134,22 +158,27 @@ class SkactivemlStrategy:
 
     def wrap(self, clf, X, y):
         """A fitted ``skactiveml`` ``SklearnClassifier`` with ``clf``'s parameters."""
-        from sklearn.base import clone
         from skactiveml.classifier import SklearnClassifier
+        from sklearn.base import clone
 
         n_classes = self.n_classes or int(np.max(clf.classes_)) + 1
-        wrapped = SklearnClassifier(clone(clf), classes=np.arange(n_classes),
-                                    random_state=self.random_state)
+        wrapped = SklearnClassifier(
+            clone(clf), classes=np.arange(n_classes), random_state=self.random_state
+        )
         return wrapped.fit(X, y)
 
-    def query(self, X, y, clf=None, fit_clf=True, candidates=None, batch_size=1,
-              return_utilities=False):
+    def query(
+        self, X, y, clf=None, fit_clf=True, candidates=None, batch_size=1, return_utilities=False
+    ):
         """Pick ``batch_size`` unlabelled samples with the scikit-activeml strategy."""
         if not hasattr(self, "rng_"):
             self.rng_ = np.random.default_rng(self.random_state)
         qs, needs_clf = self._build(int(self.rng_.integers(2**31 - 1)))
-        kw = {"candidates": candidates, "batch_size": batch_size,
-              "return_utilities": return_utilities}
+        kw = {
+            "candidates": candidates,
+            "batch_size": batch_size,
+            "return_utilities": return_utilities,
+        }
         if needs_clf:
             if clf is None or not hasattr(clf, "classes_"):
                 raise ValueError(f"{self.name} needs a fitted classifier")
@@ -215,8 +244,9 @@ def _measure(spec):
 
     threads = int(spec["threads"])
     limiter = threadpool_limits(limits=threads)
-    X, y = make_data(spec["n"], spec["dim"], spec["classes"], spec["seed"],
-                     spec.get("separation", 0.5))
+    X, y = make_data(
+        spec["n"], spec["dim"], spec["classes"], spec["seed"], spec.get("separation", 0.5)
+    )
     rng = np.random.default_rng(spec["seed"])
     lab = rng.choice(len(X), _n_labelled(spec), replace=False)
     y_pool = np.full(len(X), np.nan)
@@ -224,8 +254,10 @@ def _measure(spec):
     clf = LogisticRegression(max_iter=1000).fit(X[lab], y[lab])
     name, impl = spec["strategy"], spec["impl"]
     if impl == "alcore":
+
         def build():
             return strategies.get(name, random_state=spec["seed"])
+
         needs_clf = getattr(strategies.get_class(name), "needs_clf", False)
         qclf = clf
     else:
@@ -233,6 +265,7 @@ def _measure(spec):
 
         def build():
             return adapter._build(spec["seed"])[0]
+
         needs_clf = SKACTIVEML[name][2]
         qclf = adapter.wrap(clf, X, y_pool) if needs_clf else None
 
@@ -276,10 +309,15 @@ def _measure(spec):
     blas = sorted({i["num_threads"] for i in threadpool_info()})
     limiter.restore_original_limits()
     ok = len(np.unique(idx)) == spec["batch"] and np.isnan(y_pool[np.asarray(idx)]).all()
-    return {"seconds": seconds, "warm_seconds": warm,
-            "peak_mb": max(rss, traced) / 2**20, "rss_mb": rss / 2**20,
-            "tracemalloc_mb": traced / 2**20, "blas_threads": ",".join(map(str, blas)),
-            "status": "ok" if ok else "invalid picks"}
+    return {
+        "seconds": seconds,
+        "warm_seconds": warm,
+        "peak_mb": max(rss, traced) / 2**20,
+        "rss_mb": rss / 2**20,
+        "tracemalloc_mb": traced / 2**20,
+        "blas_threads": ",".join(map(str, blas)),
+        "status": "ok" if ok else "invalid picks",
+    }
 
 
 def _n_labelled(params):
@@ -300,9 +338,17 @@ def _run_one(spec, timeout):
     return json.loads(lines[-1])
 
 
-def run_benchmark(setting="default", strategies_=None, impls=("alcore", "skactiveml"),
-                  threads=1, timeout=300.0, seed=0, tracemalloc=True, progress=False,
-                  **overrides):
+def run_benchmark(
+    setting="default",
+    strategies_=None,
+    impls=("alcore", "skactiveml"),
+    threads=1,
+    timeout=300.0,
+    seed=0,
+    tracemalloc=True,
+    progress=False,
+    **overrides,
+):
     """Time and peak memory of one query per strategy and implementation.
 
     Parameters
@@ -339,12 +385,17 @@ def run_benchmark(setting="default", strategies_=None, impls=("alcore", "skactiv
 
     if setting not in SETTINGS:
         raise UnknownNameError("setting", setting, SETTINGS)
-    params = {**_OPTIONAL, **SETTINGS[setting],
-              **{k: v for k, v in overrides.items() if v is not None}}
+    params = {
+        **_OPTIONAL,
+        **SETTINGS[setting],
+        **{k: v for k, v in overrides.items() if v is not None},
+    }
     unknown = set(params) - {"n", "dim", "classes", "batch", *_OPTIONAL}
     if unknown:
-        raise ValueError(f"unknown benchmark parameters {sorted(unknown)}; "
-                         "use n, dim, classes, batch, labelled, separation")
+        raise ValueError(
+            f"unknown benchmark parameters {sorted(unknown)}; "
+            "use n, dim, classes, batch, labelled, separation"
+        )
     if params["batch"] + _n_labelled(params) > params["n"]:
         raise ValueError(f"n={params['n']} is too small for the labelled pool plus one batch")
     names = list(strategies_ or strategies.NAMES)
@@ -354,27 +405,47 @@ def run_benchmark(setting="default", strategies_=None, impls=("alcore", "skactiv
     for impl in impls:
         if impl not in ("alcore", "skactiveml"):
             raise ValueError(f"impl must be 'alcore' or 'skactiveml', got {impl!r}")
-    label = setting if not overrides or all(v is None for v in overrides.values()) else (
-        f"n={params['n']},dim={params['dim']}")
+    label = (
+        setting
+        if not overrides or all(v is None for v in overrides.values())
+        else (f"n={params['n']},dim={params['dim']}")
+    )
     rows = []
     jobs = [(s, i) for s in names for i in impls]
     for name, impl in tqdm(jobs, desc="bench", disable=not progress):
-        spec = {**params, "strategy": name, "impl": impl, "seed": seed, "threads": threads,
-                "tracemalloc": tracemalloc}
+        spec = {
+            **params,
+            "strategy": name,
+            "impl": impl,
+            "seed": seed,
+            "threads": threads,
+            "tracemalloc": tracemalloc,
+        }
         need = estimate_bytes(name, impl, params["n"], params["dim"], params["classes"])
         avail = psutil.virtual_memory().available
         if impl == "skactiveml" and need > 0.7 * avail:
-            res = {"status": f"cannot run: needs {need / 2**30:.0f} GB "
-                             f"({avail / 2**30:.0f} GB available)"}
+            res = {
+                "status": f"cannot run: needs {need / 2**30:.0f} GB "
+                f"({avail / 2**30:.0f} GB available)"
+            }
         else:
             res = _run_one(spec, timeout)
-        rows.append({"setting": label, "strategy": name, "impl": impl,
-                     "seconds": res.get("seconds", np.nan), "peak_mb": res.get("peak_mb", np.nan),
-                     "status": res["status"], "blas_threads": res.get("blas_threads", threads),
-                     "n": params["n"], "dim": params["dim"],
-                     "rss_mb": res.get("rss_mb", np.nan),
-                     "tracemalloc_mb": res.get("tracemalloc_mb", np.nan),
-                     "warm_seconds": res.get("warm_seconds", np.nan)})
+        rows.append(
+            {
+                "setting": label,
+                "strategy": name,
+                "impl": impl,
+                "seconds": res.get("seconds", np.nan),
+                "peak_mb": res.get("peak_mb", np.nan),
+                "status": res["status"],
+                "blas_threads": res.get("blas_threads", threads),
+                "n": params["n"],
+                "dim": params["dim"],
+                "rss_mb": res.get("rss_mb", np.nan),
+                "tracemalloc_mb": res.get("tracemalloc_mb", np.nan),
+                "warm_seconds": res.get("warm_seconds", np.nan),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -398,8 +469,18 @@ def write_table(df, path, replace_setting=True, key=("setting", "strategy", "imp
 
 
 # -- accuracy and whole-run comparisons ---------------------------------------------------------
-def compare_accuracy(X_train, y_train, X_test, y_test, strategies_=None, k0=50, batch=50,
-                     cycles=5, seeds=(0, 1, 2), progress=False):
+def compare_accuracy(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    strategies_=None,
+    k0=50,
+    batch=50,
+    cycles=5,
+    seeds=(0, 1, 2),
+    progress=False,
+):
     """Accuracy after ``cycles`` cycles of alcore vs scikit-activeml, both in :func:`run_al`.
 
     Both implementations share the IPS pool (same seed, IPS random) and the classifier; only the
@@ -417,16 +498,33 @@ def compare_accuracy(X_train, y_train, X_test, y_test, strategies_=None, k0=50, 
     for name, impl, seed in tqdm(jobs, desc="accuracy", disable=not progress):
         strat = name if impl == "alcore" else SkactivemlStrategy(name, n_classes, seed)
         start = time.perf_counter()
-        df = run_al(X_train, y_train, X_test, y_test, k0=k0, budget=budget, cycles=cycles,
-                    strategy=strat, random_state=seed)
-        rows.append({"strategy": name, "impl": impl, "seed": seed,
-                     "accuracy": df["accuracy"].iloc[-1], "macro_f1": df["macro_f1"].iloc[-1],
-                     "seconds": time.perf_counter() - start})
+        df = run_al(
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            k0=k0,
+            budget=budget,
+            cycles=cycles,
+            strategy=strat,
+            random_state=seed,
+        )
+        rows.append(
+            {
+                "strategy": name,
+                "impl": impl,
+                "seed": seed,
+                "accuracy": df["accuracy"].iloc[-1],
+                "macro_f1": df["macro_f1"].iloc[-1],
+                "seconds": time.perf_counter() - start,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def full_run_ratio(emb, budget, k0=None, cycles=20, strategies_=None, seed=0, progress=False,
-                   clf_params=None):
+def full_run_ratio(
+    emb, budget, k0=None, cycles=20, strategies_=None, seed=0, progress=False, clf_params=None
+):
     """Wall time of a whole AL run per strategy, and its ratio to Random.
 
     ``k0`` defaults to ``budget // (cycles + 1)`` (the grid's ``"batch"`` rule). Besides the
@@ -446,22 +544,41 @@ def full_run_ratio(emb, budget, k0=None, cycles=20, strategies_=None, seed=0, pr
         names.insert(0, "random")
     for name in tqdm(names, desc="full runs", disable=not progress):
         start, start_cpu = time.perf_counter(), time.process_time()
-        df = run_al(emb.X_train, emb.y_train, emb.X_test, emb.y_test, k0=k0, budget=budget,
-                    cycles=cycles, strategy=name, random_state=seed, clf_params=clf_params)
-        rows.append({"strategy": name, "seconds": time.perf_counter() - start,
-                     "query_seconds": df["query_seconds"].sum(),
-                     "fit_seconds": df["fit_seconds"].sum(),
-                     "final_accuracy": df["accuracy"].iloc[-1],
-                     "cpu_seconds": time.process_time() - start_cpu,
-                     "pool": len(emb.X_train), "dim": emb.X_train.shape[1],
-                     "classes": int(emb.y_train.max()) + 1, "k0": k0})
+        df = run_al(
+            emb.X_train,
+            emb.y_train,
+            emb.X_test,
+            emb.y_test,
+            k0=k0,
+            budget=budget,
+            cycles=cycles,
+            strategy=name,
+            random_state=seed,
+            clf_params=clf_params,
+        )
+        rows.append(
+            {
+                "strategy": name,
+                "seconds": time.perf_counter() - start,
+                "query_seconds": df["query_seconds"].sum(),
+                "fit_seconds": df["fit_seconds"].sum(),
+                "final_accuracy": df["accuracy"].iloc[-1],
+                "cpu_seconds": time.process_time() - start_cpu,
+                "pool": len(emb.X_train),
+                "dim": emb.X_train.shape[1],
+                "classes": int(emb.y_train.max()) + 1,
+                "k0": k0,
+            }
+        )
     out = pd.DataFrame(rows)
-    out["ratio_to_random"] = out["seconds"] / out.loc[out["strategy"] == "random",
-                                                      "seconds"].iloc[0]
+    out["ratio_to_random"] = (
+        out["seconds"] / out.loc[out["strategy"] == "random", "seconds"].iloc[0]
+    )
     return out
 
 
 # -- the benchmark tables of the performance chapter ------------------------------------
+
 
 def bench_speedups(bench):
     """alcore against scikit-activeml per benchmark setting and strategy.
@@ -473,13 +590,20 @@ def bench_speedups(bench):
     ``alcore_warm_seconds`` (the same query once alcore's per-pool caches are filled) where
     the table has it.
     """
-    missing = sorted({"setting", "strategy", "impl", "seconds", "peak_mb", "status"}
-                     - set(bench.columns))
+    missing = sorted(
+        {"setting", "strategy", "impl", "seconds", "peak_mb", "status"} - set(bench.columns)
+    )
     if missing:
-        raise ValueError(f"bench lacks the column(s) {missing}; pass "
-                         "book/data/bench_strategies.csv (alcore.bench.write_table)")
-    wide = bench.pivot_table(index=["setting", "strategy"], columns="impl",
-                             values=["seconds", "peak_mb", "status"], aggfunc="first")
+        raise ValueError(
+            f"bench lacks the column(s) {missing}; pass "
+            "book/data/bench_strategies.csv (alcore.bench.write_table)"
+        )
+    wide = bench.pivot_table(
+        index=["setting", "strategy"],
+        columns="impl",
+        values=["seconds", "peak_mb", "status"],
+        aggfunc="first",
+    )
     out = pd.DataFrame(index=wide.index)
     for impl in ("alcore", "skactiveml"):
         for col in ("seconds", "peak_mb", "status"):
@@ -500,8 +624,11 @@ def bench_speedups(bench):
 
 #: the engine issue's targets: minimum speed-up over scikit-activeml at the default setting,
 #: and (seconds, peak MB) per query at the large and huge settings
-BENCH_TARGETS = {"speedup": {"typiclust": 5.0, "probcover": 5.0, "badge": 5.0, "dropquery": 5.0},
-                 "large": (10.0, 4096.0), "huge": (60.0, 8192.0)}
+BENCH_TARGETS = {
+    "speedup": {"typiclust": 5.0, "probcover": 5.0, "badge": 5.0, "dropquery": 5.0},
+    "large": (10.0, 4096.0),
+    "huge": (60.0, 8192.0),
+}
 
 
 def bench_targets(bench, targets=None):
@@ -517,25 +644,40 @@ def bench_targets(bench, targets=None):
     rows = []
     for r in sp[sp["setting"] == "default"].itertuples():
         need = targets["speedup"].get(r.strategy, 1.0)
-        rows.append(dict(setting="default", strategy=r.strategy,
-                         target=f">= {need:g}x faster than scikit-activeml",
-                         measured=f"{r.speedup:.1f}x" if np.isfinite(r.speedup) else "n/a",
-                         met=bool(r.speedup >= need) if np.isfinite(r.speedup) else None))
+        rows.append(
+            dict(
+                setting="default",
+                strategy=r.strategy,
+                target=f">= {need:g}x faster than scikit-activeml",
+                measured=f"{r.speedup:.1f}x" if np.isfinite(r.speedup) else "n/a",
+                met=bool(r.speedup >= need) if np.isfinite(r.speedup) else None,
+            )
+        )
     for setting in ("large", "huge"):
         secs, mb = targets[setting]
         for r in sp[sp["setting"] == setting].itertuples():
             ok = r.alcore_status == "ok" and np.isfinite(r.alcore_seconds)
-            rows.append(dict(setting=setting, strategy=r.strategy,
-                             target=f"<= {secs:g} s and <= {mb / 1024:g} GB",
-                             measured=(f"{r.alcore_seconds:.1f} s, {r.alcore_peak_mb / 1024:.2f} GB"
-                                       if ok else (str(r.alcore_status)
-                                                   if isinstance(r.alcore_status, str)
-                                                   else "not measured")),
-                             met=bool(ok and r.alcore_seconds <= secs and r.alcore_peak_mb <= mb)))
+            rows.append(
+                dict(
+                    setting=setting,
+                    strategy=r.strategy,
+                    target=f"<= {secs:g} s and <= {mb / 1024:g} GB",
+                    measured=(
+                        f"{r.alcore_seconds:.1f} s, {r.alcore_peak_mb / 1024:.2f} GB"
+                        if ok
+                        else (
+                            str(r.alcore_status)
+                            if isinstance(r.alcore_status, str)
+                            else "not measured"
+                        )
+                    ),
+                    met=bool(ok and r.alcore_seconds <= secs and r.alcore_peak_mb <= mb),
+                )
+            )
     return pd.DataFrame(rows, columns=["setting", "strategy", "target", "measured", "met"])
 
 
-__all__ += ["bench_speedups", "bench_targets", "BENCH_TARGETS"]
+__all__ += ["BENCH_TARGETS", "bench_speedups", "bench_targets"]
 
 
 def curve_aulc(df, metric="accuracy"):
@@ -549,8 +691,16 @@ def curve_aulc(df, metric="accuracy"):
     return float(np.trapezoid(y, x) / span) if span > 0 else float(y.mean())
 
 
-def refit_agreement(emb, budget, strategies_=("random", "margin", "badge"), seeds=(0,), k0=None,
-                    cycles=20, warm=None, progress=False):
+def refit_agreement(
+    emb,
+    budget,
+    strategies_=("random", "margin", "badge"),
+    seeds=(0,),
+    k0=None,
+    cycles=20,
+    warm=None,
+    progress=False,
+):
     """Whole runs with the plain from-scratch refit against a faster refit, per strategy and seed.
 
     Each (strategy, seed) is run twice with :func:`~alcore.loop.run_al`: with the plain refit
@@ -587,9 +737,20 @@ def refit_agreement(emb, budget, strategies_=("random", "margin", "badge"), seed
         for which, clf in (("scratch", scratch), ("warm", warm)):
             start, start_cpu = time.perf_counter(), time.process_time()
             frames[which], final[which] = _run_al(
-                emb.X_train, emb.y_train, emb.X_test, emb.y_test, ips="random", k0=k0,
-                strategy=name, budget=budget, cycles=cycles, random_state=seed,
-                clf_params=clf, strategy_params=None, progress=False)
+                emb.X_train,
+                emb.y_train,
+                emb.X_test,
+                emb.y_test,
+                ips="random",
+                k0=k0,
+                strategy=name,
+                budget=budget,
+                cycles=cycles,
+                random_state=seed,
+                clf_params=clf,
+                strategy_params=None,
+                progress=False,
+            )
             wall[which] = time.perf_counter() - start
             cpu[which] = time.process_time() - start_cpu
         preds = {w: c.predict(emb.X_test) for w, c in final.items()}
@@ -598,23 +759,31 @@ def refit_agreement(emb, budget, strategies_=("random", "margin", "badge"), seed
         order = np.concatenate([np.asarray(p, np.int64) for p in frames["scratch"]["picked"]])
         fit_agree = []
         for t in sorted({max(1, cycles * q // 4) for q in (1, 2, 3, 4)} if cycles else ()):
-            before, now = order[:sets[t - 1]], order[:sets[t]]
-            prev = _fit(emb.X_train[before], emb.y_train[before], n_classes,
-                        {**params, **scratch})
+            before, now = order[: sets[t - 1]], order[: sets[t]]
+            prev = _fit(emb.X_train[before], emb.y_train[before], n_classes, {**params, **scratch})
             plain = _fit(emb.X_train[now], emb.y_train[now], n_classes, {**params, **scratch})
             fast = _fit(emb.X_train[now], emb.y_train[now], n_classes, {**params, **warm}, prev)
             fit_agree.append(np.mean(plain.predict(emb.X_test) == fast.predict(emb.X_test)))
-        rows.append({"strategy": name, "seed": seed, "budget": budget, "k0": k0,
-                     "agreement": float(np.mean(preds["scratch"] == preds["warm"])),
-                     "aulc_scratch": curve_aulc(frames["scratch"]),
-                     "aulc_warm": curve_aulc(frames["warm"]),
-                     "final_acc_scratch": float(frames["scratch"]["accuracy"].iloc[-1]),
-                     "final_acc_warm": float(frames["warm"]["accuracy"].iloc[-1]),
-                     "fit_agreement_min": float(min(fit_agree, default=1.0)),
-                     "seconds_scratch": wall["scratch"], "seconds_warm": wall["warm"],
-                     "cpu_seconds_scratch": cpu["scratch"], "cpu_seconds_warm": cpu["warm"],
-                     "fit_seconds_scratch": float(frames["scratch"]["fit_seconds"].sum()),
-                     "fit_seconds_warm": float(frames["warm"]["fit_seconds"].sum())})
+        rows.append(
+            {
+                "strategy": name,
+                "seed": seed,
+                "budget": budget,
+                "k0": k0,
+                "agreement": float(np.mean(preds["scratch"] == preds["warm"])),
+                "aulc_scratch": curve_aulc(frames["scratch"]),
+                "aulc_warm": curve_aulc(frames["warm"]),
+                "final_acc_scratch": float(frames["scratch"]["accuracy"].iloc[-1]),
+                "final_acc_warm": float(frames["warm"]["accuracy"].iloc[-1]),
+                "fit_agreement_min": float(min(fit_agree, default=1.0)),
+                "seconds_scratch": wall["scratch"],
+                "seconds_warm": wall["warm"],
+                "cpu_seconds_scratch": cpu["scratch"],
+                "cpu_seconds_warm": cpu["warm"],
+                "fit_seconds_scratch": float(frames["scratch"]["fit_seconds"].sum()),
+                "fit_seconds_warm": float(frames["warm"]["fit_seconds"].sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -627,14 +796,16 @@ def refit_verdict(df, min_agreement=0.995, max_aulc_diff=0.002) -> dict:
     the CPU-time speed-up of the whole runs.
     """
     aulc_diff = float(df["aulc_warm"].mean() - df["aulc_scratch"].mean())
-    out = {"runs": len(df), "agreement_min": float(df["agreement"].min()),
-           "agreement_mean": float(df["agreement"].mean()),
-           "fit_agreement_min": float(df["fit_agreement_min"].min()),
-           "aulc_diff_mean": aulc_diff,
-           "aulc_absdiff_max": float((df["aulc_warm"] - df["aulc_scratch"]).abs().max()),
-           "speedup_cpu": float(df["cpu_seconds_scratch"].sum() / df["cpu_seconds_warm"].sum())}
-    out["passes"] = bool(out["agreement_min"] >= min_agreement
-                         and abs(aulc_diff) < max_aulc_diff)
+    out = {
+        "runs": len(df),
+        "agreement_min": float(df["agreement"].min()),
+        "agreement_mean": float(df["agreement"].mean()),
+        "fit_agreement_min": float(df["fit_agreement_min"].min()),
+        "aulc_diff_mean": aulc_diff,
+        "aulc_absdiff_max": float((df["aulc_warm"] - df["aulc_scratch"]).abs().max()),
+        "speedup_cpu": float(df["cpu_seconds_scratch"].sum() / df["cpu_seconds_warm"].sum()),
+    }
+    out["passes"] = bool(out["agreement_min"] >= min_agreement and abs(aulc_diff) < max_aulc_diff)
     return out
 
 
@@ -702,17 +873,20 @@ def cost_model(runs):
     runs["query_cpu"] = total - runs["fit_cpu"]
     fit_terms, query_terms = ["budget", "dim", "classes"], ["pool", "dim", "budget"]
     fit = runs.groupby(fit_terms)["fit_cpu"].mean().reset_index()
-    fit_coef = _log_fit(np.log(fit[fit_terms].astype(float)).to_numpy(),
-                        fit["fit_cpu"].to_numpy(), fit_terms)
+    fit_coef = _log_fit(
+        np.log(fit[fit_terms].astype(float)).to_numpy(), fit["fit_cpu"].to_numpy(), fit_terms
+    )
     query_coef = {}
     for name, g in runs.groupby("strategy"):
         g = g.groupby(query_terms)["query_cpu"].mean().reset_index()
-        query_coef[name] = _log_fit(np.log(g[query_terms].astype(float)).to_numpy(),
-                                    g["query_cpu"].to_numpy(), query_terms)
+        query_coef[name] = _log_fit(
+            np.log(g[query_terms].astype(float)).to_numpy(), g["query_cpu"].to_numpy(), query_terms
+        )
 
     def predict(strategy, pool, dim, classes, budget):
-        return (_eval(fit_coef, budget=budget, dim=dim, classes=classes)
-                + _eval(query_coef[strategy], pool=pool, dim=dim, budget=budget))
+        return _eval(fit_coef, budget=budget, dim=dim, classes=classes) + _eval(
+            query_coef[strategy], pool=pool, dim=dim, budget=budget
+        )
 
     predict.fit_coef, predict.query_coef = fit_coef, query_coef
     return predict
@@ -745,9 +919,19 @@ def paper_cost(runs, grid, budgets=None, workers=PAPER_COST_WORKERS):
     for c in grid.configs():
         pool, dim, classes = _shape_of(c.dataset, c.encoder)
         budget = (budgets or {}).get(c.dataset, c.budget)
-        r = rows.setdefault(c.dataset, {"dataset": c.dataset, "pool": pool, "classes": classes,
-                                        "budget": budget, "runs": 0, "ips_runs": 0,
-                                        "cpu_seconds": 0.0, "longest": 0.0})
+        r = rows.setdefault(
+            c.dataset,
+            {
+                "dataset": c.dataset,
+                "pool": pool,
+                "classes": classes,
+                "budget": budget,
+                "runs": 0,
+                "ips_runs": 0,
+                "cpu_seconds": 0.0,
+                "longest": 0.0,
+            },
+        )
         if c.cycles:
             sec = predict(c.strategy, pool, dim, classes, budget)
             r["runs"] += 1
@@ -755,14 +939,23 @@ def paper_cost(runs, grid, budgets=None, workers=PAPER_COST_WORKERS):
         else:
             k0 = min(c.k0, pool)
             ips = c.ips if c.ips in predict.query_coef else "random"
-            sec = (_eval(predict.query_coef[ips], pool=pool, dim=dim, budget=21 * k0) / 20
-                   + _eval(predict.fit_coef, budget=max(k0, 2), dim=dim, classes=classes) / 11)
+            sec = (
+                _eval(predict.query_coef[ips], pool=pool, dim=dim, budget=21 * k0) / 20
+                + _eval(predict.fit_coef, budget=max(k0, 2), dim=dim, classes=classes) / 11
+            )
             r["ips_runs"] += 1
         r["cpu_seconds"] += sec
     df = pd.DataFrame(rows.values())
-    total = {"dataset": "all", "pool": df["pool"].sum(), "classes": np.nan, "budget": np.nan,
-             "runs": df["runs"].sum(), "ips_runs": df["ips_runs"].sum(),
-             "cpu_seconds": df["cpu_seconds"].sum(), "longest": df["longest"].max()}
+    total = {
+        "dataset": "all",
+        "pool": df["pool"].sum(),
+        "classes": np.nan,
+        "budget": np.nan,
+        "runs": df["runs"].sum(),
+        "ips_runs": df["ips_runs"].sum(),
+        "cpu_seconds": df["cpu_seconds"].sum(),
+        "longest": df["longest"].max(),
+    }
     df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
     df["cpu_hours"] = df["cpu_seconds"] / 3600
     df["longest_run_min"] = df["longest"] / 60

@@ -4,8 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alcore.bench import (COLUMNS, SkactivemlStrategy, compare_accuracy, estimate_bytes,
-                          make_data, run_benchmark, write_table)
+from alcore.bench import (
+    COLUMNS,
+    SkactivemlStrategy,
+    compare_accuracy,
+    estimate_bytes,
+    make_data,
+    run_benchmark,
+    write_table,
+)
 from alcore.errors import UnknownNameError
 
 
@@ -18,9 +25,10 @@ def test_make_data_seeded():
 
 def test_run_benchmark_writes_table(tmp_path):
     # one fresh subprocess (scikit-activeml); the alcore side runs in the CLI test below
-    df = run_benchmark("default", ["random"], impls=("skactiveml",), n=400, dim=8,
-                       classes=3, batch=10, timeout=120)
-    assert list(df.columns[:len(COLUMNS)]) == COLUMNS
+    df = run_benchmark(
+        "default", ["random"], impls=("skactiveml",), n=400, dim=8, classes=3, batch=10, timeout=120
+    )
+    assert list(df.columns[: len(COLUMNS)]) == COLUMNS
     assert df["status"].tolist() == ["ok"], df["status"].tolist()
     assert (df["seconds"] > 0).all() and (df["peak_mb"] >= 0).all()
     assert df["blas_threads"].astype(str).eq("1").all()
@@ -28,9 +36,9 @@ def test_run_benchmark_writes_table(tmp_path):
     write_table(df[COLUMNS], out)
     back = pd.read_csv(out)
     assert list(back.columns) == COLUMNS and len(back) == 1
-    write_table(df[COLUMNS], out)                 # same setting again: replaced, not appended
+    write_table(df[COLUMNS], out)  # same setting again: replaced, not appended
     assert len(pd.read_csv(out)) == 1
-    write_table(df[COLUMNS].assign(setting="other"), out)     # another setting: kept both
+    write_table(df[COLUMNS].assign(setting="other"), out)  # another setting: kept both
     assert sorted(pd.read_csv(out)["setting"]) == ["n=400,dim=8", "other"]
     write_table(df[COLUMNS].assign(setting="other", impl="alcore"), out)  # another impl: kept
     assert len(pd.read_csv(out)) == 3
@@ -57,14 +65,14 @@ def test_bad_benchmark_input():
 def test_skactiveml_adapter_in_the_loop():
     X, y = make_data(300, 6, 3, random_state=0)
     Xt, yt = make_data(100, 6, 3, random_state=0)
-    df = compare_accuracy(X, y, Xt, yt, ["random", "margin"], k0=10, batch=10, cycles=2,
-                          seeds=(0,))
+    df = compare_accuracy(X, y, Xt, yt, ["random", "margin"], k0=10, batch=10, cycles=2, seeds=(0,))
     assert len(df) == 4 and set(df["impl"]) == {"alcore", "skactiveml"}
     assert df["accuracy"].between(0, 1).all()
     picks = SkactivemlStrategy("margin", n_classes=3, random_state=0)
     y_pool = np.full(300, np.nan)
     y_pool[:20] = y[:20]
     from sklearn.linear_model import LogisticRegression
+
     clf = LogisticRegression(max_iter=1000).fit(X[:20], y[:20])
     idx = picks.query(X, y_pool, clf=clf, fit_clf=False, batch_size=5)
     assert len(set(idx)) == 5 and np.isnan(y_pool[idx]).all()
@@ -78,24 +86,81 @@ def test_cli_budget_and_strategies(tmp_path, monkeypatch, capsys):
 
     X, y = make_data(400, 4, 3, random_state=0)
     Xt, yt = make_data(150, 4, 3, random_state=0)
-    monkeypatch.setattr(cli_bench, "_load", lambda d, e: SimpleNamespace(
-        X_train=X, y_train=y, X_test=Xt, y_test=yt))
+    monkeypatch.setattr(
+        cli_bench, "_load", lambda d, e: SimpleNamespace(X_train=X, y_train=y, X_test=Xt, y_test=yt)
+    )
     out, curves = tmp_path / "budgets.csv", tmp_path / "curves.csv"
-    assert main(["bench", "budget", "--dataset", "trec6", "--seeds", "1", "--out", str(out),
-                 "--curves", str(curves)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "budget",
+                "--dataset",
+                "trec6",
+                "--seeds",
+                "1",
+                "--out",
+                str(out),
+                "--curves",
+                str(curves),
+            ]
+        )
+        == 0
+    )
     df = pd.read_csv(out)
     assert df["dataset"].tolist() == ["trec6"] and 1 <= df["budget"].iloc[0] <= 400
     assert {"n_labelled", "seed", "accuracy", "dataset"} <= set(pd.read_csv(curves).columns)
     table = tmp_path / "bench.csv"
-    assert main(["bench", "strategies", "--n", "300", "--dim", "4", "--classes", "3",
-                 "--batch", "5", "--strategies", "random", "--impls", "alcore",
-                 "--out", str(table)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "strategies",
+                "--n",
+                "300",
+                "--dim",
+                "4",
+                "--classes",
+                "3",
+                "--batch",
+                "5",
+                "--strategies",
+                "random",
+                "--impls",
+                "alcore",
+                "--out",
+                str(table),
+            ]
+        )
+        == 0
+    )
     assert pd.read_csv(table)["status"].tolist() == ["ok"]
-    assert main(["bench", "strategies", "--n", "300", "--dim", "4", "--classes", "3",
-                 "--batch", "5", "--strategies", "probcover", "--impls", "alcore",
-                 "--no-tracemalloc", "--out", str(table)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "strategies",
+                "--n",
+                "300",
+                "--dim",
+                "4",
+                "--classes",
+                "3",
+                "--batch",
+                "5",
+                "--strategies",
+                "probcover",
+                "--impls",
+                "alcore",
+                "--no-tracemalloc",
+                "--out",
+                str(table),
+            ]
+        )
+        == 0
+    )
     row = pd.read_csv(table).iloc[-1]
     assert row["strategy"] == "probcover" and row["status"] == "ok"
-    assert 0 < row["warm_seconds"] and 0 < row["seconds"]     # second, cached query timed too
+    assert row["warm_seconds"] > 0 and row["seconds"] > 0  # second, cached query timed too
     assert main(["bench", "strategies", "--setting", "nope", "--out", ""]) == 2
     assert "unknown setting" in capsys.readouterr().err

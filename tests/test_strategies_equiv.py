@@ -18,7 +18,7 @@ from alcore.strategies import get
 from alcore.strategies.badge import sq_dist_to
 
 skpool = pytest.importorskip("skactiveml.pool")
-from skactiveml.classifier import SklearnClassifier
+from skactiveml.classifier import SklearnClassifier  # noqa: E402 (after the skip above)
 
 
 def make_pool(n=200, d=8, n_classes=4, n_lab=16, seed=0):
@@ -40,8 +40,9 @@ def lr():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_uncertainty_same_picks(ours, method, seed):
     X, y = make_pool(seed=seed)
-    idx, util = get(ours, random_state=0).query(X, y, clf=lr(), batch_size=10,
-                                                return_utilities=True)
+    idx, util = get(ours, random_state=0).query(
+        X, y, clf=lr(), batch_size=10, return_utilities=True
+    )
     ref = skpool.UncertaintySampling(method=method, random_state=0)
     sk_clf = SklearnClassifier(lr(), classes=np.arange(4), missing_label=np.nan)
     ref_idx, ref_util = ref.query(X, y, clf=sk_clf, batch_size=10, return_utilities=True)
@@ -62,8 +63,9 @@ def test_min_sq_distances_chunked(monkeypatch):
 def test_coreset_same_picks(seed):
     X, y = make_pool(seed=seed)
     idx, util = get("coreset", random_state=0).query(X, y, batch_size=15, return_utilities=True)
-    ref_idx, ref_util = skpool.CoreSet(random_state=0).query(X, y, batch_size=15,
-                                                              return_utilities=True)
+    ref_idx, ref_util = skpool.CoreSet(random_state=0).query(
+        X, y, batch_size=15, return_utilities=True
+    )
     np.testing.assert_array_equal(idx, ref_idx)
     unl = np.isnan(y)
     np.testing.assert_allclose(util[0, unl], ref_util[0, unl], rtol=1e-4, atol=1e-4)
@@ -107,11 +109,12 @@ def test_badge_kmeanspp_probabilities_exact(bias):
     X, y = make_pool()
     clf = lr().fit(X[~np.isnan(y)], y[~np.isnan(y)].astype(int))
     idx, util = get("badge", bias=bias, random_state=0).query(
-        X, y, clf=clf, fit_clf=False, batch_size=6, return_utilities=True)
+        X, y, clf=clf, fit_clf=False, batch_size=6, return_utilities=True
+    )
     cand = np.flatnonzero(np.isnan(y))
     G = _dense_g(clf.predict_proba(X[cand]), X[cand], bias)
     pos = {c: i for i, c in enumerate(cand)}
-    norms = (G ** 2).sum(axis=1)
+    norms = (G**2).sum(axis=1)
     assert pos[idx[0]] == int(np.argmax(norms))  # first centre: largest gradient norm
     np.testing.assert_allclose(util[0, cand], norms / norms.sum(), rtol=1e-5)
     for b in range(1, 6):
@@ -125,10 +128,12 @@ def test_badge_kmeanspp_probabilities_exact(bias):
 def test_badge_first_pick_and_norms_match_skactiveml():
     X, y = make_pool()
     ours, util = get("badge", bias=False, random_state=0).query(
-        X, y, clf=lr(), batch_size=1, return_utilities=True)
+        X, y, clf=lr(), batch_size=1, return_utilities=True
+    )
     sk_clf = SklearnClassifier(lr(), classes=np.arange(4), missing_label=np.nan)
-    ref, ref_util = skpool.Badge(random_state=0).query(X, y, clf=sk_clf, batch_size=1,
-                                                       return_utilities=True)
+    ref, ref_util = skpool.Badge(random_state=0).query(
+        X, y, clf=sk_clf, batch_size=1, return_utilities=True
+    )
     np.testing.assert_array_equal(ours, ref)
     np.testing.assert_allclose(util[0], ref_util[0], rtol=1e-5, equal_nan=True)
 
@@ -137,13 +142,15 @@ def test_badge_second_pick_follows_d2_distribution():
     """Empirical frequencies of the (random) second pick over seeds match D^2 / sum."""
     X, y = make_pool(n=60, n_lab=8)
     clf = lr().fit(X[~np.isnan(y)], y[~np.isnan(y)].astype(int))
-    _, util = get("badge", random_state=0).query(X, y, clf=clf, fit_clf=False, batch_size=2,
-                                                 return_utilities=True)
+    _, util = get("badge", random_state=0).query(
+        X, y, clf=clf, fit_clf=False, batch_size=2, return_utilities=True
+    )
     p = np.nan_to_num(util[1])
     counts = np.zeros(len(X))
     for s in range(200):
-        counts[get("badge", random_state=s).query(X, y, clf=clf, fit_clf=False,
-                                                  batch_size=2)[1]] += 1
+        counts[
+            get("badge", random_state=s).query(X, y, clf=clf, fit_clf=False, batch_size=2)[1]
+        ] += 1
     assert 0.5 * np.abs(counts / counts.sum() - p).sum() < 0.2  # total variation
 
 
@@ -156,8 +163,7 @@ def test_kmeans_f32_ends_where_sklearn_does_and_seeds_as_well():
     X = (rng.standard_normal((3000, 32)) + rng.integers(0, 5, 3000)[:, None]).astype(np.float32)
     init = X[:20].copy()
     C, d2 = kmeans_f32(X, 20, rng, init=init)
-    ref = KMeans(20, init=init.astype(np.float64), n_init=1, max_iter=100).fit(
-        X.astype(np.float64))
+    ref = KMeans(20, init=init.astype(np.float64), n_init=1, max_iter=100).fit(X.astype(np.float64))
     np.testing.assert_array_equal(d2.argmin(axis=1), ref.labels_)
     np.testing.assert_allclose(C, ref.cluster_centers_, atol=1e-4)
     # the k-means++ start: inertia on a par with scikit-learn's (same seeding rule)
@@ -188,12 +194,13 @@ def test_dropquery_clustering_matches_skactiveml(monkeypatch):
         return KMeans(n_clusters, init=init, n_init=1)
 
     real = dropquery.kmeans_f32
-    monkeypatch.setattr(dropquery, "kmeans_f32", lambda *a, **kw: real(*a, **{**kw,
-                                                                            "init": init}))
+    monkeypatch.setattr(dropquery, "kmeans_f32", lambda *a, **kw: real(*a, **{**kw, "init": init}))
     ours = get("dropquery", dropout_rate=1 - 1e-12, rescale=False, random_state=0).query(
-        X, y, clf=clf, fit_clf=False, batch_size=5)
-    ref = skpool.DropQuery(dropout_rate=1 - 1e-12, n_dropout_samples=3,
-                           cluster_algo=fixed_kmeans, random_state=0)
+        X, y, clf=clf, fit_clf=False, batch_size=5
+    )
+    ref = skpool.DropQuery(
+        dropout_rate=1 - 1e-12, n_dropout_samples=3, cluster_algo=fixed_kmeans, random_state=0
+    )
     sk_clf = SklearnClassifier(lr(), classes=np.arange(4), missing_label=np.nan).fit(X, y)
     ref_idx = ref.query(X, y, clf=sk_clf, fit_clf=False, batch_size=5)
     assert set(ours.tolist()) <= set(unc.tolist())

@@ -144,11 +144,12 @@ def test_no_utilities_array_in_memory_unless_asked():
     peaks = []
     for want in (False, True):
         tracemalloc.start()
-        get("margin", random_state=0).query(X, y, clf=clf, fit_clf=False, batch_size=batch,
-                                            return_utilities=want)
+        get("margin", random_state=0).query(
+            X, y, clf=clf, fit_clf=False, batch_size=batch, return_utilities=want
+        )
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
-    assert peaks[1] - peaks[0] > 0.9 * batch * n * 8          # the 40 MB array, and only then
+    assert peaks[1] - peaks[0] > 0.9 * batch * n * 8  # the 40 MB array, and only then
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -217,15 +218,18 @@ def test_whole_pool_as_batch(name, pool):
 def test_coreset_mean_start_is_deterministic(pool):
     X = pool[0]
     y = np.full(N, np.nan)
-    picks = {tuple(get("coreset", start="mean", random_state=s).query(X, y, batch_size=3))
-             for s in range(3)}
+    picks = {
+        tuple(get("coreset", start="mean", random_state=s).query(X, y, batch_size=3))
+        for s in range(3)
+    }
     assert len(picks) == 1
     with pytest.raises(ValueError, match="start"):
         get("coreset", start="centre").query(X, y)
 
 
-@pytest.mark.parametrize("params", [{"dropout_rate": 1.0}, {"dropout_rate": 0},
-                                    {"n_dropout": 0}, {"n_dropout": 2.5}])
+@pytest.mark.parametrize(
+    "params", [{"dropout_rate": 1.0}, {"dropout_rate": 0}, {"n_dropout": 0}, {"n_dropout": 2.5}]
+)
 def test_dropquery_bad_params(pool, params):
     X, y, clf = pool
     with pytest.raises(ValueError, match=next(iter(params))):
@@ -234,9 +238,11 @@ def test_dropquery_bad_params(pool, params):
 
 def test_dropquery_fills_up_randomly_when_few_are_uncertain(pool):
     X, y, clf = pool  # tiny dropout: (almost) no prediction flips, so the batch is filled
-    a = get("dropquery", dropout_rate=1e-6, random_state=0).query(X, y, clf=clf, fit_clf=False,
-                                                                  batch_size=8)
-    b = get("dropquery", dropout_rate=1e-6, random_state=1).query(X, y, clf=clf, fit_clf=False,
-                                                                  batch_size=8)
+    a = get("dropquery", dropout_rate=1e-6, random_state=0).query(
+        X, y, clf=clf, fit_clf=False, batch_size=8
+    )
+    b = get("dropquery", dropout_rate=1e-6, random_state=1).query(
+        X, y, clf=clf, fit_clf=False, batch_size=8
+    )
     assert len(set(a.tolist())) == 8 and np.isnan(y[a]).all()
     assert set(a.tolist()) != set(b.tolist())

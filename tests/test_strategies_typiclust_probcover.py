@@ -37,8 +37,13 @@ def _partial(y_true, idx):
 
 
 def _pure_typi(**kw):
-    base = {"k": 5, "min_cluster_size": 0, "max_clusters": None, "normalize": False,
-            "clusterer": KMeans(n_init=1, random_state=0)}
+    base = {
+        "k": 5,
+        "min_cluster_size": 0,
+        "max_clusters": None,
+        "normalize": False,
+        "clusterer": KMeans(n_init=1, random_state=0),
+    }
     return TypiClust(random_state=0, **{**base, **kw})
 
 
@@ -48,8 +53,9 @@ def test_typiclust_equals_skactiveml_with_same_clustering(blobs, labelled):
     X, yt = blobs
     y = _partial(yt, labelled)
     ours = _pure_typi().query(X, y, batch_size=6)
-    ref = skpool.TypiClust(k=5, cluster_algo_dict={"n_init": 1, "random_state": 0},
-                           random_state=0).query(X, y, batch_size=6)
+    ref = skpool.TypiClust(
+        k=5, cluster_algo_dict={"n_init": 1, "random_state": 0}, random_state=0
+    ).query(X, y, batch_size=6)
     assert sorted(ours) == sorted(ref)
 
 
@@ -94,8 +100,10 @@ def test_typiclust_candidates_and_reproducible(blobs):
     a = TypiClust(random_state=3).query(X, y, candidates=cand, batch_size=5)
     b = TypiClust(random_state=3).query(X, y, candidates=cand, batch_size=5)
     assert np.array_equal(a, b) and set(a) <= set(cand) and len(set(a)) == 5
-    assert get("typiclust", random_state=3).query(X, y, candidates=cand, batch_size=5).tolist() \
+    assert (
+        get("typiclust", random_state=3).query(X, y, candidates=cand, batch_size=5).tolist()
         == a.tolist()
+    )
 
 
 def test_typiclust_minibatch_path_and_bad_params(blobs):
@@ -123,10 +131,12 @@ def test_n_clusters_rule():
     assert n_clusters_for(400, 100, 2_000, max_clusters=None) == 166
 
 
-@pytest.mark.parametrize(("n_pool", "n_lab", "batch"),
-                         [(2_000, 400, 100), (600, 0, 60), (300, 20, 5), (60, 10, 30)])
-def test_typiclust_small_pools_no_empty_or_mostly_skipped_clusters(n_pool, n_lab, batch,
-                                                                  monkeypatch):
+@pytest.mark.parametrize(
+    ("n_pool", "n_lab", "batch"), [(2_000, 400, 100), (600, 0, 60), (300, 20, 5), (60, 10, 30)]
+)
+def test_typiclust_small_pools_no_empty_or_mostly_skipped_clusters(
+    n_pool, n_lab, batch, monkeypatch
+):
     """Whatever k0 and pool it meets, the clustering has no empty cluster and most clusters
     pass the size filter (at 2,000 samples the original 500 clusters left ~4 a cluster)."""
     X, yt = make_blobs(n_pool, n_features=16, centers=6, cluster_std=3.0, random_state=1)
@@ -163,13 +173,13 @@ def test_ball_graph_matches_dense(blobs):
 
 
 def _edges(indptr, indices):
-    return set(zip(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)).tolist(),
-                   indices.tolist()))
+    return set(
+        zip(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)).tolist(), indices.tolist())
+    )
 
 
 def test_restricted_graph_is_a_subgraph_and_exact_when_every_list_is_probed():
-    X = l2_normalize(make_blobs(1500, n_features=12, centers=8, cluster_std=2.0,
-                                random_state=3)[0])
+    X = l2_normalize(make_blobs(1500, n_features=12, centers=8, cluster_std=2.0, random_state=3)[0])
     exact = _edges(*ball_graph(X, 0.5))
     assert len(exact) > 5 * len(X)  # balls hold neighbours, not only themselves
     full = _edges(*_symmetric_csr(*_ivf_pairs(X, 0.25, 6, 6, 0, False), len(X)))
@@ -189,9 +199,11 @@ def test_restricted_graph_keeps_the_coverage_objective(n_labelled):
     for batch in (10, 60):
         clear_cache()
         exact = ProbCover(delta=delta, approx_above=None, random_state=0).query(
-            X, y, batch_size=batch)
+            X, y, batch_size=batch
+        )
         approx = ProbCover(delta=delta, approx_above=0, n_probe=2, random_state=0).query(
-            X, y, batch_size=batch)
+            X, y, batch_size=batch
+        )
         cover = np.concatenate([np.arange(n_labelled), exact]).astype(int)
         cover_a = np.concatenate([np.arange(n_labelled), approx]).astype(int)
         assert coverage(X, cover_a, delta) >= coverage(X, cover, delta) - 0.01, batch
@@ -214,12 +226,14 @@ def test_probcover_greedy_equals_skactiveml_step_by_step(blobs, labelled):
     X, yt = blobs
     y = _partial(yt, labelled)
     picks, util = ProbCover(delta=3.0, normalize=False, random_state=0).query(
-        X, y, batch_size=8, return_utilities=True)
+        X, y, batch_size=8, return_utilities=True
+    )
     for b in range(8):
         yy = y.copy()
         yy[picks[:b]] = 0  # scikit-activeml: non-candidates cover
         _, ref = skpool.ProbCover(deltas=[3.0], random_state=0).query(
-            X, yy, batch_size=1, return_utilities=True)
+            X, yy, batch_size=1, return_utilities=True
+        )
         np.testing.assert_array_equal(util[b], ref[0])
         assert ref[0][picks[b]] == np.nanmax(ref[0])
 
@@ -239,17 +253,26 @@ def test_delta_estimate_equals_skactiveml(blobs):
     X, yt = blobs
     y = _partial(yt, [0, 1])
     grid = np.arange(0.5, 15.01, 0.5)
-    delta, purity = estimate_delta(X, 5, 0.95, grid, random_state=0,
-                                   clusterer=KMeans(n_init=1, random_state=0))
-    ref = skpool.ProbCover(n_classes=5, deltas=grid, random_state=0,
-                           cluster_algo_dict={"n_init": 1, "random_state": 0})
+    delta, purity = estimate_delta(
+        X, 5, 0.95, grid, random_state=0, clusterer=KMeans(n_init=1, random_state=0)
+    )
+    ref = skpool.ProbCover(
+        n_classes=5, deltas=grid, random_state=0, cluster_algo_dict={"n_init": 1, "random_state": 0}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref.query(X, y)
     assert delta == ref.delta_max_ and purity >= 0.95
     # subsampled purity (large-pool path) lands on the same grid point here
-    sub, _ = estimate_delta(X, 5, 0.95, grid, max_samples=200, random_state=0,
-                            clusterer=KMeans(n_init=1, random_state=0))
+    sub, _ = estimate_delta(
+        X,
+        5,
+        0.95,
+        grid,
+        max_samples=200,
+        random_state=0,
+        clusterer=KMeans(n_init=1, random_state=0),
+    )
     assert abs(sub - delta) <= 0.5
 
 
@@ -261,8 +284,7 @@ def test_nearest_other_label_distance_brute_force(blobs):
     d[lab[q][:, None] == lab[None]] = np.inf
     np.testing.assert_allclose(nearest_other_label_distance(X, lab, q), d.min(1), rtol=1e-4)
     every = np.arange(len(X))  # all rows: the per-label faiss search (small pools)
-    np.testing.assert_allclose(nearest_other_label_distance(X, lab, every)[q], d.min(1),
-                               rtol=1e-4)
+    np.testing.assert_allclose(nearest_other_label_distance(X, lab, every)[q], d.min(1), rtol=1e-4)
 
 
 def test_probcover_coverage_grows_and_fallback(blobs):

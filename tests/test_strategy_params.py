@@ -27,35 +27,69 @@ BAD = {
     "random": {"random_state": RS_BAD},
     "margin": {"random_state": RS_BAD},
     "entropy": {"random_state": RS_BAD},
-    "coreset": {"start": [("centre", ValueError), (0, TypeError), (None, TypeError)],
-                "random_state": RS_BAD},
+    "coreset": {
+        "start": [("centre", ValueError), (0, TypeError), (None, TypeError)],
+        "random_state": RS_BAD,
+    },
     "badge": {"bias": BOOL_BAD, "random_state": RS_BAD},
     "dropquery": {
-        "dropout_rate": [(0, ValueError), (1.0, ValueError), (-0.5, ValueError),
-                         (True, TypeError), ("0.5", TypeError), (None, TypeError)],
-        "n_dropout": INT1_BAD, "rescale": BOOL_BAD, "minibatch_threshold": INT1_BAD,
+        "dropout_rate": [
+            (0, ValueError),
+            (1.0, ValueError),
+            (-0.5, ValueError),
+            (True, TypeError),
+            ("0.5", TypeError),
+            (None, TypeError),
+        ],
+        "n_dropout": INT1_BAD,
+        "rescale": BOOL_BAD,
+        "minibatch_threshold": INT1_BAD,
         "random_state": RS_BAD,
     },
     "typiclust": {
-        "k": INT1_BAD, "max_clusters": INT1_BAD, "min_cluster_size": INT0_BAD,
-        "min_mean_cluster_size": INT1_BAD, "normalize": BOOL_BAD,
-        "fast_kmeans_above": INT0_BAD, "clusterer": CLUSTERER_BAD, "random_state": RS_BAD,
+        "k": INT1_BAD,
+        "max_clusters": INT1_BAD,
+        "min_cluster_size": INT0_BAD,
+        "min_mean_cluster_size": INT1_BAD,
+        "normalize": BOOL_BAD,
+        "fast_kmeans_above": INT0_BAD,
+        "clusterer": CLUSTERER_BAD,
+        "random_state": RS_BAD,
     },
     "probcover": {
-        "delta": [(0.0, ValueError), (-1.0, ValueError), (True, TypeError), ("1", TypeError),
-                  ([0.5], TypeError)],
+        "delta": [
+            (0.0, ValueError),
+            (-1.0, ValueError),
+            (True, TypeError),
+            ("1", TypeError),
+            ([0.5], TypeError),
+        ],
         "n_classes": [(1, ValueError), (2.0, TypeError), (True, TypeError)],
         "alpha": [(0, ValueError), (1.5, ValueError), (None, TypeError), (True, TypeError)],
-        "deltas": [([-1.0, 0.5], ValueError), ([], ValueError), ([[0.1]], ValueError),
-                   ("a", ValueError), ([np.inf], ValueError)],
-        "normalize": BOOL_BAD, "max_purity_samples": INT1_BAD, "approx_above": INT0_BAD,
-        "n_probe": INT1_BAD, "fast_kmeans_above": INT0_BAD,
-        "clusterer": CLUSTERER_BAD, "cache": BOOL_BAD, "progress": BOOL_BAD,
+        "deltas": [
+            ([-1.0, 0.5], ValueError),
+            ([], ValueError),
+            ([[0.1]], ValueError),
+            ("a", ValueError),
+            ([np.inf], ValueError),
+        ],
+        "normalize": BOOL_BAD,
+        "max_purity_samples": INT1_BAD,
+        "approx_above": INT0_BAD,
+        "n_probe": INT1_BAD,
+        "fast_kmeans_above": INT0_BAD,
+        "clusterer": CLUSTERER_BAD,
+        "cache": BOOL_BAD,
+        "progress": BOOL_BAD,
         "random_state": RS_BAD,
     },
 }
-CASES = [(name, param, bad, err) for name, table in BAD.items()
-         for param, bads in table.items() for bad, err in bads]
+CASES = [
+    (name, param, bad, err)
+    for name, table in BAD.items()
+    for param, bads in table.items()
+    for bad, err in bads
+]
 
 
 class _Untouchable:
@@ -77,8 +111,9 @@ def test_table_covers_every_parameter():
         assert set(cls._parameter_constraints) == params, name
 
 
-@pytest.mark.parametrize(("name", "param", "bad", "err"), CASES,
-                         ids=[f"{n}-{p}-{b!r}" for n, p, b, _ in CASES])
+@pytest.mark.parametrize(
+    ("name", "param", "bad", "err"), CASES, ids=[f"{n}-{p}-{b!r}" for n, p, b, _ in CASES]
+)
 def test_bad_parameter_raises_in_query_before_any_work(name, param, bad, err, monkeypatch):
     cls = get_class(name)
     monkeypatch.setattr(cls, "_query", lambda *a, **k: pytest.fail("_query ran"))
@@ -155,9 +190,13 @@ def _picks_digest(name, **params):
 #: float32 k-means (issue 12) replaced scikit-learn's float64 ``KMeans``: same algorithm,
 #: other random stream, so its digest was re-recorded then (before: f7e6984fcfcdfcc1)
 GOLDEN = {
-    "random": "bc706c20568c0ab2", "margin": "9fa2f6b3a425b847", "entropy": "97007eb8113359f2",
-    "coreset": "fbbac75e314568ba", "probcover": "bf47f6a4b4829776",
-    "typiclust": "6d9d8d22b4149144", "badge": "99057b8e933ed144",
+    "random": "bc706c20568c0ab2",
+    "margin": "9fa2f6b3a425b847",
+    "entropy": "97007eb8113359f2",
+    "coreset": "fbbac75e314568ba",
+    "probcover": "bf47f6a4b4829776",
+    "typiclust": "6d9d8d22b4149144",
+    "badge": "99057b8e933ed144",
     "dropquery": "d8ff8eebe267f35a",
 }
 

@@ -25,7 +25,7 @@ import importlib
 
 from ..errors import UnknownNameError
 
-__all__ = ["get", "NAMES", "IPS_NAMES"]
+__all__ = ["IPS_NAMES", "NAMES", "get"]
 
 _REGISTRY = {
     "random": ("random", "RandomSampling"),

@@ -74,8 +74,9 @@ def kmeans_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000)
         import faiss
 
         X = as_f32(X)
-        km = faiss.Kmeans(X.shape[1], int(n_clusters), niter=20, seed=int(seed) % 2**31,
-                          verbose=False)
+        km = faiss.Kmeans(
+            X.shape[1], int(n_clusters), niter=20, seed=int(seed) % 2**31, verbose=False
+        )
         km.train(X)
         _, lab = km.index.search(X, 1)
         return lab[:, 0].astype(np.int64)
@@ -146,7 +147,7 @@ def _exact_pairs(X, r2, progress):
     index.add(X)
     counts, cols = [], []
     for s in tqdm(range(0, n, _RANGE_CHUNK), desc="delta-ball graph", disable=not progress):
-        lims, _, idx = index.range_search(X[s:s + _RANGE_CHUNK], r2)
+        lims, _, idx = index.range_search(X[s : s + _RANGE_CHUNK], r2)
         counts.append(np.diff(lims).astype(np.int64))
         cols.append(idx.astype(np.int32))
     del index
@@ -161,8 +162,14 @@ def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress):
     import faiss
     from tqdm.auto import tqdm
 
-    km = faiss.Kmeans(X.shape[1], n_lists, niter=10, seed=int(seed) % 2**31, verbose=False,
-                      max_points_per_centroid=32)  # lists need not be optimal, only local
+    km = faiss.Kmeans(
+        X.shape[1],
+        n_lists,
+        niter=10,
+        seed=int(seed) % 2**31,
+        verbose=False,
+        max_points_per_centroid=32,
+    )  # lists need not be optimal, only local
     km.train(X)
     C = as_f32(km.centroids)
     home = _nearest_centres(X, C, 1)[:, 0]
@@ -199,13 +206,16 @@ def _nearest_centres(X, C, m):
     cn = np.einsum("ij,ij->i", C, C)
     step = max(1, _BLOCK // len(C))
     for s in range(0, len(X), step):
-        d2 = X[s:s + step] @ C.T
+        d2 = X[s : s + step] @ C.T
         d2 *= -2
         d2 += cn  # + ||x||^2 is the same for every centre
-        top = np.argpartition(d2, m - 1, axis=1)[:, :m] if m < len(C) else \
-            np.broadcast_to(np.arange(len(C)), d2.shape).copy()
+        top = (
+            np.argpartition(d2, m - 1, axis=1)[:, :m]
+            if m < len(C)
+            else np.broadcast_to(np.arange(len(C)), d2.shape).copy()
+        )
         order = np.argsort(np.take_along_axis(d2, top, axis=1), axis=1, kind="stable")
-        out[s:s + step] = np.take_along_axis(top, order, axis=1)
+        out[s : s + step] = np.take_along_axis(top, order, axis=1)
     return out
 
 
@@ -258,11 +268,11 @@ def _nearest_other_label_blocked(X, labels, queries):
     best = np.full(len(queries), np.inf, dtype=np.float32)
     step = max(1, _BLOCK // len(queries))
     for s in range(0, len(X), step):
-        d2 = Q @ X[s:s + step].T
+        d2 = Q @ X[s : s + step].T
         d2 *= -2
-        d2 += xn[s:s + step]
+        d2 += xn[s : s + step]
         d2 += qn[:, None]
-        d2[ql[:, None] == labels[None, s:s + step]] = np.inf
+        d2[ql[:, None] == labels[None, s : s + step]] = np.inf
         np.minimum(best, d2.min(axis=1), out=best)
     return np.sqrt(np.maximum(best.astype(np.float64), 0))
 
@@ -285,7 +295,7 @@ def kmeans_plusplus(X, k, rng, xn=None):
     centres = np.empty((k, X.shape[1]), dtype=np.float32)
     first = int(rng.integers(len(X)))
     centres[0] = X[first]
-    closest = _sq_dist(X, xn, X[first:first + 1])[:, 0].astype(np.float64)
+    closest = _sq_dist(X, xn, X[first : first + 1])[:, 0].astype(np.float64)
     for c in range(1, k):
         cum = np.cumsum(closest)
         cand = np.searchsorted(cum, rng.random(n_trials) * cum[-1])
@@ -354,13 +364,13 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
         empty = np.flatnonzero(counts == 0)
         if len(empty):  # restart an empty cluster at the samples farthest from their centre
             total, size = sums.copy(), counts.copy()
-            total[empty], size[empty] = X[np.argsort(-ub)[:len(empty)]], 1
+            total[empty], size[empty] = X[np.argsort(-ub)[: len(empty)]], 1
         newC = (total / size[:, None]).astype(np.float32)
         moved = np.sqrt(((newC - C).astype(np.float64) ** 2).sum(axis=1))
         C = newC
         ub += moved[labels]
         lb -= moved.max()
-        if float((moved ** 2).sum()) <= tol_abs:
+        if float((moved**2).sum()) <= tol_abs:
             break
     return C, _sq_dist(X, xn, C)
 
@@ -369,6 +379,7 @@ def _group_sum(X, labels, out):
     """``out[c] += X[labels == c].sum(0)`` for every ``c``: one sparse one-hot product."""
     import scipy.sparse as sp
 
-    onehot = sp.csr_matrix((np.ones(len(X), np.float32), (labels, np.arange(len(X)))),
-                           shape=(len(out), len(X)))
+    onehot = sp.csr_matrix(
+        (np.ones(len(X), np.float32), (labels, np.arange(len(X)))), shape=(len(out), len(X))
+    )
     out += onehot @ X

@@ -55,7 +55,8 @@ class _Number(Interval):
 def Int(low=None, high=None):
     """Constraint: an int (not a bool) in ``[low, high]`` (``None``: unbounded)."""
     closed = {(True, True): "both", (True, False): "left", (False, True): "right"}.get(
-        (low is not None, high is not None), "neither")
+        (low is not None, high is not None), "neither"
+    )
     return _Number(Integral, low, high, closed=closed)
 
 
@@ -200,16 +201,21 @@ class QueryStrategy:
         constraint is a bug of the class (``KeyError``)."""
         for name in self._param_names():
             value = getattr(self, name)
-            constraints = [c if isinstance(c, _Constraint) else make_constraint(c)
-                           for c in self._parameter_constraints[name]]
+            constraints = [
+                c if isinstance(c, _Constraint) else make_constraint(c)
+                for c in self._parameter_constraints[name]
+            ]
             if any(c.is_satisfied_by(value) for c in constraints):
                 continue
             must = " or ".join(str(c) for c in constraints if not c.hidden)
-            raise InvalidParameterError(f"The {name!r} parameter of {type(self).__name__} "
-                                        f"must be {must}. Got {value!r} instead.")
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(self).__name__} "
+                f"must be {must}. Got {value!r} instead."
+            )
 
-    def query(self, X, y, clf=None, fit_clf=True, candidates=None, batch_size=1,
-              return_utilities=False):
+    def query(
+        self, X, y, clf=None, fit_clf=True, candidates=None, batch_size=1, return_utilities=False
+    ):
         """Pick ``batch_size`` unlabelled samples to label next.
 
         Parameters
@@ -241,8 +247,7 @@ class QueryStrategy:
             clf = self._prepare_clf(clf, fit_clf, X, y, labelled)
         rng = check_rng(self.random_state)
         return_utilities = bool(return_utilities)
-        idx, util = self._query(X, y, labelled, candidates, batch_size, clf, rng,
-                                return_utilities)
+        idx, util = self._query(X, y, labelled, candidates, batch_size, clf, rng, return_utilities)
         idx = np.asarray(idx, dtype=np.int64)
         if return_utilities:
             if util is None:

@@ -30,14 +30,14 @@ def min_sq_distances(X, centres, sq_norms=None):
     cstep = max(1, min(len(C), 4096))
     rstep = max(1, _BLOCK // cstep)
     for c0 in range(0, len(C), cstep):
-        Cb = C[c0:c0 + cstep]
+        Cb = C[c0 : c0 + cstep]
         cn = _sq_norms(Cb)
         for r0 in range(0, len(X), rstep):
-            d = X[r0:r0 + rstep] @ Cb.T
+            d = X[r0 : r0 + rstep] @ Cb.T
             d *= -2
             d += cn
-            d += xn[r0:r0 + rstep, None]
-            np.minimum(out[r0:r0 + rstep], d.min(axis=1), out=out[r0:r0 + rstep])
+            d += xn[r0 : r0 + rstep, None]
+            np.minimum(out[r0 : r0 + rstep], d.min(axis=1), out=out[r0 : r0 + rstep])
     return np.maximum(out, 0, out=out)
 
 
@@ -74,8 +74,10 @@ class CoreSet(QueryStrategy):
     Approach", ICLR 2018.
     """
 
-    _parameter_constraints: ClassVar[dict] = {"start": [StrOptions({"random", "mean"})],
-                              "random_state": RANDOM_STATE}
+    _parameter_constraints: ClassVar[dict] = {
+        "start": [StrOptions({"random", "mean"})],
+        "random_state": RANDOM_STATE,
+    }
 
     def __init__(self, start="random", random_state=None):
         self.start = start

@@ -68,8 +68,14 @@ class DropQuery(QueryStrategy):
         "random_state": RANDOM_STATE,
     }
 
-    def __init__(self, dropout_rate=0.75, n_dropout=3, rescale=True, minibatch_threshold=20000,
-                 random_state=None):
+    def __init__(
+        self,
+        dropout_rate=0.75,
+        n_dropout=3,
+        rescale=True,
+        minibatch_threshold=20000,
+        random_state=None,
+    ):
         self.dropout_rate = dropout_rate
         self.n_dropout = n_dropout
         self.rescale = rescale
@@ -81,11 +87,11 @@ class DropQuery(QueryStrategy):
         scale = 1.0 / keep if self.rescale else 1.0
         n_dis = np.zeros(len(candidates), dtype=np.int64)
         for c0 in range(0, len(candidates), _CHUNK):
-            Xb = np.asarray(X[candidates[c0:c0 + _CHUNK]], dtype=np.float32)
+            Xb = np.asarray(X[candidates[c0 : c0 + _CHUNK]], dtype=np.float32)
             yhat = clf.predict(Xb)
             for _ in range(self.n_dropout):
                 mask = rng.random(Xb.shape, dtype=np.float32) < keep
-                n_dis[c0:c0 + _CHUNK] += clf.predict(Xb * mask * np.float32(scale)) != yhat
+                n_dis[c0 : c0 + _CHUNK] += clf.predict(Xb * mask * np.float32(scale)) != yhat
         return n_dis
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
@@ -110,8 +116,9 @@ class DropQuery(QueryStrategy):
             km = MiniBatchKMeans(batch_size, batch_size=4096, n_init=1, random_state=seed)
             dist = km.fit_transform(Xu)
         else:
-            _, dist = kmeans_f32(Xu, batch_size, np.random.default_rng(seed), max_iter=100,
-                                 init="random")
+            _, dist = kmeans_f32(
+                Xu, batch_size, np.random.default_rng(seed), max_iter=100, init="random"
+            )
         picked = []
         for k in range(batch_size):
             d = dist[:, k]

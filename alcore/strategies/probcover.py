@@ -68,8 +68,16 @@ def _cached(key, make, use_cache):
     return value
 
 
-def estimate_delta(X, n_clusters, alpha=0.95, deltas=None, max_samples=10_000,
-                   random_state=None, clusterer=None, fast_kmeans_above=10_000):
+def estimate_delta(
+    X,
+    n_clusters,
+    alpha=0.95,
+    deltas=None,
+    max_samples=10_000,
+    random_state=None,
+    clusterer=None,
+    fast_kmeans_above=10_000,
+):
     """The largest ``delta`` in ``deltas`` whose ball purity stays ``>= alpha``.
 
     The pool is clustered into ``n_clusters`` groups (k-means); the ball of ``x`` is pure if
@@ -95,8 +103,9 @@ def estimate_delta(X, n_clusters, alpha=0.95, deltas=None, max_samples=10_000,
         raise ValueError("deltas must be a non-empty 1-D list of positive radii")
     if len(deltas) == 1:
         return float(deltas[0]), float("nan")
-    labels = kmeans_labels(X, n_clusters, int(rng.integers(2**31 - 1)), clusterer,
-                           fast_kmeans_above)
+    labels = kmeans_labels(
+        X, n_clusters, int(rng.integers(2**31 - 1)), clusterer, fast_kmeans_above
+    )
     n = len(X)
     q = np.arange(n) if n <= max_samples else np.sort(rng.choice(n, max_samples, False))
     d = nearest_other_label_distance(X, labels, q)
@@ -108,9 +117,11 @@ def estimate_delta(X, n_clusters, alpha=0.95, deltas=None, max_samples=10_000,
             break
         delta, purity = float(dl), p
     if best < alpha:
-        warnings.warn(f"ProbCover: the ball purity is {best:.3f} < alpha={alpha} even at the "
-                      f"smallest delta={deltas[0]}; using it. Pass smaller `deltas`.",
-                      stacklevel=2)
+        warnings.warn(
+            f"ProbCover: the ball purity is {best:.3f} < alpha={alpha} even at the "
+            f"smallest delta={deltas[0]}; using it. Pass smaller `deltas`.",
+            stacklevel=2,
+        )
     return delta, purity
 
 
@@ -169,8 +180,8 @@ class ProbCover(QueryStrategy):
       is restricted as in an IVF index (:func:`~._neighbors.ball_graph`): the pool is split
       into ``min(N // 250, 1024)`` k-means lists (seed :data:`DELTA_SEED`) and the samples
       of each list are compared with the members of its ``n_probe`` (=8) nearest lists,
-      ``O(N^2 d n_probe / n_lists)`` instead of ``O(N^2 d)`` (170 s at 120,000 x 768). Distances are exact; an edge is
-      missed only when neither list probes the other, so balls can only shrink: the
+      ``O(N^2 d n_probe / n_lists)`` instead of ``O(N^2 d)`` (170 s at 120,000 x 768).
+      Distances are exact; an edge is missed only when neither list probes the other, so balls can only shrink: the
       coverage the greedy attains is checked against the exact graph's in the tests.
       Pools up to ``approx_above`` use the exact graph (``approx_above=None``: always).
     - **Caching**: the estimated ``delta`` and the sparse graph are cached in memory per
@@ -250,10 +261,22 @@ class ProbCover(QueryStrategy):
         "random_state": RANDOM_STATE,
     }
 
-    def __init__(self, delta=None, n_classes=None, alpha=0.95, deltas=None, normalize=True,
-                 max_purity_samples=10_000, approx_above=20_000, n_probe=8,
-                 fast_kmeans_above=10_000, clusterer=None,
-                 cache=True, progress=False, random_state=None):
+    def __init__(
+        self,
+        delta=None,
+        n_classes=None,
+        alpha=0.95,
+        deltas=None,
+        normalize=True,
+        max_purity_samples=10_000,
+        approx_above=20_000,
+        n_probe=8,
+        fast_kmeans_above=10_000,
+        clusterer=None,
+        cache=True,
+        progress=False,
+        random_state=None,
+    ):
         self.delta = delta
         self.n_classes = n_classes
         self.alpha = alpha
@@ -282,9 +305,20 @@ class ProbCover(QueryStrategy):
         if self._approximate(len(X)):
             n_balls = min(n_balls, _APPROX_PURITY_SAMPLES)
         ckey = ("delta", key, int(k), float(self.alpha), grid, n_balls)
-        return _cached(ckey, lambda: estimate_delta(
-            X, int(k), self.alpha, self.deltas, n_balls, DELTA_SEED,
-            self.clusterer, self.fast_kmeans_above)[0], self.cache)
+        return _cached(
+            ckey,
+            lambda: estimate_delta(
+                X,
+                int(k),
+                self.alpha,
+                self.deltas,
+                n_balls,
+                DELTA_SEED,
+                self.clusterer,
+                self.fast_kmeans_above,
+            )[0],
+            self.cache,
+        )
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         X = l2_normalize(X) if self.normalize else as_f32(X)
@@ -297,7 +331,8 @@ class ProbCover(QueryStrategy):
         indptr, indices = _cached(
             ("graph", key, delta, n_lists, self.n_probe if n_lists else None),
             lambda: ball_graph(X, delta, self.progress, n_lists, self.n_probe, DELTA_SEED),
-            self.cache)
+            self.cache,
+        )
         n = len(X)
         uncovered = np.ones(n, dtype=bool)
         if labelled.any():
@@ -314,7 +349,7 @@ class ProbCover(QueryStrategy):
             i = int(cand[rand_argmax(g, rng)])  # all tie at 0 once everything is covered
             picked.append(i)
             is_cand[i] = False
-            new = indices[indptr[i]:indptr[i + 1]]
+            new = indices[indptr[i] : indptr[i + 1]]
             new = new[uncovered[new]]
             if len(new):
                 uncovered[new] = False

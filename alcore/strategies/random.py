@@ -20,6 +20,11 @@ class RandomSampling(QueryStrategy):
     """
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
-        return batch_from_utilities(rng.random(len(candidates)), candidates, len(X),
-                                    batch_size, rng,
-                                    utility_rows(batch_size, len(X), return_utilities))
+        return batch_from_utilities(
+            rng.random(len(candidates)),
+            candidates,
+            len(X),
+            batch_size,
+            rng,
+            utility_rows(batch_size, len(X), return_utilities),
+        )

@@ -19,8 +19,9 @@ from .base import (
 __all__ = ["TypiClust", "n_clusters_for", "typicality"]
 
 
-def n_clusters_for(n_labelled, batch_size, n_pool, max_clusters=500, min_cluster_size=5,
-                   min_mean_cluster_size=None):
+def n_clusters_for(
+    n_labelled, batch_size, n_pool, max_clusters=500, min_cluster_size=5, min_mean_cluster_size=None
+):
     """TypiClust's number of clusters: ``min(|L| + B, max_clusters, n_pool // m)``, at least 1.
 
     ``|L| + B`` capped at ``max_clusters`` (``None``: no cap) is the original rule; the
@@ -30,8 +31,11 @@ def n_clusters_for(n_labelled, batch_size, n_pool, max_clusters=500, min_cluster
     min(|L| + B, max_clusters)``: at the defaults, pools of 6,000 samples or more keep the
     original rule. ``min_mean_cluster_size=1`` is the original rule everywhere.
     """
-    m = 2 * (int(min_cluster_size) + 1) if min_mean_cluster_size is None \
+    m = (
+        2 * (int(min_cluster_size) + 1)
+        if min_mean_cluster_size is None
         else int(min_mean_cluster_size)
+    )
     k = int(n_labelled) + int(batch_size)
     if max_clusters is not None:
         k = min(k, int(max_clusters))
@@ -147,8 +151,17 @@ class TypiClust(QueryStrategy):
         "random_state": RANDOM_STATE,
     }
 
-    def __init__(self, k=20, max_clusters=500, min_cluster_size=5, min_mean_cluster_size=None,
-                 normalize=True, fast_kmeans_above=10_000, clusterer=None, random_state=None):
+    def __init__(
+        self,
+        k=20,
+        max_clusters=500,
+        min_cluster_size=5,
+        min_mean_cluster_size=None,
+        normalize=True,
+        fast_kmeans_above=10_000,
+        clusterer=None,
+        random_state=None,
+    ):
         self.k = k
         self.max_clusters = max_clusters
         self.min_cluster_size = min_cluster_size
@@ -161,8 +174,14 @@ class TypiClust(QueryStrategy):
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         X = l2_normalize(X) if self.normalize else as_f32(X)
         n = len(X)
-        n_clusters = n_clusters_for(labelled.sum(), batch_size, n, self.max_clusters,
-                                    self.min_cluster_size, self.min_mean_cluster_size)
+        n_clusters = n_clusters_for(
+            labelled.sum(),
+            batch_size,
+            n,
+            self.max_clusters,
+            self.min_cluster_size,
+            self.min_mean_cluster_size,
+        )
         seed = int(rng.integers(2**31 - 1))
         labels = kmeans_labels(X, n_clusters, seed, self.clusterer, self.fast_kmeans_above)
         n_clusters = max(n_clusters, int(labels.max()) + 1)

@@ -35,10 +35,16 @@ class _Uncertainty(QueryStrategy):
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         util = np.empty(len(candidates))
         for c0 in range(0, len(candidates), _CHUNK):
-            rows = candidates[c0:c0 + _CHUNK]
-            util[c0:c0 + len(rows)] = self._utility(predict_proba(clf, X[rows]))
-        return batch_from_utilities(util, candidates, len(X), batch_size, rng,
-                                    utility_rows(batch_size, len(X), return_utilities))
+            rows = candidates[c0 : c0 + _CHUNK]
+            util[c0 : c0 + len(rows)] = self._utility(predict_proba(clf, X[rows]))
+        return batch_from_utilities(
+            util,
+            candidates,
+            len(X),
+            batch_size,
+            rng,
+            utility_rows(batch_size, len(X), return_utilities),
+        )
 
 
 class MarginSampling(_Uncertainty):
