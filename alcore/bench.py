@@ -16,7 +16,8 @@ Three measurements:
     cost inside a run once those caches are filled (equal to ``seconds`` up to noise for
     strategies without a cache; see also :func:`full_run_ratio`). ``peak_mb`` is the larger
     of two peaks above the level just before the query: the ``tracemalloc`` peak (exact for
-    numpy and Python allocations; measured in a second, untimed query because tracing slows allocation down)
+    numpy and Python allocations; measured in a second, untimed query because tracing slows
+    allocation down)
     and the process RSS sampled every 2 ms by ``psutil`` in a thread during the timed query
     (catches native buffers of BLAS, faiss or torch that ``tracemalloc`` misses). Runs over the
     per-run timeout are killed (status ``timeout``). scikit-activeml runs whose estimated
