@@ -182,7 +182,8 @@ class ProbCover(QueryStrategy):
       of each list are compared with the members of its ``n_probe`` (=8) nearest lists,
       ``O(N^2 d n_probe / n_lists)`` instead of ``O(N^2 d)`` (170 s at 120,000 x 768).
       Distances are exact; an edge is missed only when neither list probes the other, so
-      balls can only shrink: the coverage the greedy attains is checked against the exact graph's in the tests.
+      balls can only shrink: the coverage the greedy attains is checked against the exact
+      graph's in the tests.
       Pools up to ``approx_above`` use the exact graph (``approx_above=None``: always).
     - **Caching**: the estimated ``delta`` and the sparse graph are cached in memory per
       embedding matrix (a fingerprint of shape, dtype and 1,024 rows) and settings
