@@ -246,3 +246,15 @@ def test_dropquery_fills_up_randomly_when_few_are_uncertain(pool):
     )
     assert len(set(a.tolist())) == 8 and np.isnan(y[a]).all()
     assert set(a.tolist()) != set(b.tolist())
+
+
+def test_coreset_picks_distinct_samples_when_the_pool_is_all_duplicates():
+    """k0 = the whole pool, with exact duplicate embeddings (sms_spam has duplicate texts):
+    once the farthest remaining sample is at distance 0, CoreSet must still pick samples it
+    has not picked yet (it used to return repeats, failing the loop's check)."""
+    from alcore.strategies import get
+
+    X = np.repeat(np.random.default_rng(0).normal(size=(5, 3)), 4, axis=0).astype(np.float32)
+    y = np.full(len(X), np.nan)
+    picks = get("coreset", random_state=0).query(X, y, batch_size=len(X))
+    assert sorted(picks) == list(range(len(X)))

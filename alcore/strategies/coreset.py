@@ -104,11 +104,13 @@ class CoreSet(QueryStrategy):
                 else:
                     i = int(rng.choice(candidates))
             else:
-                rows[b, candidates] = np.sqrt(d)
+                rows[b, candidates] = np.sqrt(np.maximum(d, 0))
                 rows[b, picked] = np.nan
                 i = int(candidates[rand_argmax(d, rng)])
             picked.append(i)
             new = xn + xn[i] - 2 * (X @ X[i])
             np.minimum(dist, np.maximum(new, 0), out=dist)
-            dist[i] = 0
+            # -inf, not 0: once every candidate left duplicates a centre (all at distance 0),
+            # the tie-break must still choose among the samples not yet picked
+            dist[i] = -np.inf
         return np.array(picked), rows
