@@ -79,17 +79,19 @@ def al_part(df):
     several ``k0``) are left out, so that they never join the strategy comparison's Random
     baseline; :func:`ips_al_part` returns them.
     """
+    df = _check(df, CONFIG)
     keep = df["cycles"] > 0
     if "study" in df.columns:
         keep &= df["study"] == "main"
-    return _check(df, CONFIG)[keep].reset_index(drop=True)
+    return df[keep].reset_index(drop=True)
 
 
 def ips_al_part(df):
     """The IPS study's AL runs (``study == "ips_al"``); empty for stores without them."""
+    df = _check(df, CONFIG)
     if "study" not in df.columns:
-        return _check(df, CONFIG).iloc[0:0].reset_index(drop=True)
-    return _check(df, CONFIG)[df["study"] == "ips_al"].reset_index(drop=True)
+        return df.iloc[0:0].reset_index(drop=True)
+    return df[df["study"] == "ips_al"].reset_index(drop=True)
 
 
 def ips_part(df):
