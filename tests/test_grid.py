@@ -412,10 +412,6 @@ def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_pat
 
 
 def test_a_user_dataset_entry_in_a_grid_end_to_end(tmp_path, linked_home, monkeypatch):
-    import alcore.data
-
-    if not hasattr(alcore.data, "user_dataset_from_entry"):
-        pytest.skip("needs alcore.data.user_dataset_from_entry (the data helper's branch)")
     from alcore.cli import book
     from alcore.cli import main as cli_main
     from alcore.experiment import Grid
