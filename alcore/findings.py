@@ -600,8 +600,8 @@ def _t4(D, tol):
     B = D.n_perm
     perm = D.rng.permuted(np.tile(np.arange(n_e), (B, n_d, 1)), axis=2)
     pa = arr[np.arange(n_d)[None, :, None], perm]  # (B, D, E, S)
-    null = stat(pa)
-    p = (1 + np.sum(null >= obs - 1e-12)) / (1 + B)
+    perm_stat = stat(pa)
+    p = (1 + np.sum(perm_stat >= obs - 1e-12)) / (1 + B)
 
     def spread(a):
         m = a.mean(axis=-3)
