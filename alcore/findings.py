@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import warnings
 from math import factorial
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,15 @@ COLUMNS = [
 ]
 
 CELLU = "(dataset, encoder) cell, seeds averaged"
-#: the paper's claims, for rows the store cannot test at all
+MEAN_TEST = "two-sided one-sample t test over cells of the cell-mean difference"
+IPS_FIG = "Fig. 1, Fig. 2 (01_ips_study)"
+GAIN_FIG = "probe quality / MTEB vs gain (03_embedding_quality)"
+BLOCKU = "runs inside a (dataset, encoder) cell, blocked by IPS and seed; cells corrected"
+QUALITY_TEST = (
+    "within-dataset Spearman rho averaged over datasets; permutation test permuting "
+    "encoders within datasets; t interval over datasets"
+)
+#: the paper's claims (the "paper" column of every row)
 CLAIMS = {
     "T1": "A diversity-based initial pool (TypiClust) beats a random one at small k0.",
     "T2": "A TypiClust initial pool boosts the early AL cycles; the gain fades later.",
@@ -97,36 +106,47 @@ CLAIMS = {
 }
 
 
-def _row(
-    tid,
-    paper,
-    null,
-    test,
-    unit,
-    effect="",
-    estimate=np.nan,
-    low=np.nan,
-    high=np.nan,
-    p=np.nan,
-    verdict=UNTESTED,
-    here="",
-    figure="",
-):
-    return {
-        "id": tid,
-        "paper": paper,
-        "null": null,
-        "test": test,
-        "unit": unit,
-        "effect": effect,
-        "estimate": float(estimate),
-        "ci_low": float(low),
-        "ci_high": float(high),
-        "p": float(p),
-        "verdict": verdict,
-        "here": here,
-        "figure": figure,
-    }
+class _Spec(NamedTuple):
+    """A takeaway's fixed columns (the claim is :data:`CLAIMS` ``[tid]``); makes its rows."""
+
+    tid: str
+    null: str
+    test: str
+    unit: str
+    effect: str = ""
+    figure: str = ""
+
+    def row(self, estimate=np.nan, low=np.nan, high=np.nan, p=np.nan, verdict=UNTESTED, here=""):
+        return {
+            "id": self.tid,
+            "paper": CLAIMS[self.tid],
+            "null": self.null,
+            "test": self.test,
+            "unit": self.unit,
+            "effect": self.effect,
+            "estimate": float(estimate),
+            "ci_low": float(low),
+            "ci_high": float(high),
+            "p": float(p),
+            "verdict": verdict,
+            "here": here,
+            "figure": self.figure,
+        }
+
+    def untested(self, here):
+        """The row of a takeaway the store has too little data for; ``here`` says what."""
+        return self.row(here=here)
+
+    def decided(self, r, here, sign=1):
+        """The row of a one-sample test ``r`` (:func:`alcore.stats.mean_test`): holds where it
+        rejects and ``sign * effect > 0``."""
+        v = _decide(r["p"], r["effect"], sign)
+        return self.row(r["effect"], r["low"], r["high"], r["p"], v, here)
+
+
+def _quality_spec(tid, null, test, figure):
+    """A quality takeaway's spec until :func:`_quality_row` names its effect."""
+    return _Spec(tid, null, test, "dataset", "Spearman rho", figure)
 
 
 def _decide(p, effect, sign=1, alpha=ALPHA):
@@ -143,6 +163,14 @@ def _ci(low, high, fmt="+.4f"):
 
 def _pfmt(p):
     return "p = n/a" if not np.isfinite(p) else f"p = {p:.2g}"
+
+
+def _over_cells(r, what):
+    """The evidence of a one-sample test over cells: effect in ``what``, CI, n, p."""
+    return (
+        f"{r['effect']:+.4f} {what}, {_ci(r['low'], r['high'])}, over {r['n']} cells, "
+        f"{_pfmt(r['p'])}"
+    )
 
 
 class _Data:
@@ -220,46 +248,30 @@ class _Data:
         )
 
 
-def _quality_row(D, tid, paper, null, test, gain, what, figure, sign=1):
+def _quality_row(D, spec, gain, what, sign=1):
     """A takeaway "``what`` rises (sign=1) / falls (sign=-1) with embedding quality"."""
-    unit = "dataset (encoders ranked by quality inside it), cells seed-averaged"
-    eff = f"Spearman rho(quality, {what}), within datasets"
+    spec = spec._replace(
+        unit="dataset (encoders ranked by quality inside it), cells seed-averaged",
+        effect=f"Spearman rho(quality, {what}), within datasets",
+    )
     if D.quality is None:
-        return _row(
-            tid,
-            paper,
-            null,
-            test,
-            unit,
-            eff,
-            verdict=UNTESTED,
-            figure=figure,
-            here=f"no encoder quality: fewer than {MIN_MTEB_ENCODERS} encoders with an "
-            "MTEB score and no linear-probe accuracies",
+        return spec.untested(
+            f"no encoder quality: fewer than {MIN_MTEB_ENCODERS} encoders with an "
+            "MTEB score and no linear-probe accuracies"
         )
     r = D.quality_test(gain)
     if r["n_perms"] < MIN_PERMS:
-        return _row(
-            tid,
-            paper,
-            null,
-            test,
-            unit,
-            eff,
-            verdict=UNTESTED,
-            figure=figure,
-            here=f"{r['n_datasets']} dataset(s) with >= 3 encoders that have a "
+        return spec.untested(
+            f"{r['n_datasets']} dataset(s) with >= 3 encoders that have a "
             f"{D.quality_name}: {r['n_perms']} distinct permutations, too few "
-            f"for a test at alpha = {ALPHA}",
+            f"for a test at alpha = {ALPHA}"
         )
     v = _decide(r["p"], r["rho"], sign)
     here = (
         f"rho({D.quality_name}, {what}) = {r['rho']:+.2f}, {_ci(r['low'], r['high'], '+.2f')}"
         f", over {r['n_datasets']} datasets, {_pfmt(r['p'])}"
     )
-    return _row(
-        tid, paper, null, test, unit, eff, r["rho"], r["low"], r["high"], r["p"], v, here, figure
-    )
+    return spec.row(r["rho"], r["low"], r["high"], r["p"], v, here)
 
 
 # ----------------------------------------------------------------------------- IPS study
@@ -284,92 +296,56 @@ def _ips_cell_diff(D, a, k0_max=None):
 
 
 def _t1(D):
-    paper = "A diversity-based initial pool (TypiClust) beats a random one at small k0."
-    null = "At small k0 the mean accuracy of TypiClust-IPS minus Random-IPS is 0."
-    test = "two-sided one-sample t test over cells of the cell-mean difference"
-    eff = "accuracy, TypiClust-IPS - Random-IPS, k0 small"
-    fig = "Fig. 1, Fig. 2 (01_ips_study)"
+    spec = _Spec(
+        "T1",
+        null="At small k0 the mean accuracy of TypiClust-IPS minus Random-IPS is 0.",
+        test=MEAN_TEST,
+        unit=CELLU,
+        effect="accuracy, TypiClust-IPS - Random-IPS, k0 small",
+        figure=IPS_FIG,
+    )
     if D.ips.empty:
-        return _row(
-            "T1", paper, null, test, CELLU, eff, here="no IPS study in the store", figure=fig
-        )
+        return spec.untested("no IPS study in the store")
     k0s = np.sort(D.ips["k0"].unique())
     small = 100 if (k0s <= 100).any() else k0s[max(0, len(k0s) // 2 - 1)]
     d = _ips_cell_diff(D, "typiclust", small)
     if d is None or len(d) < MIN_CELLS:
-        return _row(
-            "T1",
-            paper,
-            null,
-            test,
-            CELLU,
-            eff,
-            figure=fig,
-            here="fewer than 3 cells with TypiClust-IPS and Random-IPS at small k0",
-        )
+        return spec.untested("fewer than 3 cells with TypiClust-IPS and Random-IPS at small k0")
     r = S.mean_test(d)
-    v = _decide(r["p"], r["effect"])
-    here = (
-        f"at k0 <= {small}: {r['effect']:+.4f} accuracy, {_ci(r['low'], r['high'])}, "
-        f"over {r['n']} cells, {_pfmt(r['p'])}"
-    )
-    return _row(
-        "T1", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
-    )
+    return spec.decided(r, f"at k0 <= {small}: {_over_cells(r, 'accuracy')}")
 
 
 def _t9(D):
-    paper = "CoreSet underperforms random as initial pool selection."
-    null = "The mean accuracy of CoreSet-IPS minus Random-IPS (all k0) is 0."
-    test = "two-sided one-sample t test over cells of the cell-mean difference"
-    eff = "accuracy, CoreSet-IPS - Random-IPS, all k0"
-    fig = "Fig. 1, Fig. 2 (01_ips_study)"
+    spec = _Spec(
+        "T9",
+        null="The mean accuracy of CoreSet-IPS minus Random-IPS (all k0) is 0.",
+        test=MEAN_TEST,
+        unit=CELLU,
+        effect="accuracy, CoreSet-IPS - Random-IPS, all k0",
+        figure=IPS_FIG,
+    )
     d = _ips_cell_diff(D, "coreset") if len(D.ips) else None
     if d is None or len(d) < MIN_CELLS:
-        return _row(
-            "T9",
-            paper,
-            null,
-            test,
-            CELLU,
-            eff,
-            figure=fig,
-            here="fewer than 3 cells with CoreSet-IPS and Random-IPS in the IPS study",
-        )
+        return spec.untested("fewer than 3 cells with CoreSet-IPS and Random-IPS in the IPS study")
     r = S.mean_test(d)
-    v = _decide(r["p"], r["effect"], sign=-1)
-    here = (
-        f"{r['effect']:+.4f} accuracy, {_ci(r['low'], r['high'])}, over {r['n']} cells, "
-        f"{_pfmt(r['p'])}"
-    )
-    return _row(
-        "T9", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
-    )
+    return spec.decided(r, _over_cells(r, "accuracy"), sign=-1)
 
 
 def _t10(D, n_boot=999):
-    paper = "TypiClust's initial-pool advantage diminishes as k0 grows."
-    null = "The slope of (TypiClust-IPS - Random-IPS accuracy) over log10(k0) is 0."
-    test = (
-        "per cell least-squares slope over log10(k0); two-sided one-sample t test over "
-        "cells; the crossover k0 (fitted difference = 0) with a bootstrap CI over cells"
+    spec = _Spec(
+        "T10",
+        null="The slope of (TypiClust-IPS - Random-IPS accuracy) over log10(k0) is 0.",
+        test="per cell least-squares slope over log10(k0); two-sided one-sample t test over "
+        "cells; the crossover k0 (fitted difference = 0) with a bootstrap CI over cells",
+        unit=CELLU,
+        effect="slope, accuracy per decade of k0",
+        figure=IPS_FIG,
     )
-    eff = "slope, accuracy per decade of k0"
-    fig = "Fig. 1, Fig. 2 (01_ips_study)"
     if D.ips.empty:
-        return _row("T10", paper, null, test, CELLU, eff, here="no IPS study", figure=fig)
+        return spec.untested("no IPS study")
     w = _ips_wide(D).groupby(level=["dataset", "encoder", "k0"]).mean()
     if "typiclust" not in w.columns or "random" not in w.columns:
-        return _row(
-            "T10",
-            paper,
-            null,
-            test,
-            CELLU,
-            eff,
-            figure=fig,
-            here="no TypiClust-IPS and Random-IPS pair in the IPS study",
-        )
+        return spec.untested("no TypiClust-IPS and Random-IPS pair in the IPS study")
     tab = (w["typiclust"] - w["random"]).unstack("k0")
     tab = tab.loc[:, tab.notna().sum() > 0]
     x = np.log10(tab.columns.to_numpy(float))
@@ -379,18 +355,8 @@ def _t10(D, n_boot=999):
         if ok.sum() >= 3 and np.ptp(x[ok]) > 0:
             slopes.append(np.polyfit(x[ok], row[ok], 1)[0])
     if len(slopes) < MIN_CELLS:
-        return _row(
-            "T10",
-            paper,
-            null,
-            test,
-            CELLU,
-            eff,
-            figure=fig,
-            here="fewer than 3 cells with three or more k0 values",
-        )
+        return spec.untested("fewer than 3 cells with three or more k0 values")
     r = S.mean_test(slopes)
-    v = _decide(r["p"], r["effect"], sign=-1)
     # crossover: the pooled line a + b log10(k0) through the cells' mean curve is 0
     vals = tab.to_numpy()
     idx = D.rng.integers(0, len(vals), (n_boot, len(vals)))
@@ -412,13 +378,10 @@ def _t10(D, n_boot=999):
         return f"below {kmin:,}" if v_ < kmin else f"{v_:,.0f}"
 
     here = (
-        f"{r['effect']:+.4f} accuracy per decade of k0, {_ci(r['low'], r['high'])}, over "
-        f"{r['n']} cells, {_pfmt(r['p'])}; fitted crossover k0 = {k(c0)} (95% CI "
-        f"{k(lo)} to {k(hi)}; sweep {kmin:,}-{kmax:,})"
+        f"{_over_cells(r, 'accuracy per decade of k0')}; fitted crossover k0 = {k(c0)} "
+        f"(95% CI {k(lo)} to {k(hi)}; sweep {kmin:,}-{kmax:,})"
     )
-    return _row(
-        "T10", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
-    )
+    return spec.decided(r, here, sign=-1)
 
 
 # ------------------------------------------------------------------- IPS in the AL cycle
@@ -434,29 +397,19 @@ def _early_late(D):
 
 
 def _t2(D):
-    paper = "A TypiClust initial pool boosts the early AL cycles; the gain fades later."
-    null = (
-        "The early gain (first quarter of cycles) of TypiClust-IPS over Random-IPS is 0, "
-        "or it is no larger than the late gain (last quarter)."
+    spec = _Spec(
+        "T2",
+        null="The early gain (first quarter of cycles) of TypiClust-IPS over Random-IPS is 0, "
+        "or it is no larger than the late gain (last quarter).",
+        test="intersection-union test: two-sided t tests over cells of the early gain and of "
+        "early minus late gain; p = the larger p",
+        unit=CELLU,
+        effect="accuracy, early gain - late gain (TypiClust-IPS - Random-IPS)",
+        figure="Fig. 3, Fig. 8 (02_ips_on_al)",
     )
-    test = (
-        "intersection-union test: two-sided t tests over cells of the early gain and of "
-        "early minus late gain; p = the larger p"
-    )
-    eff = "accuracy, early gain - late gain (TypiClust-IPS - Random-IPS)"
-    fig = "Fig. 3, Fig. 8 (02_ips_on_al)"
     el = _early_late(D)
     if el is None or len(el[0]) < MIN_CELLS:
-        return _row(
-            "T2",
-            paper,
-            null,
-            test,
-            CELLU,
-            eff,
-            figure=fig,
-            here="fewer than 3 cells with paired TypiClust-IPS / Random-IPS AL runs",
-        )
+        return spec.untested("fewer than 3 cells with paired TypiClust-IPS / Random-IPS AL runs")
     early, late, q, T = el
     r1 = S.mean_test(early)
     r2 = S.mean_test(early - late)
@@ -469,81 +422,45 @@ def _t2(D):
         f"late (cycles {T - q}-{T}) {late.mean():+.4f}; fade {r2['effect']:+.4f} "
         f"{_ci(r2['low'], r2['high'])}; {r1['n']} cells, {_pfmt(p)}"
     )
-    return _row(
-        "T2", paper, null, test, CELLU, eff, r2["effect"], r2["low"], r2["high"], p, v, here, fig
-    )
+    return spec.row(r2["effect"], r2["low"], r2["high"], p, v, here)
 
 
 def _t3(D):
-    paper = "The TypiClust initial pool synergises with high-quality embeddings."
-    null = "Within a dataset, the early TypiClust-IPS gain is unrelated to encoder quality."
-    test = (
-        "within-dataset Spearman rho averaged over datasets; permutation test permuting "
-        "encoders within datasets; t interval over datasets"
+    spec = _quality_spec(
+        "T3",
+        null="Within a dataset, the early TypiClust-IPS gain is unrelated to encoder quality.",
+        test=QUALITY_TEST,
+        figure="Fig. 3 (02_ips_on_al)",
     )
     el = _early_late(D)
-    fig = "Fig. 3 (02_ips_on_al)"
     if el is None:
-        return _row(
-            "T3",
-            paper,
-            null,
-            test,
-            "dataset",
-            "Spearman rho",
-            figure=fig,
-            here="no paired TypiClust-IPS / Random-IPS AL runs",
-        )
-    return _quality_row(D, "T3", paper, null, test, el[0], "early IPS gain", fig)
+        return spec.untested("no paired TypiClust-IPS / Random-IPS AL runs")
+    return _quality_row(D, spec, el[0], "early IPS gain")
 
 
 def _t11(D):
-    paper = "A TypiClust initial pool makes the top strategies better (the Fig. 4 shift)."
-    null = (
-        "The AULC of the top-3 strategies (by mean rank over both pools) is the same with "
-        "a TypiClust and a random initial pool."
+    spec = _Spec(
+        "T11",
+        null="The AULC of the top-3 strategies (by mean rank over both pools) is the same with "
+        "a TypiClust and a random initial pool.",
+        test="two-sided one-sample t test over cells of the cell-mean AULC difference",
+        unit=CELLU,
+        effect="AULC, TypiClust-IPS - Random-IPS, mean of the top-3 strategies",
+        figure="Fig. 4 (02_ips_on_al)",
     )
-    test = "two-sided one-sample t test over cells of the cell-mean AULC difference"
-    eff = "AULC, TypiClust-IPS - Random-IPS, mean of the top-3 strategies"
-    fig = "Fig. 4 (02_ips_on_al)"
     if D.au.empty:
-        return _row("T11", paper, null, test, CELLU, eff, figure=fig, here="no AL runs")
+        return spec.untested("no AL runs")
     rnd, typ = D.cell_strategy("random"), D.cell_strategy("typiclust")
     if rnd.empty or typ.empty:
-        return _row(
-            "T11",
-            paper,
-            null,
-            test,
-            CELLU,
-            eff,
-            figure=fig,
-            here="no AL runs from both a TypiClust and a random initial pool",
-        )
+        return spec.untested("no AL runs from both a TypiClust and a random initial pool")
     # chosen on both pools together: the sum is independent of the difference under the
     # null, so the choice does not bias the test (choosing on Random-IPS alone would)
     top = list(D.cell_strategy().rank(axis=1, ascending=False).mean().sort_values().index[:3])
     d = (typ[top] - rnd[top]).mean(axis=1).dropna()
     if len(d) < MIN_CELLS:
-        return _row(
-            "T11",
-            paper,
-            null,
-            test,
-            CELLU,
-            eff,
-            figure=fig,
-            here="fewer than 3 cells with both initial pools",
-        )
+        return spec.untested("fewer than 3 cells with both initial pools")
     r = S.mean_test(d)
-    v = _decide(r["p"], r["effect"])
-    here = (
-        f"top strategies {', '.join(top)}: {r['effect']:+.4f} AULC, "
-        f"{_ci(r['low'], r['high'])}, over {r['n']} cells, {_pfmt(r['p'])}"
-    )
-    return _row(
-        "T11", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
-    )
+    return spec.decided(r, f"top strategies {', '.join(top)}: {_over_cells(r, 'AULC')}")
 
 
 # --------------------------------------------------------------------- query strategies
@@ -553,23 +470,19 @@ def _cell_ranks(D):
 
 
 def _t4(D, tol):
-    paper = "The best query strategy depends on the embedding quality (encoder)."
-    null = (
-        "No strategy x encoder interaction: within each dataset the encoders are "
-        "exchangeable for the strategies' ranks."
+    spec = _Spec(
+        "T4",
+        null="No strategy x encoder interaction: within each dataset the encoders are "
+        "exchangeable for the strategies' ranks.",
+        test="permutation test: statistic = variance over encoders of the strategies' mean "
+        "(over datasets) within-cell ranks; encoders permuted within datasets",
+        unit="(dataset, encoder) cell (strategy ranks of seed-averaged AULC)",
+        effect="excess rank spread across encoders (max - min of encoder-average ranks, minus "
+        "its permutation mean)",
+        figure="Fig. 7 (03_embedding_quality)",
     )
-    test = (
-        "permutation test: statistic = variance over encoders of the strategies' mean "
-        "(over datasets) within-cell ranks; encoders permuted within datasets"
-    )
-    unit = "(dataset, encoder) cell (strategy ranks of seed-averaged AULC)"
-    eff = (
-        "excess rank spread across encoders (max - min of encoder-average ranks, minus its "
-        "permutation mean)"
-    )
-    fig = "Fig. 7 (03_embedding_quality)"
     if D.au.empty:
-        return _row("T4", paper, null, test, unit, eff, here="no AL runs", figure=fig)
+        return spec.untested("no AL runs")
     R = _cell_ranks(D)
     enc = R.index.get_level_values("encoder")
     ds = R.index.get_level_values("dataset")
@@ -578,16 +491,9 @@ def _t4(D, tol):
     n_d, n_e = R.index.get_level_values("dataset").nunique(), len(common)
     n_perms = factorial(n_e) ** max(0, n_d - 1) if n_e >= 2 else 0
     if n_e < 2 or n_perms < MIN_PERMS:
-        return _row(
-            "T4",
-            paper,
-            null,
-            test,
-            unit,
-            eff,
-            figure=fig,
-            here=f"{n_e} encoder(s) common to {n_d} dataset(s): {n_perms} distinct "
-            f"permutations, too few for a test at alpha = {ALPHA}",
+        return spec.untested(
+            f"{n_e} encoder(s) common to {n_d} dataset(s): {n_perms} distinct "
+            f"permutations, too few for a test at alpha = {ALPHA}"
         )
     R = R.sort_index()
     arr = R.to_numpy().reshape(n_d, n_e, R.shape[1])  # (datasets, encoders, strategies)
@@ -623,7 +529,7 @@ def _t4(D, tol):
         f"{n_d} datasets x {n_e} encoders, {_pfmt(p)}; best mean rank per encoder: "
         + ", ".join(f"{e}: {s}" for e, s in top.items())
     )
-    return _row("T4", paper, null, test, unit, eff, est, lo, hi, p, v, here, fig)
+    return spec.row(est, lo, hi, p, v, here)
 
 
 def _contrasts(D, tol):
@@ -641,33 +547,23 @@ def _contrasts_uncached(D, tol):
 
 
 def _t5(D, tol):
-    paper = "Cheap Margin sampling spikes on specific datasets."
-    null = (
-        "Margin is nowhere better than every other strategy, or it is at least as good as "
-        "every other strategy everywhere (no dataset-specific spike)."
+    spec = _Spec(
+        "T5",
+        null="Margin is nowhere better than every other strategy, or it is at least as good as "
+        "every other strategy everywhere (no dataset-specific spike).",
+        test="per cell randomised-block ANOVA contrasts (blocks: IPS x seed); "
+        "intersection-union: Margin above every other strategy in some cell (Holm over "
+        "cells) AND some strategy above Margin in some cell (Bonferroni over cells x "
+        "strategies)",
+        unit=BLOCKU,
+        effect="Margin's AULC lead over the runner-up in its best cell",
+        figure="Fig. 7 (03_embedding_quality)",
     )
-    test = (
-        "per cell randomised-block ANOVA contrasts (blocks: IPS x seed); intersection-union"
-        ": Margin above every other strategy in some cell (Holm over cells) AND some "
-        "strategy above Margin in some cell (Bonferroni over cells x strategies)"
-    )
-    unit = "runs inside a (dataset, encoder) cell, blocked by IPS and seed; cells corrected"
-    eff = "Margin's AULC lead over the runner-up in its best cell"
-    fig = "Fig. 7 (03_embedding_quality)"
     if D.au.empty or "margin" not in set(D.au["strategy"]):
-        return _row("T5", paper, null, test, unit, eff, figure=fig, here="no Margin runs")
+        return spec.untested("no Margin runs")
     c = _contrasts(D, tol)
     if c.empty or c[["dataset", "encoder"]].drop_duplicates().shape[0] < 2:
-        return _row(
-            "T5",
-            paper,
-            null,
-            test,
-            unit,
-            eff,
-            figure=fig,
-            here="fewer than two cells with Margin and other strategies",
-        )
+        return spec.untested("fewer than two cells with Margin and other strategies")
     ahead = c[c["a"] == "margin"]
     per_cell = ahead.loc[ahead.groupby(["dataset", "encoder"])["p"].idxmax()]  # IUT: worst
     per_cell = per_cell.assign(p_holm=S.holm(per_cell["p"].to_numpy()))
@@ -686,34 +582,25 @@ def _t5(D, tol):
         f"{_ci(lo, hi)}; another strategy significantly above Margin somewhere: "
         f"{_pfmt(p2)}; {_pfmt(p)}"
     )
-    return _row("T5", paper, null, test, unit, eff, best["diff"], lo, hi, p, v, here, fig)
+    return spec.row(best["diff"], lo, hi, p, v, here)
 
 
 def _t8(D, tol):
-    paper = "No single strategy is best everywhere (no free lunch)."
-    null = "One strategy is at least as good as every other strategy in every cell."
-    test = (
-        "per cell randomised-block ANOVA contrasts (blocks: IPS x seed); for each "
+    spec = _Spec(
+        "T8",
+        null="One strategy is at least as good as every other strategy in every cell.",
+        test="per cell randomised-block ANOVA contrasts (blocks: IPS x seed); for each "
         "strategy, the smallest Bonferroni-adjusted p (cells x rivals) of a rival above "
-        "it; intersection-union over strategies: p = the largest of these"
+        "it; intersection-union over strategies: p = the largest of these",
+        unit=BLOCKU,
+        effect="AULC deficit of the hardest-to-beat strategy at its decisive cell",
+        figure="Fig. 5, Fig. 7",
     )
-    unit = "runs inside a (dataset, encoder) cell, blocked by IPS and seed; cells corrected"
-    eff = "AULC deficit of the hardest-to-beat strategy at its decisive cell"
-    fig = "Fig. 5, Fig. 7"
     if D.au.empty:
-        return _row("T8", paper, null, test, unit, eff, here="no AL runs", figure=fig)
+        return spec.untested("no AL runs")
     c = _contrasts(D, tol)
     if c.empty or c["a"].nunique() < 2:
-        return _row(
-            "T8",
-            paper,
-            null,
-            test,
-            unit,
-            eff,
-            figure=fig,
-            here="fewer than two strategies in a cell",
-        )
+        return spec.untested("fewer than two strategies in a cell")
     m = c.groupby("b").size()
     c = c.assign(p_adj=np.minimum(1.0, c["p"] * c["b"].map(m)))
     beaten = c.loc[c.groupby("b")["p_adj"].idxmin()]  # each strategy's best evidence
@@ -729,40 +616,31 @@ def _t8(D, tol):
         f"{worst['dataset']}/{worst['encoder']}, is {worst['diff']:+.4f} AULC ahead "
         f"{_ci(lo, hi)}; {_pfmt(p)}"
     )
-    return _row("T8", paper, null, test, unit, eff, worst["diff"], lo, hi, p, v, here, fig)
+    return spec.row(worst["diff"], lo, hi, p, v, here)
 
 
 def _t6(D):
-    paper = "BADGE is robust across tasks."
-    null = "BADGE's mean within-cell rank is the middle rank (k + 1) / 2."
-    test = "two-sided one-sample t test over cells of (middle rank - BADGE's rank)"
-    eff = "ranks above the middle (positive: better than the middle strategy)"
-    fig = "critical-difference diagram (03_embedding_quality)"
+    spec = _Spec(
+        "T6",
+        null="BADGE's mean within-cell rank is the middle rank (k + 1) / 2.",
+        test="two-sided one-sample t test over cells of (middle rank - BADGE's rank)",
+        unit=CELLU,
+        effect="ranks above the middle (positive: better than the middle strategy)",
+        figure="critical-difference diagram (03_embedding_quality)",
+    )
     if D.au.empty or "badge" not in set(D.au["strategy"]):
-        return _row("T6", paper, null, test, CELLU, eff, figure=fig, here="no BADGE runs")
+        return spec.untested("no BADGE runs")
     R = _cell_ranks(D)
     if len(R) < MIN_CELLS or R.shape[1] < 3:
-        return _row(
-            "T6",
-            paper,
-            null,
-            test,
-            CELLU,
-            eff,
-            figure=fig,
-            here="fewer than 3 complete cells or 3 strategies",
-        )
+        return spec.untested("fewer than 3 complete cells or 3 strategies")
     k = R.shape[1]
     r = S.mean_test((k + 1) / 2 - R["badge"])
-    v = _decide(r["p"], r["effect"])
     here = (
         f"BADGE's mean rank {R['badge'].mean():.2f} of {k} (middle {(k + 1) / 2:.1f}), "
         f"{r['effect']:+.2f} ranks {_ci(r['low'], r['high'], '+.2f')}, over {r['n']} "
         f"cells, {_pfmt(r['p'])}"
     )
-    return _row(
-        "T6", paper, null, test, CELLU, eff, r["effect"], r["low"], r["high"], r["p"], v, here, fig
-    )
+    return spec.decided(r, here)
 
 
 def _gains(D):
@@ -773,87 +651,58 @@ def _gains(D):
 
 
 def _t7(D):
-    paper = "Strategies gain more over Random with higher-quality embeddings."
-    null = (
-        "Within a dataset, the mean AULC gain over Random of the non-random strategies is "
-        "unrelated to encoder quality."
+    spec = _quality_spec(
+        "T7",
+        null="Within a dataset, the mean AULC gain over Random of the non-random strategies is "
+        "unrelated to encoder quality.",
+        test=QUALITY_TEST,
+        figure=GAIN_FIG,
     )
-    test = (
-        "within-dataset Spearman rho averaged over datasets; permutation test permuting "
-        "encoders within datasets; t interval over datasets"
-    )
-    fig = "probe quality / MTEB vs gain (03_embedding_quality)"
     g = _gains(D)
     if g is None:
-        return _row(
-            "T7", paper, null, test, "dataset", "Spearman rho", figure=fig, here="no Random runs"
-        )
-    return _quality_row(D, "T7", paper, null, test, g.mean(axis=1), "mean AULC gain", fig)
+        return spec.untested("no Random runs")
+    return _quality_row(D, spec, g.mean(axis=1), "mean AULC gain")
 
 
 def _t13(D):
-    paper = "BADGE specifically gains with better embeddings."
-    null = (
-        "Within a dataset, BADGE's AULC gain over Random minus the other strategies' mean "
-        "gain is unrelated to encoder quality."
+    spec = _quality_spec(
+        "T13",
+        null="Within a dataset, BADGE's AULC gain over Random minus the other strategies' mean "
+        "gain is unrelated to encoder quality.",
+        test="within-dataset Spearman rho of quality with BADGE's excess gain; permutation "
+        "test permuting encoders within datasets; t interval over datasets",
+        figure=GAIN_FIG,
     )
-    test = (
-        "within-dataset Spearman rho of quality with BADGE's excess gain; permutation test "
-        "permuting encoders within datasets; t interval over datasets"
-    )
-    fig = "probe quality / MTEB vs gain (03_embedding_quality)"
     g = _gains(D)
     if g is None or "badge" not in g.columns or g.shape[1] < 2:
-        return _row(
-            "T13",
-            paper,
-            null,
-            test,
-            "dataset",
-            "Spearman rho",
-            figure=fig,
-            here="no BADGE, Random and third strategy runs",
-        )
+        return spec.untested("no BADGE, Random and third strategy runs")
     excess = g["badge"] - g.drop(columns="badge").mean(axis=1)
-    return _quality_row(D, "T13", paper, null, test, excess, "BADGE's excess gain", fig)
+    return _quality_row(D, spec, excess, "BADGE's excess gain")
 
 
 def _t12(D):
-    paper = "Margin is robust to embedding quality."
-    null = (
-        f"Margin's AULC gain over Random falls by at least {MARGIN_DELTA} from the worst "
-        "to the best encoder of a dataset (non-inferiority margin)."
+    spec = _Spec(
+        "T12",
+        null=f"Margin's AULC gain over Random falls by at least {MARGIN_DELTA} from the worst "
+        "to the best encoder of a dataset (non-inferiority margin).",
+        test=f"one-sided t test over datasets of (gain on the best-quality encoder - gain on "
+        f"the worst) > -{MARGIN_DELTA}; holds when p < {ALPHA}",
+        unit="dataset (best vs worst encoder by quality), cells seed-averaged",
+        effect="AULC gain change, best - worst encoder",
+        figure=GAIN_FIG,
     )
-    test = (
-        f"one-sided t test over datasets of (gain on the best-quality encoder - gain on "
-        f"the worst) > -{MARGIN_DELTA}; holds when p < {ALPHA}"
-    )
-    unit = "dataset (best vs worst encoder by quality), cells seed-averaged"
-    eff = "AULC gain change, best - worst encoder"
-    fig = "probe quality / MTEB vs gain (03_embedding_quality)"
     g = _gains(D)
     if g is None or "margin" not in g.columns:
-        return _row(
-            "T12", paper, null, test, unit, eff, figure=fig, here="no Margin and Random runs"
-        )
+        return spec.untested("no Margin and Random runs")
     if D.quality is None:
-        return _row("T12", paper, null, test, unit, eff, figure=fig, here="no encoder quality")
+        return spec.untested("no encoder quality")
     both = pd.concat({"q": D.quality, "g": g["margin"]}, axis=1).dropna()
     deltas = []
     for _, x in both.groupby(level=0):
         if len(x) >= 2 and np.ptp(x["q"]) > 0:
             deltas.append(x["g"].iloc[x["q"].argmax()] - x["g"].iloc[x["q"].argmin()])
     if len(deltas) < MIN_CELLS:
-        return _row(
-            "T12",
-            paper,
-            null,
-            test,
-            unit,
-            eff,
-            figure=fig,
-            here="fewer than 3 datasets with two encoders of different quality",
-        )
+        return spec.untested("fewer than 3 datasets with two encoders of different quality")
     r = S.mean_test(np.asarray(deltas) + MARGIN_DELTA, alternative="greater")
     est, lo, hi = r["effect"] - MARGIN_DELTA, r["low"] - MARGIN_DELTA, r["high"] - MARGIN_DELTA
     v = HOLDS if np.isfinite(r["p"]) and r["p"] < ALPHA else NO
@@ -862,32 +711,21 @@ def _t12(D):
         f"{_ci(lo, hi)}, over {r['n']} datasets; non-inferiority at -{MARGIN_DELTA}: "
         f"{_pfmt(r['p'])}"
     )
-    return _row("T12", paper, null, test, unit, eff, est, lo, hi, r["p"], v, here, fig)
+    return spec.row(est, lo, hi, r["p"], v, here)
 
 
 def _t14(D):
-    paper = "Better embeddings reach a given accuracy with fewer labels."
-    null = (
-        "Within a dataset, the labels Random sampling needs to reach the dataset's target "
-        "accuracy are unrelated to encoder quality."
-    )
-    test = (
-        "labels to the target (the lowest mid-budget accuracy of the dataset's encoders, "
+    spec = _quality_spec(
+        "T14",
+        null="Within a dataset, the labels Random sampling needs to reach the dataset's target "
+        "accuracy are unrelated to encoder quality.",
+        test="labels to the target (the lowest mid-budget accuracy of the dataset's encoders, "
         "interpolated) per cell; within-dataset Spearman rho with quality; permutation "
-        "test permuting encoders within datasets; t interval over datasets"
+        "test permuting encoders within datasets; t interval over datasets",
+        figure="learning curves (03_embedding_quality)",
     )
-    fig = "learning curves (03_embedding_quality)"
     if D.al.empty or "random" not in set(D.al["strategy"]):
-        return _row(
-            "T14",
-            paper,
-            null,
-            test,
-            "dataset",
-            "Spearman rho",
-            figure=fig,
-            here="no Random AL runs",
-        )
+        return spec.untested("no Random AL runs")
     r = D.al[D.al["strategy"] == "random"]
     curve = r.groupby(["dataset", "encoder", "cycle"])["accuracy"].mean().unstack("cycle")
     nlab = r.groupby("cycle")["n_labelled"].mean().reindex(curve.columns).to_numpy()
@@ -903,9 +741,7 @@ def _t14(D):
             f = (t - row[j - 1]) / (row[j] - row[j - 1])
             labels[i] = nlab[j - 1] + f * (nlab[j] - nlab[j - 1])
     lab = pd.Series(labels, curve.index)
-    return _quality_row(
-        D, "T14", paper, null, test, lab, "labels to reach the target", fig, sign=-1
-    )
+    return _quality_row(D, spec, lab, "labels to reach the target", sign=-1)
 
 
 def takeaways(
@@ -970,17 +806,7 @@ def takeaways(
     rows = []
     for tid in ids:
         if tid in al_ids and D.al.empty:
-            rows.append(
-                _row(
-                    tid,
-                    CLAIMS[tid],
-                    "",
-                    "",
-                    "",
-                    verdict=UNTESTED,
-                    here="no active-learning runs in the store",
-                )
-            )
+            rows.append(_Spec(tid, "", "", "").untested("no active-learning runs in the store"))
         else:
             rows.append(rules[tid]())
     return pd.DataFrame(rows, columns=COLUMNS)
