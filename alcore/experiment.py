@@ -61,6 +61,7 @@ import itertools
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -483,6 +484,20 @@ def _check_cap(pool_cap, datasets, name):
     return check_int(pool_cap, name, 2, SIZE_MAX)
 
 
+class _Main(NamedTuple):
+    """The grid's validated top-level values, which the IPS study inherits or overrides."""
+
+    spec: dict
+    datasets: list
+    encoders: list
+    seeds: list
+    clf: dict
+    pool_cap: object
+    budgets: dict
+    sparams: dict
+    check_names: bool
+
+
 @dataclass
 class Grid:
     """A product of lists, read from a profile YAML; :meth:`configs` expands it.
@@ -608,20 +623,8 @@ class Grid:
                     )
                 )
         if study:
-            out += self._study(
-                study,
-                al,
-                al_strats,
-                datasets,
-                encoders,
-                s,
-                seeds,
-                clf,
-                pool_cap,
-                budgets,
-                sparams,
-                check_names,
-            )
+            main = _Main(s, datasets, encoders, seeds, clf, pool_cap, budgets, sparams, check_names)
+            out += self._study(study, al, al_strats, main)
         if not out:
             raise ValueError(f"{where} is empty: give strategies and/or ips_study")
         for cfg in out:
@@ -669,45 +672,35 @@ class Grid:
                 )
         return {d: one(budget, d, "budget") for d in datasets}
 
-    def _study(
-        self,
-        study,
-        al,
-        al_strats,
-        datasets,
-        encoders,
-        s,
-        seeds,
-        clf,
-        pool_cap,
-        budgets,
-        sparams,
-        check_names,
-    ):
+    def _study(self, study, al, al_strats, main: _Main):
         from . import strategies
+
+        s, clf, sparams, check_names = main.spec, main.clf, main.sparams, main.check_names
 
         if "k0" not in study:
             raise ValueError("ips_study lacks k0 (the initial pool sizes to sweep)")
         sdatasets = (
-            self._datasets(study["datasets"], self.base_dir) if "datasets" in study else datasets
+            self._datasets(study["datasets"], self.base_dir)
+            if "datasets" in study
+            else main.datasets
         )
         sencoders = (
             _str_list(
                 study["encoders"], "ips_study.encoders", _encoder_names() if check_names else None
             )
             if "encoders" in study
-            else encoders
+            else main.encoders
         )
         sips = _str_list(
             study.get("ips", s.get("ips", list(strategies.IPS_NAMES))),
             "ips_study.ips",
             strategies.IPS_NAMES,
         )
-        sseeds = _int_list(study.get("seeds", seeds), "ips_study.seeds", 0, SEED_MAX)
+        sseeds = _int_list(study.get("seeds", main.seeds), "ips_study.seeds", 0, SEED_MAX)
         cap = (
             _check_cap(study["pool_cap"], sdatasets, "ips_study.pool_cap")
             if "pool_cap" in study
-            else pool_cap
+            else main.pool_cap
         )
         k0s = _int_list(study["k0"], "ips_study.k0", 1, SIZE_MAX)
         facts = {d: _facts_or_none(d, check_names) for d in sdatasets}
@@ -729,11 +722,11 @@ class Grid:
         )
         al_k0s = _int_list(al.get("k0", k0s), "ips_study.al.k0", 1, SIZE_MAX)
         al_seeds = _int_list(al.get("seeds", sseeds), "ips_study.al.seeds", 0, SEED_MAX)
-        missing = [d for d in sdatasets if d not in budgets]
+        missing = [d for d in sdatasets if d not in main.budgets]
         budgets = (
-            {**budgets, **self._budgets(s.get("budget", "registry"), missing, check_names)}
+            {**main.budgets, **self._budgets(s.get("budget", "registry"), missing, check_names)}
             if missing
-            else budgets
+            else main.budgets
         )
         al_ips = (
             _str_list(al["ips"], "ips_study.al.ips", strategies.IPS_NAMES) if "ips" in al else sips
