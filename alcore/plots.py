@@ -93,6 +93,22 @@ def _order(names):
     return sorted(names, key=lambda n: (NAMES.index(n) if n in NAMES else len(NAMES), n))
 
 
+def _select(t, datasets=None, encoders=None):
+    """The rows of ``t`` in ``datasets`` and ``encoders`` (None: all)."""
+    if datasets is not None:
+        t = t[t["dataset"].isin(datasets)]
+    if encoders is not None:
+        t = t[t["encoder"].isin(encoders)]
+    return t
+
+
+def _panels(t):
+    """Sorted datasets and encoders of ``t`` (the panel grid), its strategies and colours."""
+    strategies = _order(t["strategy"].unique())
+    ds, es = sorted(t["dataset"].unique()), sorted(t["encoder"].unique())
+    return ds, es, strategies, strategy_colors(strategies)
+
+
 def _empty(title, why):
     """A small figure that says why there is nothing to draw (flagged for :func:`is_empty`)."""
     fig, ax = plt.subplots(figsize=(6, 2))
@@ -210,16 +226,10 @@ def ips_gain_grid(df, a="typiclust", b="random", metric="accuracy", datasets=Non
     :func:`alcore.analysis.ips_gain_by_cycle`), x = AL cycle, a dashed line at 0.
     """
     title = f"{a}-IPS minus {b}-IPS, {metric} per AL cycle"
-    g = A.ips_gain_by_cycle(df, a, b, metric)
-    if datasets is not None:
-        g = g[g["dataset"].isin(datasets)]
-    if encoders is not None:
-        g = g[g["encoder"].isin(encoders)]
+    g = _select(A.ips_gain_by_cycle(df, a, b, metric), datasets, encoders)
     if g.empty:
         return _empty(title, f"no paired runs with IPS {a!r} and {b!r} in the store")
-    ds, es = sorted(g["dataset"].unique()), sorted(g["encoder"].unique())
-    strategies = _order(g["strategy"].unique())
-    colors = strategy_colors(strategies)
+    ds, es, strategies, colors = _panels(g)
     fig, axes = plt.subplots(
         len(ds),
         len(es),
@@ -405,16 +415,10 @@ def learning_curves(
     (``upper_bounds``) is drawn as a dashed black line.
     """
     title = f"Learning curves ({metric}, IPS = {ips}); dashed: full-data {metric}"
-    t = A.cycle_accuracy(df[df["ips"] == ips], metric=metric)
-    if datasets is not None:
-        t = t[t["dataset"].isin(datasets)]
-    if encoders is not None:
-        t = t[t["encoder"].isin(encoders)]
+    t = _select(A.cycle_accuracy(df[df["ips"] == ips], metric=metric), datasets, encoders)
     if t.empty:
         return _empty(title, f"no active-learning runs with IPS {ips!r} for this selection")
-    ds, es = sorted(t["dataset"].unique()), sorted(t["encoder"].unique())
-    strategies = _order(t["strategy"].unique())
-    colors = strategy_colors(strategies)
+    ds, es, strategies, colors = _panels(t)
     fig, axes = plt.subplots(
         len(es),
         len(ds),
