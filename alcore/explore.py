@@ -349,33 +349,36 @@ def _figures(data, metric, share, rank_by):
     fc.legend.location = "top_left"  # curves rise to the right
     fc.legend.label_text_font_size = "8pt"
 
-    rank_factors = FactorRange(
-        factors=list(reversed(data["ranking"]["strategy"])), name="explorer_rank_range"
-    )
-    fr = figure(
-        width=380,
-        height=280,
-        y_range=rank_factors,
-        name="explorer_rank_fig",
-        title="Ranking (mean, 95% CI over seeds)",
-        tools="save",
-        x_axis_label=f"{METRICS[metric]}, {RANK_BY[rank_by]}",
+    def by_strategy(part, name, title, x_axis_label):
+        """A panel with one row per strategy of ``data[part]``, the first on top."""
+        factors = FactorRange(
+            factors=list(reversed(data[part]["strategy"])), name=f"explorer_{name}_range"
+        )
+        return figure(
+            width=380,
+            height=280,
+            y_range=factors,
+            name=f"explorer_{name}_fig",
+            title=title,
+            x_axis_label=x_axis_label,
+            tools="save",
+        )
+
+    fr = by_strategy(
+        "ranking",
+        "rank",
+        "Ranking (mean, 95% CI over seeds)",
+        f"{METRICS[metric]}, {RANK_BY[rank_by]}",
     )
     fr.segment("lo", "strategy", "hi", "strategy", source=ranking, line_color="color", line_width=3)
     fr.scatter("mean", "strategy", source=ranking, color="color", size=9)
     fr.title.text_font_size = "9pt"
 
-    reach_factors = FactorRange(
-        factors=list(reversed(data["reach"]["strategy"])), name="explorer_reach_range"
-    )
-    fl = figure(
-        width=380,
-        height=280,
-        y_range=reach_factors,
-        name="explorer_reach_fig",
-        title=f"Labels to reach {share:.0%} of full-data accuracy",
-        x_axis_label="labelled samples (k/n: k of n seeds reach it)",
-        tools="save",
+    fl = by_strategy(
+        "reach",
+        "reach",
+        f"Labels to reach {share:.0%} of full-data accuracy",
+        "labelled samples (k/n: k of n seeds reach it)",
     )
     fl.hbar(y="strategy", right="bar", height=0.6, source=reach, fill_color="color", line_alpha=0)
     fl.text(
@@ -398,8 +401,8 @@ def _figures(data, metric, share, rank_by):
         "fc": fc,
         "fr": fr,
         "fl": fl,
-        "rank_range": rank_factors,
-        "reach_range": reach_factors,
+        "rank_range": fr.y_range,
+        "reach_range": fl.y_range,
         "target": target,
     }
 
