@@ -109,6 +109,13 @@ def _panels(t):
     return ds, es, strategies, strategy_colors(strategies)
 
 
+def _share_heatmap(m, ax, cmap, **kw):
+    """A heatmap of shares in [0, 1], each cell annotated (``kw``: more seaborn options)."""
+    sns.heatmap(
+        m, ax=ax, vmin=0, vmax=1, cmap=cmap, annot=True, fmt=".2f", annot_kws={"fontsize": 7}, **kw
+    )
+
+
 def _empty(title, why):
     """A small figure that says why there is nothing to draw (flagged for :func:`is_empty`)."""
     fig, ax = plt.subplots(figsize=(6, 2))
@@ -325,18 +332,7 @@ def win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
     for ax, lv in zip(axes, levels):
         m = A.win_rate_matrix(al[al[by] == lv], metric=metric, tol=tol)
         order = _order(m.index)
-        sns.heatmap(
-            m.loc[order, order],
-            ax=ax,
-            vmin=0,
-            vmax=1,
-            cmap="RdBu_r",
-            annot=True,
-            fmt=".2f",
-            annot_kws={"fontsize": 7},
-            cbar=False,
-            square=True,
-        )
+        _share_heatmap(m.loc[order, order], ax, "RdBu_r", cbar=False, square=True)
         ax.set(title=f"{by} = {lv}", xlabel="opponent", ylabel="strategy")
     fig.suptitle(title)
     return fig
@@ -475,17 +471,7 @@ def top_share_by_encoder_and_dataset(df, ips="typiclust", metric="accuracy", tol
     for ax, by in zip(axes, ("encoder", "dataset")):
         t = A.top_share(sub_df, by=[by], metric=metric, tol=tol, ties="exclude")
         m = t.pivot(index="strategy", columns=by, values="share")
-        sns.heatmap(
-            m.loc[_order(m.index)],
-            ax=ax,
-            vmin=0,
-            vmax=1,
-            cmap="viridis",
-            annot=True,
-            fmt=".2f",
-            annot_kws={"fontsize": 7},
-            cbar=by == "dataset",
-        )
+        _share_heatmap(m.loc[_order(m.index)], ax, "viridis", cbar=by == "dataset")
         ax.set(title=f"per {by}", xlabel=by, ylabel="strategy")
     fig.suptitle(title)
     return fig
