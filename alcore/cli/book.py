@@ -74,15 +74,14 @@ def _build(cmd) -> int:
 
 def _book(args) -> int:
     from ..experiment import Grid
-    from ..grid import resolve_loader, run_grid
-    from ..store import ResultStore, default_store_path
+    from ..grid import resolve_loader
+    from .run import configs_and_store, run_configs
 
     script = _build_script()
     loader = resolve_loader(args.embeddings)  # an unimportable loader fails now
     grid = Grid.from_yaml(args.config)
     # everything validated (and user datasets registered) before any work
-    configs = grid.configs(check_names=args.embeddings is None)
-    store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
+    configs, store = configs_and_store(grid, args)
     pairs = list(dict.fromkeys((c.dataset, c.encoder) for c in configs))
     print(
         f"alcore book: {grid.name}: {len(configs)} runs over {len(pairs)} dataset x "
@@ -92,14 +91,7 @@ def _book(args) -> int:
     if args.embeddings is None:
         for dataset, encoder in pairs:  # fill the embedding cache (a hit: one file read)
             loader(dataset, encoder, progress=not args.no_progress)
-    summary = run_grid(
-        configs,
-        store,
-        jobs=args.jobs,
-        retry_failed=args.retry_failed,
-        progress=not args.no_progress,
-        load_embeddings=args.embeddings,
-    )
+    summary = run_configs(configs, store, args)
     print(
         f"alcore book: {summary['done']} runs done now, {summary['already_done']} already "
         f"done, {summary['failed']} failed",

@@ -97,14 +97,37 @@ def _int(text, what):
         raise ValueError(f"{what} must be an integer, got {text!r}") from None
 
 
-def _run(args) -> int:
-    from ..grid import resolve_loader, run_grid
+def configs_and_store(grid, args):
+    """The grid's validated configs and its writable store (``--store`` or the default)."""
     from ..store import ResultStore, default_store_path
+
+    configs = grid.configs(check_names=args.embeddings is None)
+    store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
+    return configs, store
+
+
+def run_configs(configs, store, args):
+    """:func:`alcore.grid.run_grid` with the options of ``run`` (and ``book``, which has no
+    ``--scheduler``)."""
+    from ..grid import run_grid
+
+    return run_grid(
+        configs,
+        store,
+        jobs=args.jobs,
+        scheduler=getattr(args, "scheduler", None),
+        retry_failed=args.retry_failed,
+        progress=not args.no_progress,
+        load_embeddings=args.embeddings,
+    )
+
+
+def _run(args) -> int:
+    from ..grid import resolve_loader
 
     resolve_loader(args.embeddings)  # a loader module that cannot be imported fails now
     grid = _grid_of(args)
-    configs = grid.configs(check_names=args.embeddings is None)
-    store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
+    configs, store = configs_and_store(grid, args)
     if args.dry_run:
         done = store.done_keys()
         left = sum(c.key() not in done for c in configs)
@@ -113,15 +136,7 @@ def _run(args) -> int:
             f"their data or embeddings changed), {left} to do -> {store.path}"
         )
         return 0
-    summary = run_grid(
-        configs,
-        store,
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        retry_failed=args.retry_failed,
-        progress=not args.no_progress,
-        load_embeddings=args.embeddings,
-    )
+    summary = run_configs(configs, store, args)
     print(
         f"{grid.name}: {summary['total']} runs; {summary['already_done']} already done, "
         f"{summary['done']} done now, {summary['failed']} failed, "
