@@ -16,10 +16,11 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+from _browser import chromium_driver
 from _synth import make_results, write_store
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
 REPORT = ("01_ips_study", "02_ips_on_al", "03_embedding_quality")
 CHAPTERS = ("00_data_encoders",) + REPORT + ("04_findings", "05_performance", "06_reproducibility")
 
@@ -136,33 +137,9 @@ def test_pages_and_figures_load_in_chromium(book):
     )
 
 
-def _chromium_driver():
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip(
-            "needs Debian's chromium and chromium-driver "
-            "(apt-get install -y chromium chromium-driver)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip)")
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ):
-        opts.add_argument(flag)
-    return webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
-
-
 def _check_pages(html, pages, min_images):
     """Every page loads in headless Chromium, with every image loaded and no traceback."""
-    driver = _chromium_driver()
+    driver = chromium_driver()
     from selenium.webdriver.support.ui import WebDriverWait
 
     try:

@@ -14,7 +14,7 @@ from alcore import explore as X
 from alcore.store import load_results, load_upper_bounds
 
 pytest.importorskip("bokeh")
-CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+from _browser import chromium_driver
 
 # every <select> of the page, through Bokeh's shadow roots
 _DEEP = """
@@ -58,35 +58,9 @@ def page(tmp_path_factory):
     return path, table
 
 
-def _chromium_driver():
-    """Headless Chromium that logs every network request (as tests/test_book.py, plus logs)."""
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip(
-            "needs Debian's chromium and chromium-driver "
-            "(apt-get install -y chromium chromium-driver)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip)")
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    return webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
-
-
 @pytest.fixture(scope="module")
 def driver():
-    drv = _chromium_driver()
+    drv = chromium_driver(log_requests=True)
     drv.implicitly_wait(0)
     yield drv
     drv.quit()
