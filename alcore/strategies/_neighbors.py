@@ -74,8 +74,15 @@ def kmeans_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000)
         import faiss
 
         X = as_f32(X)
+        # min_points_per_centroid only decides whether faiss prints "please provide at least
+        # ... training points" (TypiClust's 500 clusters of an 11k pool); it changes nothing
         km = faiss.Kmeans(
-            X.shape[1], int(n_clusters), niter=20, seed=int(seed) % 2**31, verbose=False
+            X.shape[1],
+            int(n_clusters),
+            niter=20,
+            seed=int(seed) % 2**31,
+            verbose=False,
+            min_points_per_centroid=1,
         )
         km.train(X)
         _, lab = km.index.search(X, 1)
