@@ -34,19 +34,10 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .strategies import NAMES as STRATEGIES
 
 __all__ = ["NULL_FAMILY", "PLANTED", "calibrate", "synthetic_store", "with_calibration"]
 
-STRATEGIES = (
-    "random",
-    "margin",
-    "entropy",
-    "coreset",
-    "probcover",
-    "typiclust",
-    "badge",
-    "dropquery",
-)
 IPS_K0 = (20, 50, 100, 200, 300, 500, 1000, 2000, 5000)
 
 #: planted family each takeaway's power is measured on ("null": the plain null stores)

@@ -12,19 +12,11 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from alcore.strategies import NAMES as STRATEGIES
+
 DATASETS = {"toy_binary": 2, "toy_topics": 8, "toy_many": 30}
 ENCODERS = {"weak": 0.70, "strong": 0.90}  # encoder -> full-data accuracy scale
 MTEB = {"weak": 40.0, "strong": 57.0}
-STRATEGIES = (
-    "random",
-    "margin",
-    "entropy",
-    "coreset",
-    "probcover",
-    "typiclust",
-    "badge",
-    "dropquery",
-)
 EFFECT = {  # strategy -> (gain with the weak encoder, gain with the strong encoder)
     "random": (0.0, 0.0),
     "margin": (-0.01, 0.03),
