@@ -376,15 +376,7 @@ def _dataset_budget(dataset: str) -> int:
     """The dataset's budget B: registry, user entry or the budget rule (``alcore.data``)."""
     from . import data
 
-    fn = getattr(data, "dataset_budget", None)
-    if callable(fn):
-        return int(fn(dataset))
-    if dataset not in data.DATASETS:
-        raise UnknownNameError("dataset", dataset, data.DATASETS)
-    budget = getattr(data.DATASETS[dataset], "budget", None)
-    if not _is_int(budget):
-        raise ValueError(f"dataset {dataset!r} has no registry budget; give budget as an int")
-    return int(budget)
+    return int(data.dataset_budget(dataset))
 
 
 def _register_entry(entry: dict, where: str, base_dir=None) -> str:

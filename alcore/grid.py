@@ -172,22 +172,8 @@ def _data_fp(dataset) -> str | None:
     """The dataset's content hash (texts, labels, split), or None if alcore does not know it."""
     from . import data
 
-    fn = getattr(data, "dataset_fingerprint", None)
     try:
-        if callable(fn):
-            return str(fn(dataset))
-        ds = data.load_dataset(dataset, quiet=True)  # before alcore.data had fingerprints
-        return "data:" + _sha(
-            *(
-                part
-                for split in ("train", "test")
-                for part in (
-                    json.dumps(ds.texts(split), default=str),
-                    json.dumps(list(map(str, ds.labels(split)))),
-                )
-            ),
-            json.dumps(list(map(str, ds.classes))),
-        )
+        return str(data.dataset_fingerprint(dataset))
     except (KeyError, LookupError, FileNotFoundError):
         return None  # a name only a custom loader knows: its arrays carry the identity
 
