@@ -363,7 +363,8 @@ def run_benchmark(
     impls : sequence of {"alcore", "skactiveml"}
         Implementations to measure.
     threads : int, default=1
-        BLAS/OpenMP threads in each measurement.
+        BLAS/OpenMP threads in each measurement. The targets are read at 1 thread; other
+        counts label their rows ``"<setting> (<threads> threads)"``.
     timeout : float, default=300
         Seconds per measurement before it is killed.
     seed : int, default=0
@@ -411,6 +412,8 @@ def run_benchmark(
         if not overrides or all(v is None for v in overrides.values())
         else (f"n={params['n']},dim={params['dim']}")
     )
+    if int(threads) != 1:  # the targets are read at 1 thread; other counts are rows of their own
+        label = f"{label} ({int(threads)} threads)"
     rows = []
     jobs = [(s, i) for s in names for i in impls]
     for name, impl in tqdm(jobs, desc="bench", disable=not progress):

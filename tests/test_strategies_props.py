@@ -258,3 +258,31 @@ def test_coreset_picks_distinct_samples_when_the_pool_is_all_duplicates():
     y = np.full(len(X), np.nan)
     picks = get("coreset", random_state=0).query(X, y, batch_size=len(X))
     assert sorted(picks) == list(range(len(X)))
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_dropquery_linear_fast_path_gives_the_generic_picks(n_classes):
+    """The linear fast path (no per-call validation) returns what ``clf.predict`` returns:
+    with a wrapper that hides the linear model, the picks and utilities are identical."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 12)).astype(np.float32)
+    y_true = rng.integers(n_classes, size=600)
+    X += y_true[:, None] * 0.4
+    y = np.full(600, np.nan)
+    y[:40] = y_true[:40]
+    clf = LogisticRegression(max_iter=1000).fit(X[:40], y_true[:40])
+
+    class Opaque:  # not a LinearClassifierMixin: the generic clf.predict path
+        classes_ = clf.classes_
+
+        def predict(self, Z):
+            return clf.predict(Z)
+
+    fast = get("dropquery", random_state=3).query(
+        X, y, clf=clf, fit_clf=False, batch_size=10, return_utilities=True
+    )
+    slow = get("dropquery", random_state=3).query(
+        X, y, clf=Opaque(), fit_clf=False, batch_size=10, return_utilities=True
+    )
+    assert np.array_equal(fast[0], slow[0])
+    assert np.array_equal(fast[1], slow[1], equal_nan=True)

@@ -164,8 +164,15 @@ def _exact_pairs(X, r2, progress):
 
 def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress):
     """Pairs closer than ``sqrt(r2)`` between each k-means list and its ``n_probe`` nearest
-    lists (by centroid, itself first): the pool is sorted by list once, so every block is a
-    contiguous slice and one BLAS product (no per-sample gathers)."""
+    lists (by centroid, itself first).
+
+    The pool is sorted by list once, so every block is a contiguous slice and one BLAS
+    product. Each unordered pair of lists is compared once (the graph is symmetrised
+    afterwards, so comparing ``B`` with ``A`` again found nothing new). Lists holding more
+    than twice the mean are split by a k-means of their own (:func:`_split_large_lists`):
+    the work is the sum of ``|A| |B|`` over the compared pairs, and a few huge lists
+    dominated it. Per block, only rows whose largest inner product can pass the radius are
+    examined; the distance test itself is the float32 ``||a||^2 + ||b||^2 - 2 a.b < r2``."""
     import faiss
     from tqdm.auto import tqdm
 
@@ -178,32 +185,84 @@ def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress):
         max_points_per_centroid=32,
     )  # lists need not be optimal, only local
     km.train(X)
-    C = as_f32(km.centroids)
-    home = _nearest_centres(X, C, 1)[:, 0]
+    home, C = _split_large_lists(
+        X,
+        _nearest_centres(X, as_f32(km.centroids), 1)[:, 0],
+        as_f32(km.centroids),
+        len(X) / n_lists,
+        seed,
+    )
+    n_lists = len(C)
     perm = np.argsort(home, kind="stable")
     Xs = X[perm]
     bounds = np.searchsorted(home[perm], np.arange(n_lists + 1))
-    probes = _nearest_centres(C, C, min(n_probe, n_lists))
+    la, lb = _probed_list_pairs(_nearest_centres(C, C, min(n_probe, n_lists)))
     xn = np.einsum("ij,ij->i", Xs, Xs)
+    # a.b > (||a||^2 + min ||b||^2 - r2) / 2 is necessary for an edge; the margin (far above
+    # float32 rounding of unit-scale norms) keeps every pair the exact test would keep
+    margin = np.float32(1e-4 * (1.0 + float(xn.max(initial=0.0))))
     rows, cols = [], []
-    for lst in tqdm(range(n_lists), desc="delta-ball graph", disable=not progress):
-        a0, a1 = bounds[lst], bounds[lst + 1]
-        if a0 == a1:
+    for a, b in tqdm(
+        zip(la.tolist(), lb.tolist()), total=len(la), desc="delta-ball graph", disable=not progress
+    ):
+        a0, a1, b0, b1 = bounds[a], bounds[a + 1], bounds[b], bounds[b + 1]
+        if a0 == a1 or b0 == b1:
             continue
-        for other in probes[lst]:
-            b0, b1 = bounds[other], bounds[other + 1]
-            if b0 == b1:
-                continue
-            d2 = Xs[a0:a1] @ Xs[b0:b1].T
-            d2 *= -2
-            d2 += xn[b0:b1]
-            d2 += xn[a0:a1, None]
-            i, j = np.nonzero(d2 < r2)
-            rows.append(perm[a0 + i].astype(np.int32))
-            cols.append(perm[b0 + j].astype(np.int32))
+        G = Xs[a0:a1] @ Xs[b0:b1].T
+        lo = (xn[a0:a1] + xn[b0:b1].min() - np.float32(r2)) * np.float32(0.5) - margin
+        r = np.flatnonzero(G.max(axis=1) > lo)
+        if not len(r):
+            continue
+        i, j = np.nonzero(G[r] > lo[r, None])
+        i = r[i]
+        d2 = G[i, j] * np.float32(-2)
+        d2 += xn[b0 + j]
+        d2 += xn[a0 + i]
+        keep = d2 < r2
+        rows.append(perm[a0 + i[keep]].astype(np.int32))
+        cols.append(perm[b0 + j[keep]].astype(np.int32))
     if not rows:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
     return np.concatenate(rows), np.concatenate(cols)
+
+
+def _probed_list_pairs(probes):
+    """Unordered list pairs ``(a, b)``, ``a <= b``, where either list probes the other."""
+    n_lists = len(probes)
+    a = np.repeat(np.arange(n_lists), probes.shape[1])
+    b = probes.ravel()
+    key = np.unique(np.minimum(a, b) * n_lists + np.maximum(a, b))
+    return key // n_lists, key % n_lists
+
+
+def _split_large_lists(X, home, C, mean_size, seed):
+    """Split every list of more than ``2 * mean_size`` samples into ``ceil(size /
+    mean_size)`` k-means lists of its own; returns the new ``home`` and centroids."""
+    import faiss
+
+    counts = np.bincount(home, minlength=len(C))
+    home, extra = home.copy(), []
+    for lst in np.flatnonzero(counts > 2 * mean_size):
+        members = np.flatnonzero(home == lst)
+        k = int(np.ceil(len(members) / mean_size))
+        km = faiss.Kmeans(
+            X.shape[1],
+            k,
+            niter=10,
+            seed=int(seed) % 2**31,
+            verbose=False,
+            max_points_per_centroid=32,
+        )
+        km.train(X[members])
+        sub = as_f32(km.centroids)
+        part = _nearest_centres(X[members], sub, 1)[:, 0]
+        ids = np.concatenate(([lst], len(C) + len(extra) + np.arange(k - 1)))
+        home[members] = ids[part]
+        C[lst] = sub[0]  # the first part keeps the list's id, the others are appended
+        extra.extend(sub[1:])
+    if extra:
+        C = np.vstack([C, np.asarray(extra, dtype=np.float32)])
+    return home, as_f32(C)
 
 
 def _nearest_centres(X, C, m):
@@ -216,6 +275,9 @@ def _nearest_centres(X, C, m):
         d2 = X[s : s + step] @ C.T
         d2 *= -2
         d2 += cn  # + ||x||^2 is the same for every centre
+        if m == 1:
+            out[s : s + step, 0] = np.argmin(d2, axis=1)
+            continue
         top = (
             np.argpartition(d2, m - 1, axis=1)[:, :m]
             if m < len(C)
