@@ -173,25 +173,10 @@ def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress):
     the work is the sum of ``|A| |B|`` over the compared pairs, and a few huge lists
     dominated it. Per block, only rows whose largest inner product can pass the radius are
     examined; the distance test itself is the float32 ``||a||^2 + ||b||^2 - 2 a.b < r2``."""
-    import faiss
     from tqdm.auto import tqdm
 
-    km = faiss.Kmeans(
-        X.shape[1],
-        n_lists,
-        niter=10,
-        seed=int(seed) % 2**31,
-        verbose=False,
-        max_points_per_centroid=32,
-    )  # lists need not be optimal, only local
-    km.train(X)
-    home, C = _split_large_lists(
-        X,
-        _nearest_centres(X, as_f32(km.centroids), 1)[:, 0],
-        as_f32(km.centroids),
-        len(X) / n_lists,
-        seed,
-    )
+    C = _list_centroids(X, n_lists, seed)
+    home, C = _split_large_lists(X, _nearest_centres(X, C, 1)[:, 0], C, len(X) / n_lists, seed)
     n_lists = len(C)
     perm = np.argsort(home, kind="stable")
     Xs = X[perm]
@@ -235,26 +220,32 @@ def _probed_list_pairs(probes):
     return key // n_lists, key % n_lists
 
 
+def _list_centroids(X, k, seed):
+    """Centroids (a float32 copy) of a quick faiss k-means: lists need not be optimal, only
+    local (10 iterations on at most 32 samples a centroid)."""
+    import faiss
+
+    km = faiss.Kmeans(
+        X.shape[1],
+        int(k),
+        niter=10,
+        seed=int(seed) % 2**31,
+        verbose=False,
+        max_points_per_centroid=32,
+    )
+    km.train(X)
+    return np.array(km.centroids, dtype=np.float32)
+
+
 def _split_large_lists(X, home, C, mean_size, seed):
     """Split every list of more than ``2 * mean_size`` samples into ``ceil(size /
     mean_size)`` k-means lists of its own; returns the new ``home`` and centroids."""
-    import faiss
-
     counts = np.bincount(home, minlength=len(C))
     home, extra = home.copy(), []
     for lst in np.flatnonzero(counts > 2 * mean_size):
         members = np.flatnonzero(home == lst)
         k = int(np.ceil(len(members) / mean_size))
-        km = faiss.Kmeans(
-            X.shape[1],
-            k,
-            niter=10,
-            seed=int(seed) % 2**31,
-            verbose=False,
-            max_points_per_centroid=32,
-        )
-        km.train(X[members])
-        sub = as_f32(km.centroids)
+        sub = _list_centroids(X[members], k, seed)
         part = _nearest_centres(X[members], sub, 1)[:, 0]
         ids = np.concatenate(([lst], len(C) + len(extra) + np.arange(k - 1)))
         home[members] = ids[part]
