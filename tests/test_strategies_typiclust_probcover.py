@@ -188,6 +188,16 @@ def test_restricted_graph_is_a_subgraph_and_exact_when_every_list_is_probed():
     assert part <= exact and len(part) > 0.9 * len(exact)
 
 
+def test_restricted_graph_is_the_same_in_any_number_of_threads():
+    X = l2_normalize(make_blobs(3000, n_features=12, centers=8, cluster_std=2.0, random_state=4)[0])
+    one = ball_graph(X, 0.5, n_lists=40, n_probe=4, n_jobs=1)
+    assert len(one[1]) > 2 * len(X)  # the balls hold neighbours
+    for jobs in (2, 3):
+        many = ball_graph(X, 0.5, n_lists=40, n_probe=4, n_jobs=jobs)
+        np.testing.assert_array_equal(many[0], one[0])
+        np.testing.assert_array_equal(many[1], one[1])
+
+
 @pytest.mark.parametrize("n_labelled", [0, 30])
 def test_restricted_graph_keeps_the_coverage_objective(n_labelled):
     """Large pools use the restricted (IVF) search: the coverage its greedy attains, measured

@@ -78,6 +78,7 @@ BAD = {
         "approx_above": INT0_BAD,
         "n_probe": INT1_BAD,
         "fast_kmeans_above": INT0_BAD,
+        "n_jobs": [(0, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError)],
         "clusterer": CLUSTERER_BAD,
         "cache": BOOL_BAD,
         "progress": BOOL_BAD,

@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "as_f32",
     "ball_graph",
+    "blas_threads",
     "fingerprint",
     "kmeans_f32",
     "kmeans_labels",
@@ -106,7 +107,7 @@ def knn_mean_distance(X, k):
     return np.sqrt(np.maximum(d2[:, 1:], 0)).mean(axis=1)
 
 
-def ball_graph(X, delta, progress=False, n_lists=None, n_probe=8, seed=0):
+def ball_graph(X, delta, progress=False, n_lists=None, n_probe=8, seed=0, n_jobs=None):
     """Sparse, symmetric delta-ball graph: ``j`` in row ``i`` iff ``||x_i - x_j|| < delta``.
 
     Parameters
@@ -128,6 +129,10 @@ def ball_graph(X, delta, progress=False, n_lists=None, n_probe=8, seed=0):
         Lists probed per list (``n_probe >= n_lists`` is the exact graph).
     seed : int, default=0
         Seed of the lists' k-means.
+    n_jobs : int or None, default=None
+        Threads comparing the lists' blocks (each with one BLAS thread); ``None``: as many
+        as BLAS has in this process (:func:`blas_threads`), so a process pinned to one BLAS
+        thread (the grid's workers) stays on one core. The graph does not depend on it.
 
     Returns
     -------
@@ -140,7 +145,10 @@ def ball_graph(X, delta, progress=False, n_lists=None, n_probe=8, seed=0):
     if n_lists is None or int(n_probe) >= int(n_lists):
         rows, cols = _exact_pairs(X, float(delta) ** 2, progress)
     else:
-        rows, cols = _ivf_pairs(X, float(delta) ** 2, int(n_lists), int(n_probe), seed, progress)
+        jobs = blas_threads() if n_jobs is None else int(n_jobs)
+        rows, cols = _ivf_pairs(
+            X, float(delta) ** 2, int(n_lists), int(n_probe), seed, progress, jobs
+        )
     return _symmetric_csr(rows, cols, len(X))
 
 
@@ -162,7 +170,7 @@ def _exact_pairs(X, r2, progress):
     return rows, (np.concatenate(cols) if cols else np.zeros(0, np.int32))
 
 
-def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress):
+def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress, n_jobs=1):
     """Pairs closer than ``sqrt(r2)`` between each k-means list and its ``n_probe`` nearest
     lists (by centroid, itself first).
 
@@ -173,8 +181,6 @@ def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress):
     the work is the sum of ``|A| |B|`` over the compared pairs, and a few huge lists
     dominated it. Per block, only rows whose largest inner product can pass the radius are
     examined; the distance test itself is the float32 ``||a||^2 + ||b||^2 - 2 a.b < r2``."""
-    from tqdm.auto import tqdm
-
     C = _list_centroids(X, n_lists, seed)
     home, C = _split_large_lists(X, _nearest_centres(X, C, 1)[:, 0], C, len(X) / n_lists, seed)
     n_lists = len(C)
@@ -186,29 +192,66 @@ def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress):
     # a.b > (||a||^2 + min ||b||^2 - r2) / 2 is necessary for an edge; the margin (far above
     # float32 rounding of unit-scale norms) keeps every pair the exact test would keep
     margin = np.float32(1e-4 * (1.0 + float(xn.max(initial=0.0))))
-    rows, cols = [], []
-    for a, b in tqdm(
-        zip(la.tolist(), lb.tolist()), total=len(la), desc="delta-ball graph", disable=not progress
-    ):
+
+    def block(a, b):
         a0, a1, b0, b1 = bounds[a], bounds[a + 1], bounds[b], bounds[b + 1]
         if a0 == a1 or b0 == b1:
-            continue
+            return None
         G = Xs[a0:a1] @ Xs[b0:b1].T
         lo = (xn[a0:a1] + xn[b0:b1].min() - np.float32(r2)) * np.float32(0.5) - margin
         r = np.flatnonzero(G.max(axis=1) > lo)
         if not len(r):
-            continue
+            return None
         i, j = np.nonzero(G[r] > lo[r, None])
         i = r[i]
         d2 = G[i, j] * np.float32(-2)
         d2 += xn[b0 + j]
         d2 += xn[a0 + i]
         keep = d2 < r2
-        rows.append(perm[a0 + i[keep]].astype(np.int32))
-        cols.append(perm[b0 + j[keep]].astype(np.int32))
-    if not rows:
+        return perm[a0 + i[keep]].astype(np.int32), perm[b0 + j[keep]].astype(np.int32)
+
+    found = _map_blocks(block, la.tolist(), lb.tolist(), n_jobs, progress)
+    if not found:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    return np.concatenate(rows), np.concatenate(cols)
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+
+
+def _map_blocks(block, la, lb, n_jobs, progress):
+    """``block(a, b)`` over the list pairs, in ``n_jobs`` threads (numpy releases the GIL in
+    its BLAS products and ufuncs), each with one BLAS thread; the non-``None`` results in
+    pair order, so the graph does not depend on ``n_jobs``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(la), desc="delta-ball graph", disable=not progress)
+    if n_jobs <= 1:
+        out = []
+        for a, b in zip(la, lb):
+            out.append(block(a, b))
+            bar.update()
+    else:
+        step = 64  # pairs a task: enough to amortise the scheduling, small enough to balance
+
+        def task(s):
+            return [block(a, b) for a, b in zip(la[s : s + step], lb[s : s + step])]
+
+        out = []
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(n_jobs) as ex:
+            for part in ex.map(task, range(0, len(la), step)):
+                out.extend(part)
+                bar.update(len(part))
+    bar.close()
+    return [r for r in out if r is not None]
+
+
+def blas_threads():
+    """The number of threads BLAS uses in this process now (1 if none is loaded)."""
+    from threadpoolctl import threadpool_info
+
+    counts = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+    return max(counts, default=1)
 
 
 def _probed_list_pairs(probes):
@@ -240,17 +283,24 @@ def _list_centroids(X, k, seed):
 def _split_large_lists(X, home, C, mean_size, seed):
     """Split every list of more than ``2 * mean_size`` samples into ``ceil(size /
     mean_size)`` k-means lists of its own; returns the new ``home`` and centroids."""
+    import faiss
+
     counts = np.bincount(home, minlength=len(C))
     home, extra = home.copy(), []
-    for lst in np.flatnonzero(counts > 2 * mean_size):
-        members = np.flatnonzero(home == lst)
-        k = int(np.ceil(len(members) / mean_size))
-        sub = _list_centroids(X[members], k, seed)
-        part = _nearest_centres(X[members], sub, 1)[:, 0]
-        ids = np.concatenate(([lst], len(C) + len(extra) + np.arange(k - 1)))
-        home[members] = ids[part]
-        C[lst] = sub[0]  # the first part keeps the list's id, the others are appended
-        extra.extend(sub[1:])
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)  # a few thousand samples each: more threads only wait
+    try:
+        for lst in np.flatnonzero(counts > 2 * mean_size):
+            members = np.flatnonzero(home == lst)
+            k = int(np.ceil(len(members) / mean_size))
+            sub = _list_centroids(X[members], k, seed)
+            part = _nearest_centres(X[members], sub, 1)[:, 0]
+            ids = np.concatenate(([lst], len(C) + len(extra) + np.arange(k - 1)))
+            home[members] = ids[part]
+            C[lst] = sub[0]  # the first part keeps the list's id, the others are appended
+            extra.extend(sub[1:])
+    finally:
+        faiss.omp_set_num_threads(threads)
     if extra:
         C = np.vstack([C, np.asarray(extra, dtype=np.float32)])
     return home, as_f32(C)
@@ -400,8 +450,12 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
             np.fill_diagonal(gap, np.inf)
             active = np.flatnonzero(ub > np.maximum(lb, 0.5 * gap.min(axis=1)[labels]))
             new = labels.copy()
-        if len(active):
+        if 10 * len(active) > 9 * n:  # nearly all: measuring the rest costs less than a copy
+            active = np.arange(n)
+            d2 = _sq_dist(X, xn, C)
+        elif len(active):
             d2 = _sq_dist(X[active], xn[active], C)
+        if len(active):
             near = np.argmin(d2, axis=1)
             rows = np.arange(len(active))
             ub[active] = np.sqrt(d2[rows, near])

@@ -230,6 +230,9 @@ class ProbCover(QueryStrategy):
         Lists searched per list in the restricted graph search.
     fast_kmeans_above : int, default=10000
         Pool size above which the purity clustering uses faiss k-means.
+    n_jobs : int or None, default=None
+        Threads building the restricted graph (large pools); ``None``: as many as BLAS
+        uses in this process, one in the grid's workers. The graph does not depend on it.
     clusterer : scikit-learn clusterer or None, default=None
         Overrides the purity clustering (cloned, ``n_clusters`` set).
     cache : bool, default=True
@@ -259,6 +262,7 @@ class ProbCover(QueryStrategy):
         "approx_above": [Int(0), None],
         "n_probe": [Int(1)],
         "fast_kmeans_above": [Int(0)],
+        "n_jobs": [Int(1), None],
         "clusterer": [HasMethods(["fit_predict", "set_params"]), None],
         "cache": ["boolean"],
         "progress": ["boolean"],
@@ -276,6 +280,7 @@ class ProbCover(QueryStrategy):
         approx_above=20_000,
         n_probe=8,
         fast_kmeans_above=10_000,
+        n_jobs=None,
         clusterer=None,
         cache=True,
         progress=False,
@@ -290,6 +295,7 @@ class ProbCover(QueryStrategy):
         self.approx_above = approx_above
         self.n_probe = n_probe
         self.fast_kmeans_above = fast_kmeans_above
+        self.n_jobs = n_jobs
         self.clusterer = clusterer
         self.cache = cache
         self.progress = progress
@@ -334,7 +340,9 @@ class ProbCover(QueryStrategy):
             n_lists = min(_MAX_LISTS, max(2, len(X) // _LIST_SIZE))
         indptr, indices = _cached(
             ("graph", key, delta, n_lists, self.n_probe if n_lists else None),
-            lambda: ball_graph(X, delta, self.progress, n_lists, self.n_probe, DELTA_SEED),
+            lambda: ball_graph(
+                X, delta, self.progress, n_lists, self.n_probe, DELTA_SEED, self.n_jobs
+            ),
             self.cache,
         )
         n = len(X)
