@@ -25,10 +25,11 @@ grid killed at any moment resumes with nothing lost, duplicated or half-written.
 
 Identity. Before any run, one cheap task per (dataset, encoder) computes the identity of its
 data and embeddings (:func:`pair_identity`: the dataset's content hash and the embedding
-cache sidecars' sha256, or a hash of a custom loader's arrays). A run is skipped only when
-the store holds it with that identity; each run checks that the embeddings it loaded still
-have it. A pair whose identity cannot be computed (its loader fails) has all its runs
-recorded as failed, without running them.
+cache sidecars' sha256, or a hash of a custom loader's arrays); a run's identity adds the
+versions of its strategies and of the loop (:func:`alcore.strategies.code_identity`). A run
+is skipped only when the store holds it with that identity; each run checks that the
+embeddings it loaded still have it. A pair whose identity cannot be computed (its loader
+fails) has all its runs recorded as failed, without running them.
 
 Sharing a store. Several ``run_grid`` calls (processes, machines on one file system) may
 run the same grid into one store: each run is claimed with a file lock
@@ -67,8 +68,9 @@ import traceback
 import warnings
 from collections import Counter, OrderedDict, deque
 
+from . import strategies
 from .experiment import RunConfig, cap_pool
-from .store import ResultStore
+from .store import ResultStore, same_identity
 
 __all__ = ["pair_identity", "resolve_loader", "run_grid", "run_one", "upper_bound"]
 
@@ -522,19 +524,16 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
     # 2. what is left to do: runs not stored with this identity, failures not recorded with it
     stored, failed = store.run_identities(), store.failed_identities()
 
-    def ident(c):
-        return identity.get((c.dataset, c.encoder))
+    def ident(c):  # the pair's data and embeddings, and the code that makes c's picks
+        pair = identity.get((c.dataset, c.encoder), _NO_IDENTITY)
+        return {**pair, "code": strategies.code_identity(c.ips, c.strategy)}
 
     def is_done(c):
-        return (c.dataset, c.encoder) in identity and stored.get(c.key()) == ident(c)
+        return (c.dataset, c.encoder) in identity and same_identity(stored.get(c.key()), ident(c))
 
     def skip_failed(c, key=None):
         key = key or c.key()
-        return (
-            not retry_failed
-            and key in failed
-            and failed[key] == identity.get((c.dataset, c.encoder), _NO_IDENTITY)
-        )
+        return not retry_failed and key in failed and same_identity(failed[key], ident(c))
 
     already = sum(map(is_done, configs))
     n_skipped_failed = sum(not is_done(c) and skip_failed(c) for c in configs)
@@ -542,10 +541,12 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
     for c in configs:  # a pair whose loader failed: its runs fail without running
         res = pair_error.get((c.dataset, c.encoder))
         if res is not None and not skip_failed(c):
-            store.write_failure(c, res["error"], res["traceback"])
+            store.write_failure(c, res["error"], res["traceback"], ident(c))
             failed_now.append(c.key())
     for pair, res in pair_error.items():
-        if retry_failed or failed.get(store.upper_failure_key(*pair)) != _NO_IDENTITY:
+        if retry_failed or not same_identity(
+            failed.get(store.upper_failure_key(*pair)), _NO_IDENTITY
+        ):
             store.write_upper_failure(*pair, res["error"], res["traceback"])
             failed_now.append(store.upper_failure_key(*pair))
     todo = [
@@ -569,7 +570,7 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
         p: u
         for p, u in upper.items()
         if not store.has_upper(*p, pool_cap=u["pool_cap"], clf=u["clf"], identity=u["identity"])
-        and (retry_failed or failed.get(ukey(*p)) != u["identity"])
+        and (retry_failed or not same_identity(failed.get(ukey(*p)), u["identity"]))
     }
     tasks, seen = [], set()
     for c in todo:  # each pair's upper bound just before its runs (embeddings reused)
@@ -577,7 +578,7 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
         if pair in upper and pair not in seen:
             seen.add(pair)
             tasks.append(("upper", upper[pair]))
-        tasks.append(("run", {"config": c.to_dict(), "identity": identity[pair]}))
+        tasks.append(("run", {"config": c.to_dict(), "identity": ident(c)}))
     tasks += [("upper", u) for p, u in upper.items() if p not in seen]
     store.write_provenance(
         n_configs=len(configs), jobs=jobs, scheduler=None if scheduler is None else str(scheduler)
@@ -595,7 +596,7 @@ def _run_grid(configs, store, jobs, scheduler, retry_failed, progress, loader, t
         lock = store.claim(key)
         if lock is None:
             return False
-        if task[0] == "run" and store.run_identity(key) == task[1]["identity"]:
+        if task[0] == "run" and same_identity(store.run_identity(key), task[1]["identity"]):
             lock.release()  # finished by another runner since this one planned
             return False
         if task[0] == "upper" and store.has_upper(

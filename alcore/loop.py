@@ -62,7 +62,19 @@ from sklearn.metrics import accuracy_score, f1_score
 from . import strategies
 from .errors import UnknownNameError, check_finite
 
-__all__ = ["ConstantClassifier", "batch_sizes", "derive_seeds", "full_data_accuracy", "run_al"]
+__all__ = [
+    "LOOP_VERSION",
+    "ConstantClassifier",
+    "batch_sizes",
+    "derive_seeds",
+    "full_data_accuracy",
+    "run_al",
+]
+
+#: version of the loop's protocol (seeds, batch sizes, fitting, scoring): raised with every
+#: change that alters a run's rows for the same config, so that stored runs of the old loop
+#: run again (:func:`alcore.strategies.code_identity`)
+LOOP_VERSION = 1
 
 COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds", "query_seconds", "picked"]
 CLF_DEFAULTS = {"solver": "lbfgs", "max_iter": 1000}

@@ -12,10 +12,12 @@ Run identity. ``<key>`` is :meth:`RunConfig.key` (the config). Each run file als
 the *identity* of what the run read: ``data_fp``, the dataset's content hash (texts, labels,
 split; :func:`alcore.data.dataset_fingerprint`), and ``emb_fp``, the embeddings' content
 hash (the cache sidecars' sha256 of both splits, or a hash of the arrays a custom loader
-returned). A run counts as done only when its file's identity equals the identity of the
-data and embeddings now (:meth:`ResultStore.run_identities`); otherwise it is run again and
-its file replaced, so a store never mixes stale and fresh runs of one config. Failure
-records and upper bounds carry the identity too.
+returned), and ``code``, the versions of the strategies and the loop that made its picks
+(:func:`alcore.strategies.code_identity`). A run counts as done only when its file's identity
+equals the identity of the data, embeddings and code now (:meth:`ResultStore.run_identities`);
+otherwise it is run again and its file replaced, so a store never mixes stale and fresh runs
+of one config. Failure records and upper bounds carry the identity too (upper bounds without
+``code``: no strategy makes them).
 
 Claims. Several runners may share one store: before computing a run (or an upper bound) a
 runner takes a non-blocking ``filelock`` on ``claims/<key>.lock`` and re-checks that the run
@@ -62,6 +64,7 @@ __all__ = [
     "load_provenance",
     "load_results",
     "load_upper_bounds",
+    "same_identity",
 ]
 
 #: 2: runs carry ``study``, ``data_fp`` and ``emb_fp``; int64 config columns enforced
@@ -416,9 +419,15 @@ class ResultStore:
 
 
 def _identity(identity) -> dict:
-    """``identity`` normalised to ``{"data": str|None, "embeddings": str|None}``."""
+    """``identity`` normalised to ``{"data": str|None, "embeddings": str|None, "code":
+    str|None}`` (a record written before runs carried ``code`` reads as ``None``: stale)."""
     identity = identity if isinstance(identity, dict) else {}
-    return {"data": identity.get("data"), "embeddings": identity.get("embeddings")}
+    return {k: identity.get(k) for k in ("data", "embeddings", "code")}
+
+
+def same_identity(a, b) -> bool:
+    """Whether two identities (as recorded or as planned) name the same inputs."""
+    return a is not None and b is not None and _identity(a) == _identity(b)
 
 
 def _arrow_schema():

@@ -15,7 +15,7 @@ import pytest
 
 from alcore.experiment import RunConfig
 from alcore.grid import run_grid
-from alcore.store import ResultStore, load_results, load_upper_bounds
+from alcore.store import CYCLE_COLUMNS, ResultStore, load_results, load_upper_bounds
 
 LOADER = "toy_embeddings:load"
 
@@ -196,6 +196,39 @@ def test_other_embeddings_or_data_recompute_every_run(tmp_path, other):
     assert after.emb_fp.nunique() == 1 and set(after.emb_fp) != set(before.emb_fp)
     s3 = run_grid(configs, tmp_path, load_embeddings=other, progress=False)
     assert (s3["already_done"], s3["done"], s3["upper_bounds"]) == (4, 0, 0)
+
+
+def test_a_new_strategy_version_reruns_exactly_its_runs(tmp_path, monkeypatch):
+    """Raising a strategy's ``version`` (its picks changed) makes its stored runs stale: they
+    run again and their files are replaced; the other strategies' runs stay done."""
+    from alcore.strategies.uncertainty import MarginSampling
+
+    configs = _configs()
+    assert run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)["done"] == 4
+    monkeypatch.setattr(MarginSampling, "version", 2)
+    s = run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
+    assert (s["already_done"], s["done"], s["upper_bounds"]) == (2, 2, 0)
+    codes = load_results(tmp_path).groupby("strategy").run_key.nunique()
+    assert codes.to_dict() == {"margin": 2, "random": 2}  # replaced, not duplicated
+    store = ResultStore(tmp_path)
+    margin = [c for c in configs if c.strategy == "margin"]
+    assert all("strategy:margin=2" in store.run_identity(c.key())["code"] for c in margin)
+    assert run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)["done"] == 0
+
+
+def test_a_run_file_without_code_identity_is_stale(tmp_path):
+    """A run stored before runs recorded their code (or by other code) is run again."""
+    configs = _configs(strategies=("random",), seeds=(0,))
+    run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
+    store = ResultStore(tmp_path)
+    key = configs[0].key()
+    ident = store.run_identity(key)
+    cycles = load_results(tmp_path)[list(CYCLE_COLUMNS)]
+    old = {"data": ident["data"], "embeddings": ident["embeddings"]}  # no "code"
+    store.write_run(configs[0], cycles, 1.0, identity=old)
+    assert store.run_identity(key)["code"] is None
+    assert run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)["done"] == 1
+    assert store.run_identity(key) == ident
 
 
 def test_a_changed_dataset_fingerprint_recomputes(tmp_path, monkeypatch):

@@ -131,7 +131,7 @@ def test_failures_and_upper_bounds(tmp_path):
 # -- a store that cannot lie (issue 13) --------------------------------------------------------
 def test_identity_is_stored_and_read_back(tmp_path):
     store = ResultStore(tmp_path).check_writable()
-    ident = {"data": "d1", "embeddings": "e1"}
+    ident = {"data": "d1", "embeddings": "e1", "code": "loop=1 ips:random=1"}
     store.write_run(_cfg(), _cycles(), 1.0, identity=ident)
     assert store.run_identities() == {_cfg().key(): ident}
     assert store.run_identity(_cfg().key()) == ident and store.run_identity("nope") is None

@@ -25,7 +25,7 @@ import importlib
 
 from ..errors import UnknownNameError
 
-__all__ = ["IPS_NAMES", "NAMES", "get"]
+__all__ = ["IPS_NAMES", "NAMES", "code_identity", "get"]
 
 _REGISTRY = {
     "random": ("random", "RandomSampling"),
@@ -68,3 +68,16 @@ def get(name: str, random_state=None, **params):
     QueryStrategy
     """
     return get_class(name)(random_state=random_state, **params)
+
+
+def code_identity(ips: str, strategy: str) -> str:
+    """What a run's picks depend on in alcore's code: the versions of its IPS, its query
+    strategy (``"none"``: an IPS-only run) and the AL loop (:data:`alcore.loop.LOOP_VERSION`),
+    e.g. ``"loop=1 ips:typiclust=1 strategy:margin=1"``. The grid stores it with each run: a
+    run recorded under another string is stale and runs again."""
+    from ..loop import LOOP_VERSION
+
+    parts = [f"loop={LOOP_VERSION}", f"ips:{ips}={get_class(ips).version}"]
+    if str(strategy).lower() != "none":
+        parts.append(f"strategy:{strategy}={get_class(strategy).version}")
+    return " ".join(parts)

@@ -184,6 +184,11 @@ class QueryStrategy:
     """
 
     needs_clf = False
+    #: version of what the strategy picks: raised with every change that alters its picks
+    #: for the same inputs and seed (the golden-picks test records one digest per version).
+    #: Stored runs record it (:func:`alcore.strategies.code_identity`): a run of another
+    #: version is stale and runs again.
+    version: ClassVar[int] = 1
     _parameter_constraints: ClassVar[dict] = {"random_state": RANDOM_STATE}
 
     def __init__(self, random_state=None):
