@@ -205,3 +205,15 @@ def test_dropquery_clustering_matches_skactiveml(monkeypatch):
     ref_idx = ref.query(X, y, clf=sk_clf, fit_clf=False, batch_size=5)
     assert set(ours.tolist()) <= set(unc.tolist())
     np.testing.assert_array_equal(np.sort(ours), np.sort(ref_idx))
+
+
+@pytest.mark.parametrize("keep", [0.25, 0.3, 0.9])
+def test_dropquery_keep_mask_keeps_at_the_rate(keep):
+    from alcore.strategies.dropquery import keep_mask
+
+    mask = keep_mask(np.random.default_rng(0), (400, 500), keep)
+    assert mask.dtype == bool and mask.shape == (400, 500)
+    se = np.sqrt(keep * (1 - keep) / mask.size)
+    assert abs(mask.mean() - keep) < 4 * se + 2**-17
+    assert not keep_mask(np.random.default_rng(0), (50, 50), 1e-12).any()
+    assert keep_mask(np.random.default_rng(0), (50, 50), 1 - 1e-12).all()

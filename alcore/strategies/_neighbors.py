@@ -438,6 +438,7 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
     labels = None
     ub = np.zeros(n)  # upper bound on each sample's distance to its centre
     lb = np.zeros(n)  # lower bound on its distance to any other centre
+    buf = np.empty((n, k), dtype=np.float32)  # one (n, k) block for every iteration
     for _ in range(max_iter):
         # Hamerly's bounds: a sample whose centre is nearer than every other centre's lower
         # bound (or than half the gap to the nearest other centre) keeps its label, so only
@@ -452,15 +453,21 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
             new = labels.copy()
         if 10 * len(active) > 9 * n:  # nearly all: measuring the rest costs less than a copy
             active = np.arange(n)
-            d2 = _sq_dist(X, xn, C)
+            d2 = np.matmul(X, C.T, out=buf)
         elif len(active):
-            d2 = _sq_dist(X[active], xn[active], C)
+            d2 = np.matmul(X[active], C.T, out=buf[: len(active)])
         if len(active):
+            # ||x - c||^2 - ||x||^2 = ||c||^2 - 2 x.c: the same ranking for each sample, two
+            # passes over the block fewer; ||x||^2 is added back to the two distances kept
+            d2 *= -2
+            d2 += np.einsum("ij,ij->i", C, C)
             near = np.argmin(d2, axis=1)
             rows = np.arange(len(active))
-            ub[active] = np.sqrt(d2[rows, near])
+            nearest = d2[rows, near] + xn[active]
+            ub[active] = np.sqrt(np.maximum(nearest, 0))
             d2[rows, near] = np.inf
-            lb[active] = np.sqrt(d2.min(axis=1))  # inf when k == 1
+            second = d2.min(axis=1) + xn[active]  # inf when k == 1
+            lb[active] = np.sqrt(np.maximum(second, 0))
             new[active] = near
         if labels is not None and np.array_equal(new, labels):
             break

@@ -155,6 +155,7 @@ class TypiClust(QueryStrategy):
     Suit High and Low Budgets", ICML 2022. Code: github.com/avihu111/TypiClust.
     """
 
+    version = 2  # 2: kmeans_f32 ranks centres without ||x||^2 (rounding of ties)
     _parameter_constraints: ClassVar[dict] = {
         "k": [Int(1)],
         "max_clusters": [Int(1), None],
