@@ -60,6 +60,31 @@ def test_bad_benchmark_input():
         run_benchmark("default", ["random"], n=50, classes=3, batch=40)
     with pytest.raises(ValueError, match="impl"):
         run_benchmark("default", ["random"], impls=("sklearn",), n=400)
+    for bad in (0, -1, 1.5, True, "3"):
+        with pytest.raises(ValueError, match="repeat"):
+            run_benchmark("default", ["random"], n=400, repeat=bad)
+
+
+def test_repeated_measurements_give_medians_and_the_range():
+    from alcore.bench import _summarise
+
+    runs = [
+        {
+            "status": "ok",
+            "seconds": s,
+            "warm_seconds": w,
+            "peak_mb": m,
+            "rss_mb": m,
+            "tracemalloc_mb": 1.0,
+            "blas_threads": "1",
+        }
+        for s, w, m in [(3.0, 2.0, 10.0), (1.0, 1.0, 30.0), (2.0, 5.0, 20.0)]
+    ]
+    out = _summarise(runs)
+    assert (out["seconds"], out["warm_seconds"], out["peak_mb"]) == (2.0, 2.0, 30.0)
+    assert (out["repeats"], out["seconds_min"], out["seconds_max"]) == (3, 1.0, 3.0)
+    failed = {"status": "timeout after 5 s"}
+    assert _summarise([*runs, failed]) == failed  # one failure: the row reports it
 
 
 def test_skactiveml_adapter_in_the_loop():

@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("agg")
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 from _synth import make_results
 
@@ -225,3 +226,10 @@ def test_bench_targets_say_met_or_missed():
     slow = _bench_table().assign(seconds=lambda d: d["seconds"] * 100)
     t = B.bench_targets(slow).set_index(["setting", "strategy"])
     assert bool(t.loc[("large", "badge"), "met"]) is False  # 30 s > 10 s
+    # rows measured with more threads are held to the same targets, under their own label
+    two = _bench_table().query("setting == 'large'").assign(setting="large (2 threads)")
+    both = pd.concat([slow, two], ignore_index=True)
+    t = B.bench_targets(both).set_index(["setting", "strategy"])
+    assert bool(t.loc[("large", "badge"), "met"]) is False
+    assert bool(t.loc[("large (2 threads)", "badge"), "met"]) is True
+    assert not t.index.get_level_values(0).str.startswith("default (").any()

@@ -38,6 +38,13 @@ def register(sub) -> None:
     p.add_argument("--impls", default="alcore,skactiveml", help="alcore,skactiveml")
     p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
     p.add_argument("--timeout", type=float, default=300, help="seconds per run (default 300)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measurements per strategy and implementation, each in a fresh process; "
+        "seconds is their median (default 1)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--no-tracemalloc",
@@ -169,6 +176,7 @@ def _strategies(args):
         seed=args.seed,
         tracemalloc=not args.no_tracemalloc,
         progress=True,
+        repeat=args.repeat,
         n=args.n,
         dim=args.dim,
         classes=args.classes,
