@@ -689,7 +689,7 @@ def bench_targets(bench, targets=None):
                 setting="default",
                 strategy=r.strategy,
                 target=f">= {need:g}x faster than scikit-activeml",
-                measured=f"{r.speedup:.1f}x" if np.isfinite(r.speedup) else "n/a",
+                measured=f"{r.speedup:.2f}x" if np.isfinite(r.speedup) else "n/a",
                 met=bool(r.speedup >= need) if np.isfinite(r.speedup) else None,
             )
         )
