@@ -440,6 +440,7 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
     lb = np.zeros(n)  # lower bound on its distance to any other centre
     buf = np.empty((n, k), dtype=np.float32)  # one (n, k) block for every iteration
     for _ in range(max_iter):
+        cn = np.einsum("ij,ij->i", C, C)
         # Hamerly's bounds: a sample whose centre is nearer than every other centre's lower
         # bound (or than half the gap to the nearest other centre) keeps its label, so only
         # the others are measured again; the labels are Lloyd's, with fewer distances
@@ -447,7 +448,7 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
             active = np.arange(n)
             new = np.zeros(n, dtype=np.int64)
         else:
-            gap = np.sqrt(_sq_dist(C, np.einsum("ij,ij->i", C, C), C))
+            gap = np.sqrt(_sq_dist(C, cn, C))
             np.fill_diagonal(gap, np.inf)
             active = np.flatnonzero(ub > np.maximum(lb, 0.5 * gap.min(axis=1)[labels]))
             new = labels.copy()
@@ -460,7 +461,7 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
             # ||x - c||^2 - ||x||^2 = ||c||^2 - 2 x.c: the same ranking for each sample, two
             # passes over the block fewer; ||x||^2 is added back to the two distances kept
             d2 *= -2
-            d2 += np.einsum("ij,ij->i", C, C)
+            d2 += cn
             near = np.argmin(d2, axis=1)
             rows = np.arange(len(active))
             nearest = d2[rows, near] + xn[active]

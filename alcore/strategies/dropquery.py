@@ -58,9 +58,9 @@ class DropQuery(QueryStrategy):
     Choices the paper leaves open:
 
     - Dropout masks: a feature is kept when a uniform 16-bit integer is below
-      ``round((1 - dropout_rate) * 2^16)``, so the keep rate is exact for the paper's 0.75
-      and within ``2^-17`` of ``1 - dropout_rate`` for any other rate (float32 uniforms took
-      twice as long and are themselves a 24-bit grid).
+      ``round((1 - dropout_rate) * 2^16)``, so the keep rate is exact for the paper's
+      dropout rate of 0.75 and within ``2^-17`` of ``1 - dropout_rate`` for any other
+      rate (float32 uniforms took twice as long and are themselves a 24-bit grid).
     - ``rescale=True``: inverted dropout as ``torch.nn.Dropout`` in the original code, kept
       features are scaled by ``1 / (1 - dropout_rate)``. scikit-activeml does not rescale
       (``rescale=False``).
