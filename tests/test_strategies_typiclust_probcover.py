@@ -17,7 +17,14 @@ from alcore.strategies._neighbors import (
     l2_normalize,
     nearest_other_label_distance,
 )
-from alcore.strategies.probcover import ProbCover, clear_cache, coverage, estimate_delta
+from alcore.strategies import probcover as probcover_mod
+from alcore.strategies.probcover import (
+    ProbCover,
+    clear_cache,
+    coverage,
+    estimate_delta,
+    purity_settled,
+)
 from alcore.strategies.typiclust import TypiClust, n_clusters_for, typicality
 
 skpool = pytest.importorskip("skactiveml.pool")
@@ -284,6 +291,66 @@ def test_delta_estimate_equals_skactiveml(blobs):
         clusterer=KMeans(n_init=1, random_state=0),
     )
     assert abs(sub - delta) <= 0.5
+
+
+def _counting_balls(monkeypatch):
+    """Record how many balls each purity pass measures."""
+    calls, real = [], probcover_mod.nearest_other_label_distance
+
+    def counting(X, labels, q):
+        calls.append(len(q))
+        return real(X, labels, q)
+
+    monkeypatch.setattr(probcover_mod, "nearest_other_label_distance", counting)
+    return calls
+
+
+def test_purity_early_stop_keeps_the_answer_and_measures_fewer_balls(monkeypatch):
+    # well separated blobs: purity is 1 up to the blobs' radius and falls steeply past it
+    X, _ = make_blobs(4000, n_features=16, centers=4, cluster_std=1.0, random_state=3)
+    X = l2_normalize(X)
+    calls = _counting_balls(monkeypatch)
+    full = estimate_delta(X, 4, max_samples=1600, random_state=0, early_stop=False)
+    assert calls == [1600]
+    calls.clear()
+    early = estimate_delta(X, 4, max_samples=1600, random_state=0, early_stop=True)
+    assert early[0] == full[0]
+    assert sum(calls) < 1600 and calls[0] == 200  # stopped at a look: 1/8, 1/4 or 1/2
+
+
+def test_purity_early_stop_without_a_stop_is_the_full_estimate(monkeypatch):
+    # alpha at the purity of a radius: no bound can settle it, so every ball is measured
+    X, _ = make_blobs(3000, n_features=16, centers=4, cluster_std=3.0, random_state=1)
+    X = l2_normalize(X)
+    grid = np.round(np.arange(0.05, 2.0001, 0.05), 2)
+    full = estimate_delta(X, 4, 0.5, grid, max_samples=800, random_state=0)
+    p_next = full[1]  # purity at the chosen radius: alpha there is undecidable
+    calls = _counting_balls(monkeypatch)
+    early = estimate_delta(X, 4, p_next, grid, max_samples=800, random_state=0, early_stop=True)
+    ref = estimate_delta(X, 4, p_next, grid, max_samples=800, random_state=0, early_stop=False)
+    assert sum(calls) == 1600 and calls[:3] == [100, 100, 200]  # looks, then the rest, then ref
+    assert early == ref
+
+
+@pytest.mark.parametrize(
+    ("pure_at", "n", "settled"),
+    [
+        ([1.0, 1.0, 0.5], 250, True),  # 250 of 250 pure, then half: settled at 250 balls
+        ([1.0, 1.0, 0.5], 50, False),  # 50 of 50 pure: the lower bound is below 0.95
+        ([1.0, 0.96, 0.5], 250, False),  # 0.96 at the chosen radius: too close to 0.95
+        ([1.0, 0.99, 0.94], 1000, False),  # 0.94 at the next radius: too close to 0.95
+        ([1.0, 0.99, 0.88], 1000, True),
+        ([0.5, 0.4, 0.3], 250, True),  # impure at the smallest radius (the warning case)
+        ([1.0, 1.0, 1.0], 500, True),  # pure at every radius: the last one is chosen
+    ],
+)
+def test_purity_settled_needs_both_neighbours_of_the_answer(pure_at, n, settled):
+    deltas = [0.1, 0.2, 0.3]
+    # distances that make exactly round(p * n) balls pure at each radius
+    d = np.full(n, 0.05)
+    for dl, p in zip(deltas, pure_at):
+        d[: int(round(p * n))] = dl + 0.01
+    assert purity_settled(d, deltas, 0.95) is settled
 
 
 def test_nearest_other_label_distance_brute_force(blobs):
