@@ -9,6 +9,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
 from alcore.strategies import get
+from alcore.strategies import probcover as probcover_mod
 from alcore.strategies import typiclust as typiclust_mod
 from alcore.strategies._neighbors import (
     _ivf_pairs,
@@ -17,7 +18,6 @@ from alcore.strategies._neighbors import (
     l2_normalize,
     nearest_other_label_distance,
 )
-from alcore.strategies import probcover as probcover_mod
 from alcore.strategies.probcover import (
     ProbCover,
     clear_cache,
@@ -349,7 +349,7 @@ def test_purity_settled_needs_both_neighbours_of_the_answer(pure_at, n, settled)
     # distances that make exactly round(p * n) balls pure at each radius
     d = np.full(n, 0.05)
     for dl, p in zip(deltas, pure_at):
-        d[: int(round(p * n))] = dl + 0.01
+        d[: round(p * n)] = dl + 0.01
     assert purity_settled(d, deltas, 0.95) is settled
 
 
