@@ -254,7 +254,7 @@ class ProbCover(QueryStrategy):
       120,000 x 768, took 21 s before and 12 s after, at 1 thread). The blocks are
       compared in ``n_jobs`` threads (by default as many as BLAS has: one in the grid's
       workers), with the same graph for any number (the ``large`` query, early-stopped
-      purity included: 13.7 s at one thread, 8.5 s at two; ``huge``: 94.7 s and 54.5 s).
+      purity included: 13.7 s at one thread, 9.8 s at two; ``huge``: 94.7 s and 57.4 s).
       Distances are exact; an edge is missed only when neither list probes the other, so
       balls can only shrink: the coverage the greedy attains is checked against the exact
       graph's in the tests. The share of true edges kept (sampled
