@@ -324,10 +324,10 @@ def test_purity_early_stop_without_a_stop_is_the_full_estimate(monkeypatch):
     X = l2_normalize(X)
     grid = np.round(np.arange(0.05, 2.0001, 0.05), 2)
     full = estimate_delta(X, 4, 0.5, grid, max_samples=800, random_state=0)
-    p_next = full[1]  # purity at the chosen radius: alpha there is undecidable
+    p_chosen = full[1]  # purity at the chosen radius: alpha there is undecidable
     calls = _counting_balls(monkeypatch)
-    early = estimate_delta(X, 4, p_next, grid, max_samples=800, random_state=0, early_stop=True)
-    ref = estimate_delta(X, 4, p_next, grid, max_samples=800, random_state=0, early_stop=False)
+    early = estimate_delta(X, 4, p_chosen, grid, max_samples=800, random_state=0, early_stop=True)
+    ref = estimate_delta(X, 4, p_chosen, grid, max_samples=800, random_state=0, early_stop=False)
     assert sum(calls) == 1600 and calls[:3] == [100, 100, 200]  # looks, then the rest, then ref
     assert early == ref
 
