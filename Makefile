@@ -51,7 +51,7 @@ experiments: embed
 	$(BIN)/alcore run $(GRID) --jobs $(JOBS)
 
 notebooks: experiments
-	$(BIN)/python tools/build_book.py --profile $(NAME) --store results/$(NAME)
+	$(BIN)/python -m alcore.report.build --profile $(NAME) --store results/$(NAME)
 
 book: notebooks
 	@echo "book: open book/_build/html/index.html"

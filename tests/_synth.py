@@ -12,7 +12,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from alcore.strategies import NAMES as STRATEGIES
+from alcore.engine.strategies import NAMES as STRATEGIES
 
 DATASETS = {"toy_binary": 2, "toy_topics": 8, "toy_many": 30}
 ENCODERS = {"weak": 0.70, "strong": 0.90}  # encoder -> full-data accuracy scale
@@ -121,9 +121,9 @@ def make_results(
 
 
 def write_store(path, results, upper_bounds):
-    """Write ``results`` / ``upper_bounds`` as a real results store (alcore.store) at ``path``."""
-    from alcore.experiment import RunConfig
-    from alcore.store import CONFIG_COLUMNS, ResultStore
+    """Write ``results`` / ``upper_bounds`` as a real results store at ``path``."""
+    from alcore.runs.experiment import RunConfig
+    from alcore.runs.store import CONFIG_COLUMNS, ResultStore
 
     store = ResultStore(path)
     store.check_writable()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alcore import paths
+from alcore.core import paths
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

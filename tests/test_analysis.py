@@ -1,12 +1,12 @@
-"""alcore.analysis and alcore.stats on synthetic tables with known answers."""
+"""alcore.science.analysis and alcore.science.stats on synthetic tables with known answers."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from _synth import make_results
 
-from alcore import analysis as A
-from alcore import stats as S
+from alcore.science import analysis as A
+from alcore.science import stats as S
 
 
 @pytest.fixture(scope="module")

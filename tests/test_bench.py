@@ -13,7 +13,7 @@ from alcore.bench import (
     run_benchmark,
     write_table,
 )
-from alcore.errors import UnknownNameError
+from alcore.core.errors import UnknownNameError
 
 
 def test_make_data_seeded():
@@ -66,7 +66,7 @@ def test_bad_benchmark_input():
 
 
 def test_repeated_measurements_give_medians_and_the_range():
-    from alcore.bench import _summarise
+    from alcore.bench.queries import _summarise
 
     runs = [
         {

@@ -5,7 +5,6 @@ or two); the structural checks at the top are fast.
 The notebooks' sources are MyST Markdown notebooks (``notebooks/NN_name.md``); the build
 converts them with jupytext and executes them with papermill."""
 
-import importlib.util
 import json
 import os
 import shutil
@@ -19,17 +18,12 @@ import pytest
 from _browser import chromium_driver
 from _synth import make_results, write_store
 
+from alcore.report import build as build_module
+
 ROOT = Path(__file__).resolve().parent.parent
 
 REPORT = ("01_ips_study", "02_ips_on_al", "03_embedding_quality")
 CHAPTERS = ("00_data_encoders",) + REPORT + ("04_findings", "05_performance", "06_reproducibility")
-
-
-def _build_book_module():
-    spec = importlib.util.spec_from_file_location("build_book", ROOT / "tools" / "build_book.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -60,7 +54,7 @@ def test_notebooks_are_text_only():
 
 
 def test_build_fails_clearly_on_missing_chapter(tmp_path, capsys):
-    bb = _build_book_module()
+    bb = build_module
     (tmp_path / "intro.md").write_text("# Intro\n")
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n  - file: notebooks/99_missing\n"
@@ -94,7 +88,8 @@ def book(tmp_path_factory):
     proc = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tools" / "build_book.py"),
+            "-m",
+            "alcore.report.build",
             "--profile",
             "quick",
             "--store",
@@ -125,7 +120,7 @@ def test_executed_notebooks_hold_no_errors(book):
         images = [o for o in outputs if "image/png" in o.get("data", {})]
         assert images, f"{name} shows no figure"
         text = json.dumps(nb.cells)
-        assert "drawn by `alcore.plots." in text, name
+        assert "drawn by `alcore.report.plots." in text, name
 
 
 def test_pages_and_figures_load_in_chromium(book):
@@ -167,7 +162,7 @@ def _check_pages(html, pages, min_images):
 def quick_book(tmp_path_factory):
     """The real pipeline on the `quick` profile: embed (real encoders), run the grid into a
     fresh store, execute every notebook with papermill and build the whole book with -W."""
-    from alcore import paths
+    from alcore.core import paths
 
     tmp = tmp_path_factory.mktemp("quick")
     home = tmp / "home"
@@ -192,7 +187,8 @@ def quick_book(tmp_path_factory):
     proc = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tools" / "build_book.py"),
+            "-m",
+            "alcore.report.build",
             "--profile",
             "quick",
             "--store",
@@ -210,8 +206,8 @@ def quick_book(tmp_path_factory):
 
 
 def test_quick_profile_store_is_complete(quick_book):
-    from alcore.experiment import load_profile
-    from alcore.store import load_results
+    from alcore.runs.experiment import load_profile
+    from alcore.runs.store import load_results
 
     df = load_results(quick_book["store"])
     expected = {c.key() for c in load_profile("quick").configs()}

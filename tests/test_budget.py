@@ -1,4 +1,4 @@
-"""Tests of the budget rule (alcore.budget): mechanics on synthetic data, its calibration on the
+"""The budget rule (alcore.engine.budget): mechanics on synthetic data, its calibration on the
 real TREC-6 (Table 2: B = 1,000) and the registry's budgets."""
 
 from pathlib import Path
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
-from alcore.budget import (
+from alcore.engine.budget import (
     TARGET,
     _budget_at,
     budget_grid,
@@ -147,7 +147,7 @@ def test_registry_budgets_table2_and_rule():
 
 def test_rule_calibration_on_trec6_gives_table2_budget():  # ~15 s
     """The calibrated rule, applied to the real TREC-6 with glove50, gives Table 2's 1,000."""
-    from alcore.embed import load_embeddings
+    from alcore.embedding.embed import load_embeddings
 
     try:
         emb = load_embeddings("trec6", "glove50", progress=False)

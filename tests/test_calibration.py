@@ -4,8 +4,8 @@ must say it on at least 80% of the stores with its effect planted at a realistic
 
 import pytest
 
-from alcore import calibration as C
-from alcore import findings as F
+from alcore.science import calibration as C
+from alcore.science import findings as F
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from alcore import catalog
+from alcore.embedding import catalog
 
 
 def _entry(root, dataset, encoder, split, created, n=10, dim=4):

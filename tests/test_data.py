@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from alcore import data
+from alcore.runs.budgets import dataset_budget
+from alcore.core.errors import OfflineError, UnknownNameError
 from alcore.data import DATASETS, list_datasets, load_dataset, load_file
 from alcore.data.registry import BUILTIN
-from alcore.errors import OfflineError, UnknownNameError
 
 REAL_ARCHIVES = Path.home() / ".cache" / "alcore" / "archives"
 OFFLINE = [n for n, s in DATASETS.items() if s.offline]
@@ -471,8 +472,8 @@ def test_add_dataset_registers_and_loads(tmp_home, tmp_path):
     assert "mine" in set(list_datasets()["name"])
     ds = load_dataset("mine")
     assert len(ds.train) == 48 and ds.meta["budget"] == 20
-    assert data.dataset_budget("mine") == 20
-    from alcore import experiment
+    assert dataset_budget("mine") == 20
+    from alcore.runs import experiment
 
     assert "mine" in experiment._dataset_names()
 
@@ -606,7 +607,7 @@ def test_dataset_budget_rule_for_a_user_dataset_is_cached(tmp_home, tmp_path):
     pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
     spec = data.add_dataset("mood", path, "text", "label", budget="rule")
     assert spec.budget is None and "rule" in spec.budget_source
-    budget = data.dataset_budget("mood")
+    budget = dataset_budget("mood")
     assert 4 <= budget <= 128  # 160 train rows, 20 % held out
     assert DATASETS["mood"].budget == budget  # kept in the record
     record = json.loads((tmp_home / "user_datasets" / "mood.json").read_text())

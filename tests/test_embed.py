@@ -1,4 +1,4 @@
-"""Tests of alcore.embed / alcore.encoders: offline encoders, pooling, batching, the cache."""
+"""alcore.embedding.embed and .encoders: offline encoders, pooling, batching, the cache."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from alcore.embed import (
+from alcore.core.errors import UnknownNameError
+from alcore.embedding.embed import (
     ENCODERS,
     Encoder,
     EncoderSpec,
@@ -21,7 +22,6 @@ from alcore.embed import (
     measure_throughput,
     pool,
 )
-from alcore.errors import UnknownNameError
 
 OFFLINE = ("glove50", "wordllama", "potion8m", "minilm", "mpnet")
 
@@ -264,7 +264,9 @@ def test_cache_files_and_config_keys(home):
         dataset="toy",
         split="test",
         n_texts=2,
-        texts_sha256=__import__("alcore.embed", fromlist=["x"])._texts_sha256(Toy().texts("test")),
+        texts_sha256=__import__("alcore.embedding.embed", fromlist=["x"])._texts_sha256(
+            Toy().texts("test")
+        ),
         **enc.config(),
     )
     path = cache_path("toy", "fake", "test", cfg)
@@ -361,7 +363,7 @@ def test_cli_list_and_embed(capsys):
 
 
 def test_fresh_extraction_is_complete_and_leaves_no_temp(home):
-    from alcore.encoders import _extract
+    from alcore.embedding.encoders import _extract
 
     (home / "encoders").unlink()  # a real, empty encoders/ instead of the shared one
     try:

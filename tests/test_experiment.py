@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from alcore.errors import UnknownNameError
-from alcore.experiment import Grid, RunConfig, cap_pool, list_profiles, load_profile
+from alcore.core.errors import UnknownNameError
+from alcore.runs.experiment import Grid, RunConfig, cap_pool, list_profiles, load_profile
 
 
 def _cfg(**kw):
@@ -183,7 +183,7 @@ def test_unknown_profile_lists_profiles():
 @pytest.mark.parametrize("name", ["quick", "default", "paper"])
 def test_profiles_load_and_validate(name):
     pytest.importorskip("alcore.data")
-    pytest.importorskip("alcore.embed")
+    pytest.importorskip("alcore.embedding.embed")
     configs = load_profile(name).configs()
     assert configs and len({c.key() for c in configs}) == len(configs)
     assert any(c.cycles == 0 for c in configs) and any(c.cycles > 0 for c in configs)
@@ -236,7 +236,7 @@ def test_ips_study_al_runs_are_their_own_study(tmp_path):
 
 
 def test_k0_rule_gives_at_least_one_label_per_class():
-    from alcore.experiment import k0_rule
+    from alcore.runs.experiment import k0_rule
 
     assert k0_rule(1000, 20, 6) == 47
     assert k0_rule(100, 20, 2) == 4
@@ -245,7 +245,7 @@ def test_k0_rule_gives_at_least_one_label_per_class():
 
 def test_default_profile_is_the_papers_regime():
     pytest.importorskip("alcore.data")
-    from alcore.experiment import _dataset_budget, _dataset_facts
+    from alcore.runs.experiment import _dataset_budget, _dataset_facts
 
     configs = load_profile("default").configs()
     main = [c for c in configs if c.study == "main"]

@@ -1,4 +1,4 @@
-"""The explorer's table and view (alcore.explore) against the store and alcore.analysis."""
+"""The explorer's table and view (alcore.report.explore) against the store and the analysis."""
 
 import numpy as np
 import pandas as pd
@@ -6,9 +6,9 @@ import pytest
 from _synth import make_results, write_store
 from scipy import stats as sps
 
-from alcore import analysis as A
-from alcore import explore as X
-from alcore.store import load_results, load_upper_bounds
+from alcore.report import explore as X
+from alcore.runs.store import load_results, load_upper_bounds
+from alcore.science import analysis as A
 
 KEYS = ["dataset", "encoder", "ips", "strategy"]
 
@@ -177,7 +177,7 @@ def test_html_page_and_fragment(synth):
     assert frag.lstrip().startswith("<script")  # no doctype, no <head>: a fragment
     for html in (page, frag):
         assert "bokeh.min.js" in html and "explorer_curves" in html and "CustomJS" in html
-        assert "alcore.explore.explorer_html" in html
+        assert "alcore.report.explore.explorer_html" in html
     # BokehJS (~1.6 MB) dominates; the data of 288 rows adds little
     assert len(page.encode()) < 2_000_000
     with pytest.raises(ValueError, match="empty"):
@@ -192,7 +192,7 @@ def test_figure_and_widget_draw_the_same_view(synth):
     src = fig.select_one({"name": "explorer_curves"})
     want = X.explorer_data(t, "toy_binary", "weak", "typiclust", metric="gain")["curves"]
     assert src.data["strategy"] == want["strategy"] and src.data["ys"] == want["ys"]
-    assert "alcore.explore.explorer_figure" in fig.children[-1].text
+    assert "alcore.report.explore.explorer_figure" in fig.children[-1].text
 
     box = X.explorer_widget(table=t, dataset="toy_binary", strategies=["random", "margin"])
     before = box.figure.select_one({"name": "explorer_curves"}).data["ys"]

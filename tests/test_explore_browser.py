@@ -1,6 +1,6 @@
 """The explorer page as a reader uses it: headless Chromium opens the static page built from a
 results store, changes the dataset (through the page's own <select>) and the strategy
-selection, and the plotted data follow, equal to what alcore.explore.explorer_data computes
+selection, and the plotted data follow, equal to what alcore.report.explore.explorer_data computes
 in Python; no request leaves the page's folder."""
 
 import json
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from _synth import make_results, write_store
 
-from alcore import explore as X
-from alcore.store import load_results, load_upper_bounds
+from alcore.report import explore as X
+from alcore.runs.store import load_results, load_upper_bounds
 
 pytest.importorskip("bokeh")
 from _browser import chromium_driver

@@ -1,10 +1,10 @@
-"""The paper's takeaways (alcore.findings) as tests, on synthetic stores with known effects."""
+"""The takeaways (alcore.science.findings) as tests, on synthetic stores with known effects."""
 
 import numpy as np
 import pytest
 
-from alcore import calibration as C
-from alcore import findings as F
+from alcore.science import calibration as C
+from alcore.science import findings as F
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alcore.experiment import RunConfig
-from alcore.grid import run_grid
-from alcore.store import CYCLE_COLUMNS, ResultStore, load_results, load_upper_bounds
+from alcore.runs.experiment import RunConfig
+from alcore.runs.grid import run_grid
+from alcore.runs.store import CYCLE_COLUMNS, ResultStore, load_results, load_upper_bounds
 
 LOADER = "toy_embeddings:load"
 
@@ -125,7 +125,7 @@ def test_kill_9_mid_grid_resumes_without_loss_or_duplicates(tmp_path):
 
 
 def test_loky_workers_match_in_process_and_a_dying_worker_is_recorded(tmp_path, monkeypatch):
-    monkeypatch.setattr("alcore.grid.MAX_WORKER_DEATHS", 1)  # each respawn costs seconds
+    monkeypatch.setattr("alcore.runs.grid.MAX_WORKER_DEATHS", 1)  # each respawn costs seconds
     configs = _configs(strategies=("random", "entropy"), seeds=(0,))
     dying = RunConfig("die", "e1", "random", 4, "random", 0, 13, 3)
     ResultStore(tmp_path / "two").write_upper("die", "e1", {"accuracy": 0, "macro_f1": 0})
@@ -201,7 +201,7 @@ def test_other_embeddings_or_data_recompute_every_run(tmp_path, other):
 def test_a_new_strategy_version_reruns_exactly_its_runs(tmp_path, monkeypatch):
     """Raising a strategy's ``version`` (its picks changed) makes its stored runs stale: they
     run again and their files are replaced; the other strategies' runs stay done."""
-    from alcore.strategies.uncertainty import MarginSampling
+    from alcore.engine.strategies.uncertainty import MarginSampling
 
     configs = _configs()
     assert run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)["done"] == 4
@@ -232,7 +232,7 @@ def test_a_run_file_without_code_identity_is_stale(tmp_path):
 
 
 def test_a_changed_dataset_fingerprint_recomputes(tmp_path, monkeypatch):
-    from alcore import grid
+    from alcore.runs import grid
 
     configs = _configs(seeds=(0,))
     monkeypatch.setattr(grid, "_is_alcore_dataset", lambda d: True)
@@ -250,7 +250,7 @@ def test_sidecar_fingerprint_follows_the_cache(tmp_path):
     import json
     from types import SimpleNamespace
 
-    from alcore.grid import _sidecar_fp
+    from alcore.runs.grid import _sidecar_fp
 
     meta = {}
     for split in ("train", "test"):
@@ -263,7 +263,7 @@ def test_sidecar_fingerprint_follows_the_cache(tmp_path):
 
 
 def test_a_run_refuses_embeddings_that_changed_since_planning():
-    from alcore.grid import _embeddings, pair_identity, run_one
+    from alcore.runs.grid import _embeddings, pair_identity, run_one
 
     ident = pair_identity("toy", "e1", _shifted)
     _embeddings("toy", "e1", LOADER)
@@ -435,7 +435,7 @@ def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_pat
     )
     assert len(ResultStore(tmp_path / "results" / "mygrid").done_keys()) == 2
     (cmd,) = calls
-    assert cmd[1].endswith("tools/build_book.py") and cmd[2:] == [
+    assert cmd[1:3] == ["-m", "alcore.report.build"] and cmd[3:] == [
         "--profile",
         "mygrid",
         "--store",
@@ -447,7 +447,7 @@ def test_alcore_book_runs_the_grid_into_results_stem_and_builds_its_book(tmp_pat
 def test_a_user_dataset_entry_in_a_grid_end_to_end(tmp_path, linked_home, monkeypatch):
     from alcore.cli import book
     from alcore.cli import main as cli_main
-    from alcore.experiment import Grid
+    from alcore.runs.experiment import Grid
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(book, "_build", lambda cmd: 0)

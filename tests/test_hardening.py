@@ -105,11 +105,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alcore import paths
-from alcore.errors import OfflineError
-from alcore.experiment import Grid, RunConfig
-from alcore.grid import run_grid
-from alcore.store import ResultStore, StoreSchemaError, load_results
+from alcore.core import paths
+from alcore.core.errors import OfflineError
+from alcore.runs.experiment import Grid, RunConfig
+from alcore.runs.grid import run_grid
+from alcore.runs.store import ResultStore, StoreSchemaError, load_results
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -173,8 +173,8 @@ def _kill_when(proc, marker, what):
 EMBED_SCRIPT = r"""
 import io, pathlib, sys, time
 import numpy as np
-import alcore.embed as M
-import alcore.encoders as E
+import alcore.embedding.embed as M
+import alcore.embedding.encoders as E
 from alcore.data import load_file
 mode, csv, marker = sys.argv[1:4]
 
@@ -202,7 +202,7 @@ M.load_embeddings(ds, "glove50", progress=False)
 @pytest.mark.parametrize("mode", ["encode", "npy", "sidecar"])
 def test_kill_9_during_embedding_leaves_nothing_usable_and_a_rerun_completes(home, tmp_path, mode):
     from alcore.data import load_file
-    from alcore.embed import get_encoder, load_embeddings
+    from alcore.embedding.embed import get_encoder, load_embeddings
 
     try:  # fetch + extract glove50 once (shared cache), so the subprocess only loads it
         get_encoder("glove50").load()
@@ -240,9 +240,9 @@ def test_kill_9_during_embedding_leaves_nothing_usable_and_a_rerun_completes(hom
 
 RESULTS_SCRIPT = r"""
 import os, pathlib, sys, time
-import alcore.paths as P
-from alcore.experiment import RunConfig
-from alcore.grid import run_grid
+import alcore.core.paths as P
+from alcore.runs.experiment import RunConfig
+from alcore.runs.grid import run_grid
 store, marker = sys.argv[1:3]
 real_fsync, seen = os.fsync, []
 
@@ -289,7 +289,7 @@ def test_unwritable_store_or_cache_fails_before_work_with_a_clear_message(
     tmp_path, monkeypatch, capsys
 ):
     from alcore.cli import main
-    from alcore.embed import embed
+    from alcore.embedding.embed import embed
 
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
@@ -333,7 +333,7 @@ class _TinyDataset:
 
 
 def _Recording(calls, dim=4):
-    from alcore.embed import Encoder, EncoderSpec
+    from alcore.embedding.embed import Encoder, EncoderSpec
 
     class Rec(Encoder):
         def _load(self):
@@ -383,7 +383,7 @@ def test_full_disk_while_writing_is_clear_and_leaves_no_file(tmp_path, monkeypat
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(np, "save", half_then_full)
-    from alcore.embed import embed
+    from alcore.embedding.embed import embed
 
     with pytest.raises(OSError, match="is full"):
         embed(_TinyDataset(), _Recording([]), "train", progress=False)
@@ -394,7 +394,7 @@ def test_full_disk_while_writing_is_clear_and_leaves_no_file(tmp_path, monkeypat
 def test_low_free_space_is_refused_before_any_work(tmp_path, monkeypatch, home):
     from collections import namedtuple
 
-    from alcore.embed import embed
+    from alcore.embedding.embed import embed
 
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(paths.shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 1000, 1000))
@@ -467,7 +467,7 @@ def test_dataset_with_a_test_class_unseen_in_training(tmp_path):
 def test_k0_below_the_number_of_classes_runs():
     from toy_embeddings import load
 
-    from alcore.loop import run_al
+    from alcore.engine.loop import run_al
 
     e = load("toy5", "e1")
     df = run_al(
@@ -517,7 +517,7 @@ def test_old_schema_store_is_refused_and_left_untouched(tmp_path):
 
 
 def test_check_params_names_the_parameter_and_type():
-    from alcore.params import check_params
+    from alcore.report.params import check_params
 
     ok = check_params(
         profile="quick",
@@ -602,7 +602,7 @@ def test_hub_encoder_offline_is_a_clear_offline_error(monkeypatch, capsys, home)
     import huggingface_hub.constants
 
     from alcore.cli import main
-    from alcore.embed import get_encoder
+    from alcore.embedding.embed import get_encoder
 
     # huggingface_hub reads HF_HUB_OFFLINE when first imported (maybe earlier in this session)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -611,7 +611,7 @@ def test_hub_encoder_offline_is_a_clear_offline_error(monkeypatch, capsys, home)
         with pytest.raises(OfflineError, match="offline encoders .*glove50.*minilm.*local folder"):
             get_encoder(name).load()
     # on the command line: the message, no transformers traceback
-    import alcore.embed as M
+    import alcore.embedding.embed as M
 
     monkeypatch.setattr(M, "_as_dataset", lambda name: _TinyDataset())
     code = main(["embed", "--dataset", "tiny", "--encoder", "someone/some-model", "--no-progress"])
@@ -620,7 +620,7 @@ def test_hub_encoder_offline_is_a_clear_offline_error(monkeypatch, capsys, home)
 
 
 def test_malicious_names_stay_inside_cache_and_store(tmp_path, monkeypatch):
-    from alcore.embed import cache_path, load_embeddings
+    from alcore.embedding.embed import cache_path, load_embeddings
 
     monkeypatch.chdir(tmp_path)  # relative ALCORE_HOME and store paths, too
     monkeypatch.setenv("ALCORE_HOME", "home")
@@ -683,7 +683,7 @@ def _scramble_global_rngs(seed):
 def test_every_strategy_ignores_global_random_state():
     from sklearn.linear_model import LogisticRegression
 
-    from alcore.strategies import IPS_NAMES, NAMES, get
+    from alcore.engine.strategies import IPS_NAMES, NAMES, get
 
     X, y, labels = _small_pool()
     lab = ~np.isnan(y)
@@ -709,8 +709,8 @@ def test_every_strategy_ignores_global_random_state():
 def test_run_al_every_strategy_bit_identical():
     from toy_embeddings import load
 
-    from alcore.loop import run_al
-    from alcore.strategies import NAMES
+    from alcore.engine.loop import run_al
+    from alcore.engine.strategies import NAMES
 
     e = load("toy", "e1")
     cols = ["cycle", "n_labelled", "accuracy", "macro_f1", "picked"]
@@ -746,7 +746,7 @@ def test_byo_split_is_seeded(tmp_path):
 
 
 def test_bootstraps_are_identical_with_the_same_random_state():
-    from alcore import stats as S
+    from alcore.science import stats as S
 
     v = np.random.default_rng(0).normal(size=40)
     runs = []
@@ -802,7 +802,7 @@ def test_no_pickle_in_the_library():
 
 def test_trust_remote_code_is_off_unless_asked_and_warns(monkeypatch):
     transformers = pytest.importorskip("transformers")
-    from alcore.embed import get_encoder
+    from alcore.embedding.embed import get_encoder
 
     seen = []
 
@@ -844,9 +844,9 @@ def test_trust_remote_code_is_off_unless_asked_and_warns(monkeypatch):
 
 
 def test_every_archive_is_pinned_and_a_tampered_cache_is_not_read(tmp_path, monkeypatch):
-    from alcore import archives
+    from alcore.core import archives
     from alcore.data import DATASETS
-    from alcore.embed import ENCODERS
+    from alcore.embedding.embed import ENCODERS
 
     pinned = [s.archive for s in DATASETS.values() if s.offline]
     pinned += [a for s in ENCODERS.values() for a in s.archives]
@@ -874,8 +874,8 @@ def test_every_archive_is_pinned_and_a_tampered_cache_is_not_read(tmp_path, monk
 
 
 def test_archive_member_cannot_escape_the_extraction_folder(tmp_path, monkeypatch):
-    import alcore.encoders as E
-    from alcore.archives import Archive
+    import alcore.embedding.encoders as E
+    from alcore.core.archives import Archive
 
     home = tmp_path / "home"
     monkeypatch.setenv("ALCORE_HOME", str(home))

@@ -1,12 +1,12 @@
-"""Tests of the AL cycle (alcore.loop) on a tiny synthetic problem."""
+"""Tests of the AL cycle (alcore.engine.loop) on a tiny synthetic problem."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
 
-from alcore.errors import UnknownNameError
-from alcore.loop import (
+from alcore.core.errors import UnknownNameError
+from alcore.engine.loop import (
     COLUMNS,
     ConstantClassifier,
     batch_sizes,
@@ -143,7 +143,7 @@ def test_bad_inputs(data):
 
 
 def test_strategy_object_and_broken_strategy(data):
-    from alcore import strategies
+    from alcore.engine import strategies
 
     class Broken:
         def query(
@@ -179,9 +179,8 @@ def test_single_class_start_every_strategy(data, strategy):
 def test_probcover_gets_the_label_space_and_estimates_delta_once(data, monkeypatch):
     """k of ProbCover's purity k-means is the number of classes C, known from the start: the
     radius is estimated once per pool, not again each time a new class is labelled."""
-    from alcore.strategies import probcover
+    from alcore.engine.strategies import probcover
 
-    probcover.clear_cache()
     calls = []
     real = probcover.estimate_delta
 
@@ -192,7 +191,6 @@ def test_probcover_gets_the_label_space_and_estimates_delta_once(data, monkeypat
     monkeypatch.setattr(probcover, "estimate_delta", counting)
     run_al(*data, k0=1, budget=31, cycles=6, strategy="probcover", random_state=0)
     assert calls == [3]
-    probcover.clear_cache()
     calls.clear()
     run_al(
         *data,
@@ -223,7 +221,7 @@ def test_default_refit_is_the_plain_one_and_warm_start_keeps_random_picks(data):
 
 
 def test_warm_fit_starts_at_the_previous_solution(data):
-    from alcore.loop import _fit
+    from alcore.engine.loop import _fit
 
     X, y, _, _ = data
     params = {"solver": "lbfgs", "max_iter": 1000, "random_state": 0}
@@ -270,7 +268,7 @@ def test_refit_agreement_on_real_trec6():
     from sklearn.model_selection import train_test_split
 
     from alcore.bench import refit_agreement, refit_verdict
-    from alcore.embed import Embeddings, load_embeddings
+    from alcore.embedding.embed import Embeddings, load_embeddings
 
     try:
         emb = load_embeddings("trec6", "glove50", progress=False)
@@ -294,7 +292,7 @@ def test_refit_agreement_on_real_trec6():
 # ----------------------------------------------------------------- run cost model (alcore.bench)
 def test_cost_model_recovers_power_laws_and_prices_a_grid():
     from alcore.bench import cost_model, paper_cost
-    from alcore.experiment import Grid
+    from alcore.runs.experiment import Grid
 
     rows = []
     for strategy, q in (("random", 1e-6), ("margin", 1e-5)):

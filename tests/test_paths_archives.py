@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alcore import archives, paths
-from alcore.errors import UnknownNameError, check_finite
+from alcore.core import archives, paths
+from alcore.core.errors import UnknownNameError, check_finite
 
 
 def test_atomic_write_keeps_old_file_on_error(tmp_path):

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from _synth import make_results
 
-from alcore import analysis as A
 from alcore import bench as B
-from alcore import plots as P
-from alcore import stats as S
+from alcore.report import plots as P
+from alcore.science import analysis as A
+from alcore.science import stats as S
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +27,8 @@ def synth():
 
 def _signed(fig, name):
     texts = [t.get_text() for t in fig.texts]
-    assert f"drawn by alcore.plots.{name}" in texts
-    assert fig.get_label() == f"alcore.plots.{name}"
+    assert f"drawn by alcore.report.plots.{name}" in texts
+    assert fig.get_label() == f"alcore.report.plots.{name}"
     assert fig._suptitle is not None and fig._suptitle.get_text()
     n_artists = sum(
         len(ax.lines) + len(ax.patches) + len(ax.collections) + len(ax.texts) for ax in fig.axes
@@ -134,8 +134,8 @@ def test_figure_decorator_stamps_the_function_name():
 
     try:
         fig = some_view()
-        assert fig.get_label() == "alcore.plots.some_view"
-        assert fig.texts[-1].get_text() == "drawn by alcore.plots.some_view"
+        assert fig.get_label() == "alcore.report.plots.some_view"
+        assert fig.texts[-1].get_text() == "drawn by alcore.report.plots.some_view"
         assert some_view.__name__ == "some_view"
         plt.close(fig)
     finally:
@@ -143,7 +143,7 @@ def test_figure_decorator_stamps_the_function_name():
 
 
 def test_strategy_order_is_the_registry_order():
-    from alcore.strategies import NAMES
+    from alcore.engine.strategies import NAMES
 
     assert P._order(["badge", "zzz", "random", "margin"]) == [
         n for n in NAMES if n in {"badge", "random", "margin"}

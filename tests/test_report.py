@@ -1,4 +1,4 @@
-"""alcore.report: what the notebooks share (loading, notes, figures, takeaways, bench tables)."""
+"""alcore.report.notebook: what the notebooks share (loading, notes, figures, bench tables)."""
 
 import matplotlib
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from _synth import make_results, write_store
 
-from alcore import plots as P
-from alcore import report
+from alcore.report import notebook as report
+from alcore.report import plots as P
 
 
 @pytest.fixture()
@@ -59,7 +59,7 @@ def test_show_captions_a_figure_with_the_function_that_drew_it(synth, shown):
     fig = P.top_share_by_ips(synth[0])
     report.show(fig, "Fig. 5: top share.")
     assert shown[0] is fig
-    assert shown[1] == "MD:*Fig. 5: top share.* (drawn by `alcore.plots.top_share_by_ips`)"
+    assert shown[1] == "MD:*Fig. 5: top share.* (drawn by `alcore.report.plots.top_share_by_ips`)"
     assert not plt.fignum_exists(fig.number)
 
 

@@ -1,10 +1,10 @@
-"""alcore.stats: the (dataset, encoder) cell is the unit of replication, never the seed."""
+"""alcore.science.stats: the (dataset, encoder) cell is the unit of replication, never the seed."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from alcore import stats as S
+from alcore.science import stats as S
 
 
 def _scores(n_datasets=3, encoders=("a", "b", "c"), seeds=3, gain=0.0, rng=None):

@@ -6,8 +6,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from alcore.experiment import RunConfig
-from alcore.store import (
+from alcore.runs.experiment import RunConfig
+from alcore.runs.store import (
     COLUMNS,
     SCHEMA_VERSION,
     ResultStore,

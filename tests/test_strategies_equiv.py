@@ -13,9 +13,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import euclidean_distances
 
-from alcore.strategies import coreset as coreset_mod
-from alcore.strategies import get
-from alcore.strategies.badge import sq_dist_to
+from alcore.engine.strategies import coreset as coreset_mod
+from alcore.engine.strategies import get
+from alcore.engine.strategies.badge import sq_dist_to
 
 skpool = pytest.importorskip("skactiveml.pool")
 from skactiveml.classifier import SklearnClassifier  # noqa: E402 (after the skip above)
@@ -157,7 +157,7 @@ def test_badge_second_pick_follows_d2_distribution():
 def test_kmeans_f32_ends_where_sklearn_does_and_seeds_as_well():
     from sklearn.cluster import KMeans
 
-    from alcore.strategies._neighbors import kmeans_f32
+    from alcore.engine.strategies._neighbors import kmeans_f32
 
     rng = np.random.default_rng(0)
     X = (rng.standard_normal((3000, 32)) + rng.integers(0, 5, 3000)[:, None]).astype(np.float32)
@@ -181,7 +181,7 @@ def test_dropquery_clustering_matches_skactiveml(monkeypatch):
     ``KMeans`` in scikit-activeml) must then give the same picks."""
     from sklearn.cluster import KMeans
 
-    from alcore.strategies import dropquery
+    from alcore.engine.strategies import dropquery
 
     X, y = make_pool()
     clf = lr().fit(X[~np.isnan(y)], y[~np.isnan(y)].astype(int))
@@ -209,7 +209,7 @@ def test_dropquery_clustering_matches_skactiveml(monkeypatch):
 
 @pytest.mark.parametrize("keep", [0.25, 0.3, 0.9])
 def test_dropquery_keep_mask_keeps_at_the_rate(keep):
-    from alcore.strategies.dropquery import keep_mask
+    from alcore.engine.strategies.dropquery import keep_mask
 
     mask = keep_mask(np.random.default_rng(0), (400, 500), keep)
     assert mask.dtype == bool and mask.shape == (400, 500)

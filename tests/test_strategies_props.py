@@ -1,4 +1,4 @@
-"""Shared properties of every query strategy in ``alcore.strategies.NAMES``.
+"""Shared properties of every query strategy in ``alcore.engine.strategies.NAMES``.
 
 Modelled on scikit-activeml's shared query-strategy test templates: valid picks,
 ``candidates``, reproducibility, batch-size and input validation, utilities' shape,
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from alcore.errors import UnknownNameError
-from alcore.strategies import IPS_NAMES, NAMES, get, get_class
+from alcore.core.errors import UnknownNameError
+from alcore.engine.strategies import IPS_NAMES, NAMES, get, get_class
 
 MODEL_BASED = ("margin", "entropy", "badge", "dropquery")
 N, K = 150, 12  # pool size, labelled samples
@@ -114,7 +114,7 @@ def test_utilities_cost_nothing_unless_asked_and_change_no_pick(name, pool, monk
     made (520 MB at 650,000 x 100); the picks are the same either way."""
     import sys
 
-    from alcore.strategies import base, get_class
+    from alcore.engine.strategies import base, get_class
 
     made = []
 
@@ -252,7 +252,7 @@ def test_coreset_picks_distinct_samples_when_the_pool_is_all_duplicates():
     """k0 = the whole pool, with exact duplicate embeddings (sms_spam has duplicate texts):
     once the farthest remaining sample is at distance 0, CoreSet must still pick samples it
     has not picked yet (it used to return repeats, failing the loop's check)."""
-    from alcore.strategies import get
+    from alcore.engine.strategies import get
 
     X = np.repeat(np.random.default_rng(0).normal(size=(5, 3)), 4, axis=0).astype(np.float32)
     y = np.full(len(X), np.nan)

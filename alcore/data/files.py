@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .clean import _finalize, _stratified_test_mask
-from .dataset import TextDataset
+from alcore.data.clean import _finalize, _stratified_test_mask
+from alcore.data.dataset import TextDataset
 
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 

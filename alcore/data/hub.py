@@ -1,7 +1,7 @@
 """The ActiveGLAE datasets from the Hugging Face Hub (or local Parquet copies of them).
 
 Without the Hub (``HF_HUB_OFFLINE``/``HF_DATASETS_OFFLINE`` set, or a failed connection) they
-raise :class:`alcore.errors.OfflineError` naming the offline stand-in.
+raise :class:`alcore.core.errors.OfflineError` naming the offline stand-in.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import warnings
 
 import pandas as pd
 
-from ..errors import OfflineError
-from .clean import _finalize
-from .registry import DATASETS, DatasetSpec
+from alcore.core.errors import OfflineError
+from alcore.data.clean import _finalize
+from alcore.data.registry import DATASETS, DatasetSpec
 
 
 def _hub_offline() -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .cache import SPLIT_SEED, SPLIT_TEST_SIZE, _load_offline
-from .dataset import TextDataset
-from .hub import _load_hub
-from .registry import DATASETS, get_spec
+from alcore.data.cache import SPLIT_SEED, SPLIT_TEST_SIZE, _load_offline
+from alcore.data.dataset import TextDataset
+from alcore.data.hub import _load_hub
+from alcore.data.registry import DATASETS, get_spec
+from alcore.data.user import load_user_dataset
 
 
 def load_dataset(
@@ -46,8 +47,6 @@ def load_dataset(
     """
     spec = get_spec(name)
     if spec.source == "file":
-        from .user import load_user_dataset
-
         return load_user_dataset(spec)
     if spec.offline:
         train, test, classes = _load_offline(spec, refresh=refresh, quiet=quiet)

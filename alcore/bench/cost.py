@@ -1,0 +1,174 @@
+"""What a profile costs: a model of a run's time fitted to measured whole runs, extrapolated
+to every run of a grid and to Dask clusters of N workers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from alcore import data
+from alcore.embedding.encoders import ENCODERS
+
+__all__ = ["PAPER_COST_WORKERS", "cost_model", "paper_cost", "paper_cost_table"]
+
+
+PAPER_COST_WORKERS = (8, 32, 128)
+
+
+def _shape_of(dataset, encoder):
+    """(pool, dim, classes) of a registry (dataset, encoder) without loading anything."""
+
+    spec = data.DATASETS[dataset]
+    return spec.rows_train, ENCODERS[encoder].dim, spec.n_classes
+
+
+def _log_fit(x, y, names):
+    """Least squares ``log y = a + x @ b`` (``x`` in logs) with every ``b >= 0``.
+
+    A negative exponent (e.g. 256-d embeddings fitting faster than 50-d ones because they are
+    better conditioned) must not be extrapolated into "a larger input is cheaper": such terms
+    are dropped and the rest refitted, as are terms the measured shapes cannot identify.
+    Returns ``{"const": a, name: b, ...}`` (0 for dropped terms).
+    """
+    keep = [k for k in range(x.shape[1]) if np.unique(x[:, k]).size > 1]
+    target = np.log(np.maximum(y, 1e-3))
+    while True:
+        A = np.column_stack([np.ones(len(x))] + [x[:, k] for k in keep])
+        coef = np.linalg.lstsq(A, target, rcond=None)[0]
+        negative = [k for k, c in zip(keep, coef[1:]) if c < 0]
+        shapes = len(np.unique(x[:, keep], axis=0)) if keep else 1
+        if not negative and len(keep) + 1 <= shapes:
+            break
+        keep.remove(negative[-1] if negative else keep[-1])
+    out = {"const": float(coef[0]), **{n: 0.0 for n in names}}
+    out.update({names[k]: float(c) for k, c in zip(keep, coef[1:])})
+    return out
+
+
+def _eval(coef, **values):
+    return float(np.exp(coef["const"] + sum(coef[k] * np.log(v) for k, v in values.items())))
+
+
+def cost_model(runs):
+    """Fit the per-run CPU-time model behind :func:`paper_cost` to measured whole runs.
+
+    ``runs`` holds rows of :func:`full_run_ratio` (``strategy, budget, pool, dim, classes,
+    cpu_seconds`` or, where that is missing, wall ``seconds``; ``fit_seconds,
+    query_seconds``). Each run's time is split into its classifier part and its query part in
+    proportion of the two measured parts, then, by least squares in logs with non-negative
+    exponents (see :func:`_log_fit`):
+
+    - the classifier part, shared by all strategies: ``t = a B^b dim^c C^d`` (the fits grow
+      with the labelled pool, the dimension and the classes);
+    - the query part, per strategy: ``t = a_s pool^e dim^f B^g``.
+
+    Returns a function ``(strategy, pool, dim, classes, budget) -> CPU seconds`` of one run of
+    ``cycles`` cycles as measured; its ``fit_coef`` and ``query_coef`` hold the exponents.
+    """
+    runs = runs.copy()
+    cpu = runs["cpu_seconds"] if "cpu_seconds" in runs else pd.Series(np.nan, runs.index)
+    total = cpu.fillna(runs["seconds"])
+    parts = runs["fit_seconds"] + runs["query_seconds"]
+    runs["fit_cpu"] = total * runs["fit_seconds"] / parts
+    runs["query_cpu"] = total - runs["fit_cpu"]
+    fit_terms, query_terms = ["budget", "dim", "classes"], ["pool", "dim", "budget"]
+    fit = runs.groupby(fit_terms)["fit_cpu"].mean().reset_index()
+    fit_coef = _log_fit(
+        np.log(fit[fit_terms].astype(float)).to_numpy(), fit["fit_cpu"].to_numpy(), fit_terms
+    )
+    query_coef = {}
+    for name, g in runs.groupby("strategy"):
+        g = g.groupby(query_terms)["query_cpu"].mean().reset_index()
+        query_coef[name] = _log_fit(
+            np.log(g[query_terms].astype(float)).to_numpy(), g["query_cpu"].to_numpy(), query_terms
+        )
+
+    def predict(strategy, pool, dim, classes, budget):
+        return _eval(fit_coef, budget=budget, dim=dim, classes=classes) + _eval(
+            query_coef[strategy], pool=pool, dim=dim, budget=budget
+        )
+
+    predict.fit_coef, predict.query_coef = fit_coef, query_coef
+    return predict
+
+
+def paper_cost(runs, grid, budgets=None, workers=PAPER_COST_WORKERS):
+    """The CPU-hours of a grid (the ``paper`` profile), extrapolated from measured runs.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Measured whole runs (``book/data/bench_fullrun.csv``), see :func:`cost_model`.
+    grid : alcore.runs.experiment.Grid
+        The profile (``load_profile("paper")``); every config of ``grid.configs()`` is priced.
+    budgets : dict, optional
+        ``{dataset: B}`` overriding the configs' budgets (k0 follows the ``batch`` rule).
+    workers : tuple of int
+        Cluster sizes to report: ``N`` single-threaded Dask workers take
+        ``max(CPU-hours / N, longest run)`` hours (the runs are independent tasks).
+
+    Returns
+    -------
+    DataFrame, one row per dataset and an ``all`` row: ``dataset, pool, classes, budget,
+    runs, ips_runs, cpu_hours, longest_run_min`` and ``hours_N_workers`` per ``N``.
+    AL runs are priced by the model; IPS-only runs (the k0 study) as one ``T``-th of their
+    strategy's query time plus one fit at ``k0``.
+    """
+    predict = cost_model(runs)
+    rows = {}
+    for c in grid.configs():
+        pool, dim, classes = _shape_of(c.dataset, c.encoder)
+        budget = (budgets or {}).get(c.dataset, c.budget)
+        r = rows.setdefault(
+            c.dataset,
+            {
+                "dataset": c.dataset,
+                "pool": pool,
+                "classes": classes,
+                "budget": budget,
+                "runs": 0,
+                "ips_runs": 0,
+                "cpu_seconds": 0.0,
+                "longest": 0.0,
+            },
+        )
+        if c.cycles:
+            sec = predict(c.strategy, pool, dim, classes, budget)
+            r["runs"] += 1
+            r["longest"] = max(r["longest"], sec)
+        else:
+            k0 = min(c.k0, pool)
+            ips = c.ips if c.ips in predict.query_coef else "random"
+            sec = (
+                _eval(predict.query_coef[ips], pool=pool, dim=dim, budget=21 * k0) / 20
+                + _eval(predict.fit_coef, budget=max(k0, 2), dim=dim, classes=classes) / 11
+            )
+            r["ips_runs"] += 1
+        r["cpu_seconds"] += sec
+    df = pd.DataFrame(rows.values())
+    total = {
+        "dataset": "all",
+        "pool": df["pool"].sum(),
+        "classes": np.nan,
+        "budget": np.nan,
+        "runs": df["runs"].sum(),
+        "ips_runs": df["ips_runs"].sum(),
+        "cpu_seconds": df["cpu_seconds"].sum(),
+        "longest": df["longest"].max(),
+    }
+    df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
+    df["cpu_hours"] = df["cpu_seconds"] / 3600
+    df["longest_run_min"] = df["longest"] / 60
+    for n in workers:
+        df[f"hours_{n}_workers"] = np.maximum(df["cpu_hours"] / n, df["longest"] / 3600)
+    return df.drop(columns=["cpu_seconds", "longest"])
+
+
+def paper_cost_table(path="book/data/paper_cost.csv"):
+    """``book/data/paper_cost.csv`` (written by ``alcore bench paper-cost``) for the book:
+    CPU-hours per dataset and in all, and the hours on Dask clusters of N workers, rounded."""
+    df = pd.read_csv(path)
+    cluster = [c for c in df if c.startswith("hours_")]
+    df[cluster] = df[cluster].round(2)
+    df[["cpu_hours", "longest_run_min"]] = df[["cpu_hours", "longest_run_min"]].round(1)
+    return df

@@ -1,0 +1,1 @@
+"""The report: figures, the explorer, notebook plumbing, parameters and the book builder."""

@@ -1,0 +1,1 @@
+"""Experiment configs, the grid and its executors, the results store."""
