@@ -28,6 +28,10 @@ EXPECTED = {
     "reuters_r52": (6532, 2568, 52),
     "sms_spam": (4459, 1115, 2),  # 5,574 rows
     "health_tweets": (50660, 12666, 16),  # 63,326 rows
+    "crowdflower_tweets": (29757, 7440, 3),  # 37,197 distinct texts of 38,158 rows
+    "bbc_news": (1701, 426, 5),  # 2,127 distinct articles of 2,225 files
+    "election_tweets": (4571, 1143, 2),  # 5,714 distinct own tweets of 6,444
+    "drug_reviews": (600, 379, 3),  # the demo's given train/test files
 }
 
 
@@ -65,7 +69,7 @@ def tmp_home(tmp_path, monkeypatch):
 def test_registry_lists_offline_and_hub_datasets():
     df = list_datasets()
     df = df[df["source"] != "file"]  # user datasets registered under this ALCORE_HOME
-    assert len(df) == 17 and df["offline"].sum() == 7
+    assert len(df) == 21 and df["offline"].sum() == 11
     assert {
         "name",
         "source",
@@ -128,6 +132,27 @@ def test_offline_label_details(home):
     assert r8.class_counts().set_index("class").loc["earn", "train"] == 2840
     ht = load_dataset("health_tweets", quiet=True)
     assert "nytimeshealth" in ht.classes and "goodhealth" in ht.classes
+
+
+def test_offline_label_details_of_the_added_sets(home):
+    cf = load_dataset("crowdflower_tweets", quiet=True)
+    assert cf.classes == ["negative", "neutral", "positive"]
+    texts = cf.texts("train") + cf.texts("test")
+    assert len(set(texts)) == len(texts)  # one row per distinct text: no train/test overlap
+    counts = cf.class_counts().set_index("class")[["train", "test"]].sum(axis=1)
+    assert counts.to_dict() == {"negative": 15955, "neutral": 14431, "positive": 6811}
+    bbc = load_dataset("bbc_news", quiet=True)
+    assert bbc.classes == ["business", "entertainment", "politics", "sports", "tech"]
+    assert bbc.texts("train")[0].startswith("Ad sales boost Time Warner profit")
+    el = load_dataset("election_tweets", quiet=True)
+    assert el.classes == ["HillaryClinton", "realDonaldTrump"]
+    assert not any(t.startswith("RT @") for t in el.texts("train") + el.texts("test"))
+    dr = load_dataset("drug_reviews", quiet=True)
+    assert dr.classes == ["negative", "neutral", "positive"]
+    assert np.bincount(dr.labels("train")).tolist() == [161, 54, 385]
+    assert np.bincount(dr.labels("test")).tolist() == [95, 36, 248]
+    reviews = dr.texts("train") + dr.texts("test")
+    assert not any("&#039;" in t or t.startswith('"') for t in reviews)  # unescaped, unquoted
 
 
 def test_stored_split_is_stable_and_stratified(home):

