@@ -187,3 +187,20 @@ def test_rung_of_a_reconfigured_base_is_another_entry():
     assert enc_a.config()["base"]["max_length"] == 256
     assert enc_b.config()["base"]["max_length"] == 64
     assert enc_a.config() != enc_b.config()
+
+
+def test_the_runs_probe_and_identity_take_a_rung_like_any_encoder():
+    """The study's upper bound (the linear probe) and run identity work on a rung by name."""
+    from alcore.runs.grid import pair_identity, upper_bound
+
+    _glove_or_skip()
+    try:
+        ident = pair_identity("sms_spam", "glove50-pca16")
+    except RuntimeError as exc:  # the dataset's archive cannot be fetched here
+        pytest.skip(f"sms_spam not available here ({exc})")
+    assert ident["embeddings"].startswith("cache:")  # the rung's own cache sidecars
+    assert ident["embeddings"] != pair_identity("sms_spam", "glove50")["embeddings"]
+    probe = upper_bound("sms_spam", "glove50-pca16")
+    emb = load_embeddings("sms_spam", "glove50-pca16", progress=False)
+    expected = full_data_accuracy(emb.X_train, emb.y_train, emb.X_test, emb.y_test)
+    assert probe["accuracy"] == expected["accuracy"] and probe["n_train"] == len(emb.y_train)
