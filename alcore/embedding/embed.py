@@ -231,7 +231,8 @@ def embed(
     dataset : TextDataset or str
         A dataset, or a name for :func:`alcore.data.load_dataset`.
     encoder : str or Encoder
-        A registry name, local folder or Hub id (see :func:`get_encoder`), or an Encoder.
+        A registry name, local folder, Hub id or ladder rung ``<base>-pca<k>`` (see
+        :func:`get_encoder`), or an Encoder.
     split : {"train", "test"}
     batch_size : int, optional
         Encoding batch size (does not change the cache key).
