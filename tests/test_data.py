@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from alcore import data
-from alcore.runs.budgets import dataset_budget
 from alcore.core.errors import OfflineError, UnknownNameError
 from alcore.data import DATASETS, list_datasets, load_dataset, load_file
 from alcore.data.registry import BUILTIN
+from alcore.runs.budgets import dataset_budget
 
 REAL_ARCHIVES = Path.home() / ".cache" / "alcore" / "archives"
 OFFLINE = [n for n, s in DATASETS.items() if s.offline]

