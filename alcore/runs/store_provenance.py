@@ -1,0 +1,256 @@
+"""What a run's numbers depend on beyond its config, inputs and code; and the store's record.
+
+Run provenance (:func:`run_provenance`, one record per process, stored with every run)
+    The versions of the numerical libraries (numpy, scipy, scikit-learn, faiss; torch for
+    the embeddings, and threadpoolctl), every BLAS and OpenMP library loaded by them with
+    its implementation, version and kernel (``threadpoolctl.threadpool_info()``:
+    ``internal_api``, ``version``, ``architecture``, threading layer), faiss's SIMD build,
+    the CPU model and its SIMD flags, and the thread count a run is pinned to
+    (:data:`alcore.engine.loop.RUN_THREADS`). The store keeps each distinct record once,
+    under its digest (:func:`provenance_digest`), and each run its digest (``prov_fp``).
+
+The kernel (:func:`kernel`)
+    The part of the record that decides a run's bits: library versions, BLAS/OpenMP
+    libraries and kernels, faiss's build, the CPU and its flags, the thread count. Two
+    records with the same kernel give identical numbers for the same run; where the kernels
+    differ, last-bit differences of a fit may grow into other picks
+    (:func:`kernel_differences` names them). torch, threadpoolctl and Python are recorded
+    but outside the kernel: a run reads its embeddings by content hash, not through torch.
+
+Store provenance (:func:`provenance`, ``provenance.json``)
+    Written by each grid: alcore's version, git commit, package versions, platform and
+    machine, and the schema version.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path, PurePath
+
+# imported for their side effect too: the BLAS and OpenMP libraries a run uses are loaded
+# before threadpoolctl lists them, whatever this process has run so far
+import faiss
+import numpy  # noqa: F401
+import scipy.linalg  # noqa: F401
+import sklearn.cluster
+import sklearn.linear_model  # noqa: F401
+from threadpoolctl import threadpool_info
+
+from alcore import __version__
+from alcore.engine.loop import RUN_THREADS
+from alcore.runs.store_schema import SCHEMA_VERSION
+
+__all__ = [
+    "KERNEL_PACKAGES",
+    "kernel",
+    "kernel_differences",
+    "provenance",
+    "provenance_digest",
+    "run_provenance",
+]
+
+#: packages whose versions decide a run's bits
+KERNEL_PACKAGES = ("numpy", "scipy", "scikit-learn", "faiss-cpu")
+#: also recorded: torch made the embeddings (identified by their content hash)
+RECORDED_PACKAGES = (*KERNEL_PACKAGES, "torch", "threadpoolctl")
+#: CPU flags that select SIMD code paths in OpenBLAS, numpy and faiss
+SIMD_FLAGS = (
+    "sse4_1",
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512dq",
+    "avx512cd",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx512_bf16",
+    "amx_tile",
+    "asimd",
+    "sve",
+)
+#: libraries loaded by these packages are not used by a run (torch embeds, it does not fit)
+_NOT_RUN_OWNERS = ("torch",)
+_LIB_KEYS = ("user_api", "internal_api", "prefix", "version", "architecture", "threading_layer")
+_STORE_PACKAGES = (
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "faiss-cpu",
+    "pandas",
+    "pyarrow",
+    "torch",
+    "scikit-activeml",
+    "joblib",
+    "threadpoolctl",
+    "dask",
+    "distributed",
+)
+
+
+def _version(package):
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _owner(filepath) -> str:
+    """The package that ships a shared library (``.../site-packages/numpy.libs/x.so`` ->
+    ``numpy``), or ``system``."""
+    parts = PurePath(filepath or "").parts
+    for i, part in enumerate(parts[:-1]):
+        if part in ("site-packages", "dist-packages") and i + 2 < len(parts):
+            return parts[i + 1].removesuffix(".libs")
+    return "system"
+
+
+def _libraries() -> list[dict]:
+    """The BLAS and OpenMP libraries of this process, each once. A BLAS library is named by
+    the package that ships it (numpy and scipy bring their own); an OpenMP runtime is not, as
+    the packages share whichever identical copy was loaded first."""
+    libs = set()
+    for info in threadpool_info():
+        owner = _owner(info.get("filepath"))
+        if owner not in _NOT_RUN_OWNERS:
+            lib = {k: info.get(k) for k in _LIB_KEYS}
+            lib["owner"] = owner if info.get("user_api") == "blas" else None
+            libs.add(json.dumps(lib, sort_keys=True))
+    return [json.loads(lib) for lib in sorted(libs)]
+
+
+def _cpuinfo() -> dict:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key in ("model name", "flags", "Features") and key not in out:
+            out[key] = value.strip()
+    return out
+
+
+def cpu_model() -> str:
+    """The CPU model name (``/proc/cpuinfo``), else what ``platform`` knows."""
+    return _cpuinfo().get("model name") or platform.processor() or platform.machine()
+
+
+def _simd_flags() -> str:
+    info = _cpuinfo()
+    flags = set((info.get("flags") or info.get("Features") or "").split())
+    return " ".join(f for f in SIMD_FLAGS if f in flags)
+
+
+@functools.lru_cache(maxsize=1)
+def _run_provenance() -> str:
+    record = {
+        "python": sys.version.split()[0],
+        "packages": {p: _version(p) for p in RECORDED_PACKAGES},
+        "libraries": _libraries(),
+        "faiss_build": faiss.get_compile_options().strip(),
+        "cpu": cpu_model(),
+        "cpu_simd": _simd_flags(),
+        "machine": platform.machine(),
+        "threads": RUN_THREADS,
+    }
+    return json.dumps(record, sort_keys=True)
+
+
+def run_provenance() -> dict:
+    """This process's run provenance record (see the module docstring); a fresh dict."""
+    return json.loads(_run_provenance())
+
+
+def provenance_digest(record: dict) -> str:
+    """16 hex digits of the sha256 of the record's canonical JSON: its name in the store."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def kernel(record: dict) -> dict:
+    """The fields of a run provenance record that decide a run's bits (flat: field -> value)."""
+    packages = record.get("packages") or {}
+    out = {f"package {p}": packages.get(p) for p in KERNEL_PACKAGES}
+    for lib in record.get("libraries") or []:
+        owner = f" (of {lib['owner']})" if lib.get("owner") else ""
+        name = f"{lib.get('user_api')} {lib.get('prefix')}{owner}"
+        out[name] = " ".join(
+            str(lib.get(k)) for k in ("internal_api", "version", "architecture", "threading_layer")
+        )
+    for key in ("faiss_build", "cpu", "cpu_simd", "machine", "threads"):
+        out[key] = record.get(key)
+    return out
+
+
+def kernel_differences(recorded: dict, current: dict) -> list[str]:
+    """``"field: recorded -> current"`` for every kernel field that differs (empty: same)."""
+    a, b = kernel(recorded), kernel(current)
+    return [
+        f"{k}: {a.get(k, 'absent')} -> {b.get(k, 'absent')}"
+        for k in sorted(set(a) | set(b))
+        if a.get(k, "absent") != b.get(k, "absent")
+    ]
+
+
+def _git_commit():
+    try:
+        root = Path(__file__).resolve().parents[2]
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _gpu():
+    """GPU name via nvidia-smi (importing torch just to ask would cost seconds)."""
+    if not shutil.which("nvidia-smi"):
+        return None
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        return ", ".join(out.stdout.split("\n")[:8]).strip(", ") or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def provenance() -> dict:
+    """Versions, git commit and machine facts for a store's ``provenance.json``."""
+    blas = [
+        {k: i.get(k) for k in ("internal_api", "num_threads", "version")} for i in threadpool_info()
+    ]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "alcore_version": __version__,
+        "git_commit": _git_commit(),
+        "python": sys.version.split()[0],
+        "packages": {p: _version(p) for p in _STORE_PACKAGES},
+        "platform": platform.platform(),
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "gpu": _gpu(), "blas": blas},
+        "written": now(),
+    }
