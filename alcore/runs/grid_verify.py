@@ -59,27 +59,41 @@ def _prov_fp(df) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def check_integrity(store: ResultStore) -> list[dict]:
-    """``{run_key, status, detail}`` for every run file: status ``ok``, ``no digest``
-    (schema 2), ``altered`` (its numbers, config or identity no longer match the digest
-    written with them) or ``unreadable``."""
-    out = []
+def _scan(store: ResultStore) -> tuple[list[dict], list[dict]]:
+    """One pass over the run files: their integrity (:func:`check_integrity`) and, for the
+    readable, unaltered ones, ``run_key, config, identity, prov_fp, run_seconds``."""
+    integrity, runs = [], []
     for path in store.run_files():
         try:
             df, meta = store.read_run(path.stem)
         except Exception as exc:
-            out.append({"run_key": path.stem, "status": "unreadable", "detail": str(exc)})
+            integrity.append({"run_key": path.stem, "status": "unreadable", "detail": str(exc)})
             continue
-        if meta["digest"] is None:
-            status = "no digest"
-        else:
+        status, detail = "no digest", ""
+        if meta["digest"] is not None:
             found = rows_digest(meta["config"], meta["identity"], df, _prov_fp(df))
             status = "ok" if found == meta["digest"] else "altered"
-        detail = ""
         if status == "ok" and (df["run_key"] != path.stem).any():
             status, detail = "altered", "its run_key column names another run"
-        out.append({"run_key": path.stem, "status": status, "detail": detail})
-    return out
+        integrity.append({"run_key": path.stem, "status": status, "detail": detail})
+        if status in ("ok", "no digest"):
+            runs.append(
+                {
+                    "run_key": path.stem,
+                    "config": meta["config"],
+                    "identity": meta["identity"],
+                    "prov_fp": _prov_fp(df),
+                    "run_seconds": float(df["run_seconds"].iloc[0]) if len(df) else 0.0,
+                }
+            )
+    return integrity, runs
+
+
+def check_integrity(store: ResultStore) -> list[dict]:
+    """``{run_key, status, detail}`` for every run file: status ``ok``, ``no digest``
+    (schema 2), ``altered`` (its numbers, config or identity no longer match the digest
+    written with them) or ``unreadable``."""
+    return _scan(store)[0]
 
 
 def _cached_pairs() -> dict:
@@ -94,25 +108,6 @@ def _cached_pairs() -> dict:
             except (OSError, ValueError, KeyError):
                 continue
     return out
-
-
-def _runs(store: ResultStore, integrity: list[dict]) -> list[dict]:
-    """The store's readable, unaltered runs: key, config, identity, prov_fp, run_seconds."""
-    runs = []
-    for rec in integrity:
-        if rec["status"] not in ("ok", "no digest"):
-            continue
-        df, meta = store.read_run(rec["run_key"])
-        runs.append(
-            {
-                "run_key": rec["run_key"],
-                "config": meta["config"],
-                "identity": meta["identity"],
-                "prov_fp": _prov_fp(df),
-                "run_seconds": float(df["run_seconds"].iloc[0]) if len(df) else 0.0,
-            }
-        )
-    return runs
 
 
 def _rebuildable(runs, loader) -> tuple[list[dict], Counter]:
@@ -258,8 +253,7 @@ def verify(store, sample=3, max_minutes=2.0, seed=0, load_embeddings=None, progr
     resolve_loader(loader)
     started, t0 = now(), time.perf_counter()
     current = run_provenance()
-    integrity = check_integrity(store)
-    runs = _runs(store, integrity)
+    integrity, runs = _scan(store)
     ok, why = _rebuildable(runs, loader)
     limit = 60.0 * float(max_minutes)
     chosen, passed = draw_sample(ok, int(sample), limit, seed)
