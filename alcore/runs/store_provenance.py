@@ -190,7 +190,9 @@ def kernel(record: dict) -> dict:
         owner = f" (of {lib['owner']})" if lib.get("owner") else ""
         name = f"{lib.get('user_api')} {lib.get('prefix')}{owner}"
         out[name] = " ".join(
-            str(lib.get(k)) for k in ("internal_api", "version", "architecture", "threading_layer")
+            str(lib[k])
+            for k in ("internal_api", "version", "architecture", "threading_layer")
+            if lib.get(k) is not None
         )
     for key in ("faiss_build", "cpu", "cpu_simd", "machine", "threads"):
         out[key] = record.get(key)
