@@ -10,7 +10,7 @@ The judgement
       (whatever the kernel);
     - a recomputed run on the kernel it recorded (or with none recorded) that differs in any
       bit: **differs**: a stored number was changed, or the run is not deterministic;
-    - on another kernel (a difference in a library version, BLAS kernel, CPU or thread
+    - on another kernel (a difference in a library version, BLAS kernel, CPU flags or thread
       count, reported as such) the runs are judged per strategy by the equivalence rule:
       AULC recomputed minus stored within ``+-MARGIN``, by a paired two one-sided t-test
       (TOST) at 5% when a strategy has at least :data:`MIN_TOST_RUNS` runs in the sample,
@@ -51,7 +51,7 @@ def register(sub) -> None:
         description="Check that every run file still holds the numbers its run wrote, then "
         "recompute a seeded random sample of the runs whose inputs are at hand and compare "
         "them: bit for bit where the run's recorded kernel (library versions, BLAS kernel, "
-        "CPU, threads) is this machine's, else by the equivalence rule (AULC within "
+        "CPU flags, threads) is this machine's, else by the equivalence rule (AULC within "
         f"+-{MARGIN} per strategy). Exit code 1 on any difference.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -166,6 +166,11 @@ def _print(report: dict, quiet: bool) -> None:
     )
     for why, n in sorted(report["not_covered"].items()):
         print(f"  not covered: {n} run(s): {why}")
+    if report["passed_over_for_time"]:
+        print(
+            f"  passed over: {report['passed_over_for_time']} run(s) whose recorded time did "
+            "not fit in what was left of the limit"
+        )
     if not quiet:
         for r in runs:
             print(

@@ -133,7 +133,7 @@ def load_run_provenance(store, results: pd.DataFrame | None = None) -> pd.DataFr
     -------
     DataFrame
         Index: the kernel fields (:func:`alcore.runs.store_provenance.kernel`) plus
-        ``package torch``, ``python``, ``runs`` and ``digest``; one column per record
+        ``cpu``, ``package torch``, ``python`` and ``runs``; one column per record
         (its ``prov_fp``), and a column ``not recorded`` for runs without a record.
     """
     store = _stores([store])[0]
@@ -149,6 +149,7 @@ def load_run_provenance(store, results: pd.DataFrame | None = None) -> pd.DataFr
             continue
         columns[digest] = {
             **kernel(record),
+            "cpu": record.get("cpu"),
             "package torch": (record.get("packages") or {}).get("torch"),
             "python": record.get("python"),
             "runs": int(n),

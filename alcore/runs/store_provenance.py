@@ -10,12 +10,14 @@ Run provenance (:func:`run_provenance`, one record per process, stored with ever
     under its digest (:func:`provenance_digest`), and each run its digest (``prov_fp``).
 
 The kernel (:func:`kernel`)
-    The part of the record that decides a run's bits: library versions, BLAS/OpenMP
-    libraries and kernels, faiss's build, the CPU and its flags, the thread count. Two
-    records with the same kernel give identical numbers for the same run; where the kernels
-    differ, last-bit differences of a fit may grow into other picks
-    (:func:`kernel_differences` names them). torch, threadpoolctl and Python are recorded
-    but outside the kernel: a run reads its embeddings by content hash, not through torch.
+    The part of the record that decides a run's bits: library versions, the BLAS and OpenMP
+    libraries and their kernels (OpenBLAS picks its kernel, ``architecture``, from the CPU),
+    faiss's build, the CPU's SIMD flags (numpy's and faiss's code paths follow them), the
+    machine type and the thread count. Two records with the same kernel give identical
+    numbers for the same run; where the kernels differ, last-bit differences of a fit may grow
+    into other picks (:func:`kernel_differences` names them). The CPU model, torch,
+    threadpoolctl and Python are recorded but outside the kernel: two CPU models with the same
+    flags run the same code, and a run reads its embeddings by content hash, not through torch.
 
 Store provenance (:func:`provenance`, ``provenance.json``)
     Written by each grid: alcore's version, git commit, package versions, platform and
@@ -194,7 +196,7 @@ def kernel(record: dict) -> dict:
             for k in ("internal_api", "version", "architecture", "threading_layer")
             if lib.get(k) is not None
         )
-    for key in ("faiss_build", "cpu", "cpu_simd", "machine", "threads"):
+    for key in ("faiss_build", "cpu_simd", "machine", "threads"):
         out[key] = record.get(key)
     return out
 
