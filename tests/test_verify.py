@@ -2,7 +2,12 @@
 difference is reported as one (and judged by the equivalence rule), never as tampering."""
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,6 +23,7 @@ from alcore.runs.store import ResultStore, load_results, load_run_provenance
 from alcore.runs.store_provenance import run_provenance
 
 LOADER = "toy_embeddings:load"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -192,3 +198,21 @@ def test_the_equivalence_rule():
     ]
     (e,) = judge(shifted)
     assert e["test"] == "TOST" and not e["equivalent"]
+
+
+def test_the_reproducibility_chapter_shows_the_dependencies_and_the_verify_result(store, tmp_path):
+    assert _verify(store, "--quiet") == 0
+    src = tmp_path / "book"
+    src.mkdir()
+    for f in ("intro.md", "methods.md", "_config.yml"):
+        shutil.copy(ROOT / "book" / f, src / f)
+    cmd = [sys.executable, "-m", "alcore.report.build", "--store", str(store.path)]
+    cmd += ["--book", str(src), "--only", "06", "--no-build"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    nb = nbformat.read(src / "notebooks" / "06_reproducibility.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = json.dumps([o.get("data", o.get("text")) for o in outputs])
+    assert "package numpy" in text and "threads" in text and "libscipy_openblas" in text
+    assert "verify: passed (5 runs recomputed, no difference)" in text
