@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from alcore.runs.experiment import RunConfig
+from alcore.runs.grid_provenance import run_provenance
 from alcore.runs.store import (
     COLUMNS,
     SCHEMA_VERSION,
@@ -16,7 +17,7 @@ from alcore.runs.store import (
     load_results,
     load_upper_bounds,
 )
-from alcore.runs.store_provenance import kernel_differences, run_provenance
+from alcore.runs.store_provenance import kernel_differences
 
 
 def _cfg(seed=0, strategy="margin"):

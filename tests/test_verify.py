@@ -18,9 +18,9 @@ from alcore.cli.verify import MARGIN, judge
 from alcore.runs import grid_verify
 from alcore.runs.experiment import RunConfig
 from alcore.runs.grid import run_grid
+from alcore.runs.grid_provenance import run_provenance
 from alcore.runs.grid_verify import draw_sample
 from alcore.runs.store import ResultStore, load_results, load_run_provenance
-from alcore.runs.store_provenance import run_provenance
 
 LOADER = "toy_embeddings:load"
 ROOT = Path(__file__).resolve().parent.parent

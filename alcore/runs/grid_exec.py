@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from alcore.runs.experiment import RunConfig
 from alcore.runs.grid_inputs import pair_identity, run_one, upper_bound
-from alcore.runs.store_provenance import run_provenance
+from alcore.runs.grid_provenance import run_provenance
 
 __all__ = ["DASK_IN_FLIGHT", "MAX_WORKER_DEATHS", "GridTerminated", "execute", "execute_all"]
 

@@ -38,14 +38,9 @@ from alcore.runs.grid_inputs import (
     run_one,
     sidecar_fingerprint,
 )
+from alcore.runs.grid_provenance import run_provenance
 from alcore.runs.store_files import ResultStore
-from alcore.runs.store_provenance import (
-    kernel,
-    kernel_differences,
-    now,
-    provenance_digest,
-    run_provenance,
-)
+from alcore.runs.store_provenance import kernel, kernel_differences, now, provenance_digest
 from alcore.runs.store_schema import RESULT_COLUMNS, rows_digest
 
 __all__ = ["check_integrity", "compare_exact", "draw_sample", "verify"]

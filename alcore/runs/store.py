@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alcore.runs.store_files import MIN_FREE_BYTES, ResultStore, read_upper
-from alcore.runs.store_provenance import kernel, provenance, run_provenance
+from alcore.runs.store_provenance import kernel, provenance
 from alcore.runs.store_schema import (
     COLUMNS,
     CONFIG_COLUMNS,
@@ -43,7 +43,6 @@ __all__ = [
     "load_run_provenance",
     "load_upper_bounds",
     "provenance",
-    "run_provenance",
     "same_identity",
 ]
 

@@ -1,6 +1,6 @@
 """What a run's numbers depend on beyond its config, inputs and code; and the store's record.
 
-Run provenance (:func:`run_provenance`, one record per process, stored with every run)
+Run provenance (:func:`alcore.runs.grid_provenance.run_provenance`, stored with every run)
     The versions of the numerical libraries (numpy, scipy, scikit-learn, faiss; torch for
     the embeddings, and threadpoolctl), every BLAS and OpenMP library loaded by them with
     its implementation, version and kernel (``threadpoolctl.threadpool_info()``:
@@ -26,7 +26,6 @@ Store provenance (:func:`provenance`, ``provenance.json``)
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -36,56 +35,26 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from importlib import metadata
-from pathlib import Path, PurePath
+from pathlib import Path
 
-# imported for their side effect too: the BLAS and OpenMP libraries a run uses are loaded
-# before threadpoolctl lists them, whatever this process has run so far
-import faiss
-import numpy  # noqa: F401
-import scipy.linalg  # noqa: F401
-import sklearn.cluster
-import sklearn.linear_model  # noqa: F401
 from threadpoolctl import threadpool_info
 
 from alcore import __version__
-from alcore.engine.loop import RUN_THREADS
 from alcore.runs.store_schema import SCHEMA_VERSION
 
 __all__ = [
     "KERNEL_PACKAGES",
+    "cpu_model",
+    "cpuinfo",
     "kernel",
     "kernel_differences",
     "provenance",
     "provenance_digest",
-    "run_provenance",
+    "version",
 ]
 
 #: packages whose versions decide a run's bits
 KERNEL_PACKAGES = ("numpy", "scipy", "scikit-learn", "faiss-cpu")
-#: also recorded: torch made the embeddings (identified by their content hash)
-RECORDED_PACKAGES = (*KERNEL_PACKAGES, "torch", "threadpoolctl")
-#: CPU flags that select SIMD code paths in OpenBLAS, numpy and faiss
-SIMD_FLAGS = (
-    "sse4_1",
-    "sse4_2",
-    "avx",
-    "avx2",
-    "fma",
-    "f16c",
-    "avx512f",
-    "avx512dq",
-    "avx512cd",
-    "avx512bw",
-    "avx512vl",
-    "avx512_vnni",
-    "avx512_bf16",
-    "amx_tile",
-    "asimd",
-    "sve",
-)
-#: libraries loaded by these packages are not used by a run (torch embeds, it does not fit)
-_NOT_RUN_OWNERS = ("torch",)
-_LIB_KEYS = ("user_api", "internal_api", "prefix", "version", "architecture", "threading_layer")
 _STORE_PACKAGES = (
     "numpy",
     "scipy",
@@ -102,38 +71,16 @@ _STORE_PACKAGES = (
 )
 
 
-def _version(package):
+def version(package) -> str | None:
+    """The installed version of ``package`` (a distribution name), or None."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
 
 
-def _owner(filepath) -> str:
-    """The package that ships a shared library (``.../site-packages/numpy.libs/x.so`` ->
-    ``numpy``), or ``system``."""
-    parts = PurePath(filepath or "").parts
-    for i, part in enumerate(parts[:-1]):
-        if part in ("site-packages", "dist-packages") and i + 2 < len(parts):
-            return parts[i + 1].removesuffix(".libs")
-    return "system"
-
-
-def _libraries() -> list[dict]:
-    """The BLAS and OpenMP libraries of this process, each once. A BLAS library is named by
-    the package that ships it (numpy and scipy bring their own); an OpenMP runtime is not, as
-    the packages share whichever identical copy was loaded first."""
-    libs = set()
-    for info in threadpool_info():
-        owner = _owner(info.get("filepath"))
-        if owner not in _NOT_RUN_OWNERS:
-            lib = {k: info.get(k) for k in _LIB_KEYS}
-            lib["owner"] = owner if info.get("user_api") == "blas" else None
-            libs.add(json.dumps(lib, sort_keys=True))
-    return [json.loads(lib) for lib in sorted(libs)]
-
-
-def _cpuinfo() -> dict:
+def cpuinfo() -> dict:
+    """The first ``model name``, ``flags`` and ``Features`` lines of ``/proc/cpuinfo``."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -149,33 +96,7 @@ def _cpuinfo() -> dict:
 
 def cpu_model() -> str:
     """The CPU model name (``/proc/cpuinfo``), else what ``platform`` knows."""
-    return _cpuinfo().get("model name") or platform.processor() or platform.machine()
-
-
-def _simd_flags() -> str:
-    info = _cpuinfo()
-    flags = set((info.get("flags") or info.get("Features") or "").split())
-    return " ".join(f for f in SIMD_FLAGS if f in flags)
-
-
-@functools.lru_cache(maxsize=1)
-def _run_provenance() -> str:
-    record = {
-        "python": sys.version.split()[0],
-        "packages": {p: _version(p) for p in RECORDED_PACKAGES},
-        "libraries": _libraries(),
-        "faiss_build": faiss.get_compile_options().strip(),
-        "cpu": cpu_model(),
-        "cpu_simd": _simd_flags(),
-        "machine": platform.machine(),
-        "threads": RUN_THREADS,
-    }
-    return json.dumps(record, sort_keys=True)
-
-
-def run_provenance() -> dict:
-    """This process's run provenance record (see the module docstring); a fresh dict."""
-    return json.loads(_run_provenance())
+    return cpuinfo().get("model name") or platform.processor() or platform.machine()
 
 
 def provenance_digest(record: dict) -> str:
@@ -253,7 +174,7 @@ def provenance() -> dict:
         "alcore_version": __version__,
         "git_commit": _git_commit(),
         "python": sys.version.split()[0],
-        "packages": {p: _version(p) for p in _STORE_PACKAGES},
+        "packages": {p: version(p) for p in _STORE_PACKAGES},
         "platform": platform.platform(),
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "gpu": _gpu(), "blas": blas},
         "written": now(),
