@@ -60,7 +60,7 @@ import inspect
 import time
 from contextlib import contextmanager
 
-import faiss
+import faiss  # at import: its BLAS and OpenMP are loaded before pin_threads limits them
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
