@@ -134,14 +134,19 @@ def judge(runs: list[dict], margin=MARGIN, min_tost=MIN_TOST_RUNS, alpha=ALPHA) 
 
 def _verdict(report: dict) -> list[str]:
     """The problems that make verify fail (empty: it passes)."""
+    unsealed = "its numbers, config or identity no longer match the digest written with them"
     bad = [
-        f"{p['run_key']}: {p['status']} ({p['detail'] or 'its numbers no longer match the '}"
-        f"{'' if p['detail'] else 'digest written with them'})"
+        f"{p['run_key']}: {p['status']}: {p['detail'] or unsealed}"
         for p in report["integrity"]["problems"]
     ]
     for r in report["runs"]:
-        if r["outcome"] in ("differs", "error"):
-            bad.append(f"{r['run_key']}: {r['outcome']} on {r['mode']}: {r['differences'][0]}")
+        if r["outcome"] == "differs":
+            bad.append(
+                f"{r['run_key']}: differs on the kernel it recorded (a stored number was "
+                f"changed, or the run is not deterministic): {r['differences'][0]}"
+            )
+        elif r["outcome"] == "error":
+            bad.append(f"{r['run_key']}: could not be recomputed: {r['differences'][0]}")
     bad += [
         f"strategy {e['group']}: not equivalent within +-{MARGIN} ({e['test']}, "
         f"{e['runs']} runs, mean AULC difference {e['mean_diff']:+.4f})"
