@@ -217,10 +217,9 @@ def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress, n_jobs=1):
 
 
 def _map_blocks(block, la, lb, n_jobs, progress):
-    """``block(a, b)`` over the list pairs, in ``n_jobs`` threads (numpy releases the GIL in
-    its BLAS products and ufuncs); every block is computed with one BLAS thread, whatever
-    ``n_jobs`` and the caller's BLAS threads, and the non-``None`` results are returned in
-    pair order, so the graph does not depend on the threads."""
+    """``block(a, b)`` over the list pairs in ``n_jobs`` threads (numpy releases the GIL in its
+    BLAS products), each block on one BLAS thread whatever ``n_jobs`` and the caller's
+    threads; the non-``None`` results in pair order: the graph does not depend on threads."""
     from concurrent.futures import ThreadPoolExecutor
 
     from threadpoolctl import threadpool_limits
