@@ -8,16 +8,19 @@ PROFILE ?= default
 CONFIG  ?=
 JOBS    ?= 2
 EMBED_ALL ?=
+# the small check `make book` runs on the store it renders: VERIFY="--sample 20 --max-minutes 10"
+VERIFY  ?= --sample 3 --max-minutes 2
 BIN      = $(VENV)/bin
 GRID     = $(if $(CONFIG),--config $(CONFIG),--profile $(PROFILE))
 NAME     = $(if $(CONFIG),$(basename $(notdir $(CONFIG))),$(PROFILE))
 
-.PHONY: setup lint test book data embed experiments notebooks bench clean-book help
+.PHONY: setup lint test book data embed experiments verify notebooks bench clean-book help
 
 help:
 	@echo "make test                  set up .venv and run the test suite"
 	@echo "make book [PROFILE=default] set up, fetch, embed, run experiments, build book/_build/html"
 	@echo "make book CONFIG=my.yaml    the same book for your own grid YAML (results/my/)"
+	@echo "make verify                recompute a random sample of the store's runs (VERIFY=...)"
 	@echo "make bench                 run the strategy benchmark (writes book/data/bench_strategies.csv)"
 
 # A .venv with every dependency pinned (pyproject.toml + requirements.lock); torch==2.13.0
@@ -50,7 +53,12 @@ embed: data
 experiments: embed
 	$(BIN)/alcore run $(GRID) --jobs $(JOBS)
 
-notebooks: experiments
+# recompute a seeded sample of stored runs and compare every number; writes
+# results/<name>/verify.json (the Reproducibility chapter shows it); fails on a difference
+verify: experiments
+	$(BIN)/alcore verify --store results/$(NAME) $(VERIFY) --quiet
+
+notebooks: verify
 	$(BIN)/python -m alcore.report.build --profile $(NAME) --store results/$(NAME)
 
 book: notebooks

@@ -125,7 +125,7 @@ def test_kill_9_mid_grid_resumes_without_loss_or_duplicates(tmp_path):
 
 
 def test_loky_workers_match_in_process_and_a_dying_worker_is_recorded(tmp_path, monkeypatch):
-    monkeypatch.setattr("alcore.runs.grid.MAX_WORKER_DEATHS", 1)  # each respawn costs seconds
+    monkeypatch.setattr("alcore.runs.grid_exec.MAX_WORKER_DEATHS", 1)  # each respawn costs seconds
     configs = _configs(strategies=("random", "entropy"), seeds=(0,))
     dying = RunConfig("die", "e1", "random", 4, "random", 0, 13, 3)
     ResultStore(tmp_path / "two").write_upper("die", "e1", {"accuracy": 0, "macro_f1": 0})
@@ -232,14 +232,14 @@ def test_a_run_file_without_code_identity_is_stale(tmp_path):
 
 
 def test_a_changed_dataset_fingerprint_recomputes(tmp_path, monkeypatch):
-    from alcore.runs import grid
+    from alcore.runs import grid_inputs
 
     configs = _configs(seeds=(0,))
-    monkeypatch.setattr(grid, "_is_alcore_dataset", lambda d: True)
-    monkeypatch.setattr(grid, "_data_fp", lambda d: "v1")
+    monkeypatch.setattr(grid_inputs, "_is_alcore_dataset", lambda d: True)
+    monkeypatch.setattr(grid_inputs, "data_fingerprint", lambda d: "v1")
     assert run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)["done"] == 2
     assert run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)["done"] == 0
-    monkeypatch.setattr(grid, "_data_fp", lambda d: "v2")  # the CSV was edited
+    monkeypatch.setattr(grid_inputs, "data_fingerprint", lambda d: "v2")  # the CSV was edited
     s = run_grid(configs, tmp_path, load_embeddings=LOADER, progress=False)
     assert (s["done"], s["upper_bounds"]) == (2, 1) and set(load_results(tmp_path).data_fp) == {
         "v2"
@@ -250,7 +250,7 @@ def test_sidecar_fingerprint_follows_the_cache(tmp_path):
     import json
     from types import SimpleNamespace
 
-    from alcore.runs.grid import _sidecar_fp
+    from alcore.runs.grid_inputs import _sidecar_fp
 
     meta = {}
     for split in ("train", "test"):
@@ -263,10 +263,10 @@ def test_sidecar_fingerprint_follows_the_cache(tmp_path):
 
 
 def test_a_run_refuses_embeddings_that_changed_since_planning():
-    from alcore.runs.grid import _embeddings, pair_identity, run_one
+    from alcore.runs.grid_inputs import embeddings, pair_identity, run_one
 
     ident = pair_identity("toy", "e1", _shifted)
-    _embeddings("toy", "e1", LOADER)
+    embeddings("toy", "e1", LOADER)
     with pytest.raises(RuntimeError, match="changed while the grid ran"):
         run_one(_configs()[0], load_embeddings=LOADER, identity=ident)
 

@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from alcore.runs.experiment import RunConfig
+from alcore.runs.grid_provenance import run_provenance
 from alcore.runs.store import (
     COLUMNS,
     SCHEMA_VERSION,
@@ -16,6 +17,7 @@ from alcore.runs.store import (
     load_results,
     load_upper_bounds,
 )
+from alcore.runs.store_provenance import kernel_differences
 
 
 def _cfg(seed=0, strategy="margin"):
@@ -221,3 +223,44 @@ def test_corrupt_provenance_is_a_clear_error(tmp_path):
     (store.path / "provenance.json").write_text("{not json")
     with pytest.raises(StoreSchemaError, match="provenance.json"):
         store.check_writable()
+
+
+# -- what a run's numbers depend on (issue 27) -------------------------------------------------
+def test_runs_carry_their_provenance_and_a_digest(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    record = run_provenance()
+    store.write_run(_cfg(), _cycles(), 1.0, provenance=record)
+    store.write_run(_cfg(1), _cycles(), 1.0, provenance=record)
+    df = load_results(store)
+    (fp,) = set(df.prov_fp)
+    assert store.run_provenance(fp) == record
+    assert len(list(store.provenance_dir.glob("*.json"))) == 1  # one record, two runs
+    assert len(store.read_meta(store.run_path(_cfg().key()))["digest"]) == 64
+    # a record edited in place no longer matches its name: it is not believed
+    (store.provenance_dir / f"{fp}.json").write_text(json.dumps({**record, "threads": 2}))
+    assert store.run_provenance(fp) is None
+
+
+def test_kernel_differences_name_the_field():
+    record = run_provenance()
+    assert record["threads"] == 1 and kernel_differences(record, record) == []
+    other = json.loads(json.dumps(record))
+    other["packages"]["scipy"] = "0.0"
+    other["packages"]["torch"] = "9.9"  # torch does not fit runs: not part of the kernel
+    assert kernel_differences(record, other) == [
+        f"package scipy: {record['packages']['scipy']} -> 0.0"
+    ]
+
+
+def test_schema_2_run_files_are_still_read(tmp_path):
+    store = ResultStore(tmp_path).check_writable()
+    store.write_run(_cfg(), _cycles(), 1.0)
+    path = store.run_path(_cfg().key())
+    table = pq.read_table(path).drop(["prov_fp"])
+    meta = {k: v for k, v in table.schema.metadata.items() if k != b"alcore_digest"}
+    meta[b"alcore_schema_version"] = b"2"
+    pq.write_table(table.replace_schema_metadata(meta), path)
+    assert store.done_keys() == {_cfg().key()}
+    df = load_results(store)
+    assert list(df.columns) == COLUMNS and df.prov_fp.isna().all()
+    assert store.read_meta(path)["digest"] is None

@@ -14,7 +14,7 @@ from alcore import __version__
 from alcore.core.errors import UnknownNameError
 
 # command-group modules; each one adds its own sub-commands
-GROUPS = ("data", "embed", "run", "bench", "book")
+GROUPS = ("data", "embed", "run", "verify", "bench", "book")
 
 
 def build_parser() -> argparse.ArgumentParser:

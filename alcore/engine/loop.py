@@ -9,14 +9,10 @@
    ``fit_clf=False``); their labels are revealed and a *fresh* logistic regression (LBFGS,
    ``max_iter=1000``) is trained from scratch on the whole labelled pool.
    ``clf_params={"warm_start": True}`` instead starts LBFGS at the previous cycle's
-   coefficients: the same convex objective in fewer iterations (1.3x less CPU over whole
-   runs), but its solutions differ from the plain fit's within LBFGS's tolerance (single fits
-   on identical labelled sets agree on >= 99.2 % of test points) and the picks of model-based
-   strategies follow those differences. On five real datasets (glove50, 15 whole runs) the
-   final-cycle test predictions agreed with the plain refit's on 82-100 % of the test points
-   (margin and BADGE: 82-99.5 %) and the mean AULC moved by +0.0025
-   (``book/data/refit_agreement.csv``, ``alcore bench refit``): short of issue 12's rule
-   (>= 99.5 % agreement, < 0.002 AULC), so the plain refit stays the default.
+   coefficients: the same convex objective, solved to LBFGS's tolerance from another start,
+   so its solutions differ from the plain fit's in their last digits and the picks of
+   model-based strategies follow those differences; the plain refit is the default (the
+   Performance chapter compares the two: ``alcore bench refit``).
 3. **Evaluation.** After the IPS pool and after every cycle the classifier is scored on the
    test split (accuracy and macro-F1).
 
@@ -41,6 +37,16 @@ Fewer than two classes
     every candidate and break the ties at random. The run continues as usual once a second
     class is labelled.
 
+Threads
+    A BLAS product split over more threads adds in another order, and active learning grows
+    such last-bit differences of a fit into other picks. So :func:`run_al` and
+    :func:`full_data_accuracy` compute on :data:`RUN_THREADS` (= 1) threads for BLAS, OpenMP
+    (threadpoolctl) and faiss whatever the caller's settings, restored afterwards
+    (:func:`pin_threads`); the grid parallelises across runs instead. A strategy that uses
+    threads for speed gives the same picks for any number: ProbCover's restricted ball graph
+    computes each list block as one BLAS product on one thread and joins the blocks in their
+    fixed pair order, whatever its ``n_jobs``.
+
 The label space
     The number of classes ``C`` is known in advance (the training labels hold every class), as
     in the papers: strategies that take ``n_classes`` get it (ProbCover clusters the pool into
@@ -52,22 +58,28 @@ from __future__ import annotations
 
 import inspect
 import time
+from contextlib import contextmanager
 
+import faiss  # at import: its BLAS and OpenMP are loaded before pin_threads limits them
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
 
 from alcore.core.errors import UnknownNameError, check_finite
 from alcore.engine import strategies
 
 __all__ = [
     "LOOP_VERSION",
+    "RUN_THREADS",
     "ConstantClassifier",
     "batch_sizes",
     "derive_seeds",
     "full_data_accuracy",
+    "pin_threads",
     "run_al",
 ]
 
@@ -75,6 +87,9 @@ __all__ = [
 #: change that alters a run's rows for the same config, so that stored runs of the old loop
 #: run again (:func:`alcore.engine.identity.code_identity`)
 LOOP_VERSION = 1
+
+#: BLAS, OpenMP and faiss threads of every run (see "Threads" in the module docstring)
+RUN_THREADS = 1
 
 COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds", "query_seconds", "picked"]
 CLF_DEFAULTS = {"solver": "lbfgs", "max_iter": 1000}
@@ -111,6 +126,19 @@ class ConstantClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         """The constant class for every sample."""
         return np.full(len(X), self.constant_, dtype=np.int64)
+
+
+@contextmanager
+def pin_threads(n=RUN_THREADS):
+    """``n`` threads for BLAS and OpenMP (every library threadpoolctl finds) and for faiss
+    (in the calling thread, which makes the loop's faiss calls); restored afterwards."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(int(n))
+    try:
+        with threadpool_limits(limits=int(n)):
+            yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def derive_seeds(random_state) -> dict:
@@ -284,6 +312,10 @@ def run_al(
 ):
     """Run one active-learning experiment: IPS, then ``cycles`` query-retrain-evaluate cycles.
 
+    Every fit and query runs on :data:`RUN_THREADS` threads for BLAS, OpenMP and faiss,
+    whatever the caller's settings (restored on return): the same arguments give the same
+    frame, bit for bit, in a notebook, the CLI or a grid worker.
+
     Parameters
     ----------
     X_train, y_train : arrays of shape (n, dim) and (n,)
@@ -340,6 +372,7 @@ def run_al(
     )[0]
 
 
+@pin_threads()
 def _run_al(
     X_train,
     y_train,
@@ -409,8 +442,6 @@ def _run_al(
             "picked": [int(i) for i in picks],
         }
 
-    from tqdm.auto import tqdm
-
     who = strategy if isinstance(strategy, str) else type(strategy).__name__
     bar = tqdm(total=cycles + 1, desc=f"AL {who}", disable=not progress, leave=False)
     start = time.perf_counter()
@@ -441,8 +472,11 @@ def _run_al(
     return pd.DataFrame(rows, columns=COLUMNS), clf
 
 
+@pin_threads()
 def full_data_accuracy(X_train, y_train, X_test, y_test, clf_params=None, random_state=0):
     """Upper bound: the logistic regression trained on the whole labelled training split.
+
+    Fitted and scored on :data:`RUN_THREADS` threads, like every run (:func:`pin_threads`).
 
     Parameters
     ----------

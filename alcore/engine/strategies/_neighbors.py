@@ -217,31 +217,31 @@ def _ivf_pairs(X, r2, n_lists, n_probe, seed, progress, n_jobs=1):
 
 
 def _map_blocks(block, la, lb, n_jobs, progress):
-    """``block(a, b)`` over the list pairs, in ``n_jobs`` threads (numpy releases the GIL in
-    its BLAS products and ufuncs), each with one BLAS thread; the non-``None`` results in
-    pair order, so the graph does not depend on ``n_jobs``."""
+    """``block(a, b)`` over the list pairs in ``n_jobs`` threads (numpy releases the GIL in its
+    BLAS products), each block on one BLAS thread whatever ``n_jobs`` and the caller's
+    threads; the non-``None`` results in pair order: the graph does not depend on threads."""
     from concurrent.futures import ThreadPoolExecutor
 
     from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(la), desc="delta-ball graph", disable=not progress)
-    if n_jobs <= 1:
-        out = []
-        for a, b in zip(la, lb):
-            out.append(block(a, b))
-            bar.update()
-    else:
-        step = 64  # pairs a task: enough to amortise the scheduling, small enough to balance
+    out = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_jobs <= 1:
+            for a, b in zip(la, lb):
+                out.append(block(a, b))
+                bar.update()
+        else:
+            step = 64  # pairs a task: enough to amortise the scheduling, small enough to balance
 
-        def task(s):
-            return [block(a, b) for a, b in zip(la[s : s + step], lb[s : s + step])]
+            def task(s):
+                return [block(a, b) for a, b in zip(la[s : s + step], lb[s : s + step])]
 
-        out = []
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(n_jobs) as ex:
-            for part in ex.map(task, range(0, len(la), step)):
-                out.extend(part)
-                bar.update(len(part))
+            with ThreadPoolExecutor(n_jobs) as ex:
+                for part in ex.map(task, range(0, len(la), step)):
+                    out.extend(part)
+                    bar.update(len(part))
     bar.close()
     return [r for r in out if r is not None]
 
