@@ -11,11 +11,11 @@ from sklearn.datasets import make_blobs
 from alcore.engine.strategies import get
 from alcore.engine.strategies import probcover as probcover_mod
 from alcore.engine.strategies import typiclust as typiclust_mod
+from alcore.engine.strategies._arrays import l2_normalize
 from alcore.engine.strategies._neighbors import (
     _ivf_pairs,
     _symmetric_csr,
     ball_graph,
-    l2_normalize,
     nearest_other_label_distance,
 )
 from alcore.engine.strategies.probcover import (

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from alcore.engine.strategies._neighbors import kmeans_f32
+from alcore.engine.strategies._kmeans import kmeans_f32
 from alcore.engine.strategies.base import RANDOM_STATE, Float, Int, QueryStrategy, utility_rows
 
 __all__ = ["DropQuery", "keep_mask"]
@@ -70,7 +70,7 @@ class DropQuery(QueryStrategy):
     - k-means: Lloyd's algorithm from ``batch_size`` distinct uncertain samples drawn at
       random (faiss's start: the original code's single 100-iteration faiss run), at most
       100 iterations, stopping as scikit-learn's ``KMeans`` does, seeded from
-      ``random_state`` (:func:`~._neighbors.kmeans_f32`, float32 BLAS; from the same start
+      ``random_state`` (:func:`~._kmeans.kmeans_f32`, float32 BLAS; from the same start
       it ends at scikit-learn's centres, see the tests). Until issue 12 this was
       scikit-learn's float64 ``KMeans`` from a k-means++ start: at 14,500 x 384 into 100
       clusters the k-means++ start alone took longer than this whole k-means, for the same

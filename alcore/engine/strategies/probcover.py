@@ -9,14 +9,9 @@ from typing import ClassVar
 import numpy as np
 
 from alcore.core.checks import check_random_state
-from alcore.engine.strategies._neighbors import (
-    as_f32,
-    ball_graph,
-    fingerprint,
-    kmeans_labels,
-    l2_normalize,
-    nearest_other_label_distance,
-)
+from alcore.engine.strategies._arrays import as_f32, fingerprint, l2_normalize
+from alcore.engine.strategies._kmeans import kmeans_labels
+from alcore.engine.strategies._neighbors import ball_graph, nearest_other_label_distance
 from alcore.engine.strategies.base import (
     RANDOM_STATE,
     Float,

@@ -6,13 +6,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from alcore.engine.strategies._neighbors import (
-    as_f32,
-    kmeans_f32,
-    kmeans_labels,
-    knn_mean_distance,
-    l2_normalize,
-)
+from alcore.engine.strategies._arrays import as_f32, l2_normalize
+from alcore.engine.strategies._kmeans import kmeans_f32, kmeans_labels
+from alcore.engine.strategies._neighbors import knn_mean_distance
 from alcore.engine.strategies.base import (
     RANDOM_STATE,
     HasMethods,
@@ -51,9 +47,9 @@ def n_clusters_for(
 def cluster_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000):
     """TypiClust's clustering of the pool: ``clusterer`` if given; else, up to
     ``fast_kmeans_above`` samples, k-means++ then Lloyd's iterations to scikit-learn's
-    stopping rule in float32 BLAS (:func:`~._neighbors.kmeans_f32`: the algorithm of
+    stopping rule in float32 BLAS (:func:`~._kmeans.kmeans_f32`: the algorithm of
     scikit-learn's ``KMeans`` with one initialisation, in about half its time), and faiss
-    k-means above (:func:`~._neighbors.kmeans_labels`)."""
+    k-means above (:func:`~._kmeans.kmeans_labels`)."""
     if clusterer is None and len(X) <= fast_kmeans_above:
         _, d2 = kmeans_f32(X, int(n_clusters), np.random.default_rng(seed), max_iter=300)
         return np.argmin(d2, axis=1)
@@ -116,7 +112,7 @@ class TypiClust(QueryStrategy):
     - **Features**: L2-normalised first (``normalize=True``), as the original code's
       ``load_features(normalized=True)``; scikit-activeml does not normalise.
     - **Clustering**: k-means++ then Lloyd's iterations to scikit-learn's stopping rule
-      (:func:`~._neighbors.kmeans_f32`: scikit-learn's ``KMeans`` algorithm with
+      (:func:`~._kmeans.kmeans_f32`: scikit-learn's ``KMeans`` algorithm with
       ``n_init=1``, in float32 BLAS; at 5,452 x 384 into 454 clusters 1.6 s against
       scikit-learn's 2.9 s, inertia 3048.0 and 3047.8) for ``n_samples <=
       fast_kmeans_above`` (=10,000), faiss k-means above (the original switches to
