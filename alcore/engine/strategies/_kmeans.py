@@ -8,7 +8,7 @@ import numpy as np
 
 from alcore.engine.strategies._arrays import as_f32
 
-__all__ = ["kmeans_f32", "kmeans_labels", "kmeans_plusplus"]
+__all__ = ["kmeans_f32", "kmeans_faiss", "kmeans_labels", "kmeans_plusplus"]
 
 
 def kmeans_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000):
@@ -16,11 +16,8 @@ def kmeans_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000)
 
     ``clusterer`` (an unfitted scikit-learn estimator with ``n_clusters``) is cloned and used
     if given; else scikit-learn's ``KMeans`` (k-means++, ``n_init="auto"``) for
-    ``len(X) <= fast_kmeans_above`` and faiss k-means above (20 Lloyd iterations on at most
-    256 samples per centroid, faiss's defaults, then every sample assigned to its nearest
-    centroid). scikit-learn's ``MiniBatchKMeans`` was tried first: 120 s for 20,000 x 384
-    into 200 clusters on 2 cores, against 8 s for faiss. ``seed`` (int) is the
-    ``random_state`` unless ``clusterer`` fixes its own.
+    ``len(X) <= fast_kmeans_above`` and faiss k-means above (:func:`kmeans_faiss`).
+    ``seed`` (int) is the ``random_state`` unless ``clusterer`` fixes its own.
     """
     from sklearn.base import clone
     from sklearn.cluster import KMeans
@@ -31,24 +28,32 @@ def kmeans_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000)
             est.set_params(random_state=seed)
         return np.asarray(est.fit_predict(X), dtype=np.int64)
     if len(X) > fast_kmeans_above:
-        import faiss
-
-        X = as_f32(X)
-        # min_points_per_centroid only decides whether faiss prints "please provide at least
-        # ... training points" (TypiClust's 500 clusters of an 11k pool); it changes nothing
-        km = faiss.Kmeans(
-            X.shape[1],
-            int(n_clusters),
-            niter=20,
-            seed=int(seed) % 2**31,
-            verbose=False,
-            min_points_per_centroid=1,
-        )
-        km.train(X)
-        _, lab = km.index.search(X, 1)
-        return lab[:, 0].astype(np.int64)
+        return kmeans_faiss(X, n_clusters, seed)[1]
     est = KMeans(n_clusters=int(n_clusters), n_init="auto", random_state=seed)
     return np.asarray(est.fit_predict(X), dtype=np.int64)
+
+
+def kmeans_faiss(X, n_clusters, seed, niter=20):
+    """faiss k-means: ``niter`` Lloyd iterations from ``n_clusters`` random samples, on at
+    most 256 samples per centroid (faiss's defaults), then every sample assigned to its
+    nearest centroid. Returns ``(centres, labels)``. Chosen over scikit-learn's
+    ``MiniBatchKMeans`` on large pools for its time and memory at many clusters."""
+    import faiss
+
+    X = as_f32(X)
+    # min_points_per_centroid only decides whether faiss prints "please provide at least
+    # ... training points" (many clusters of a small pool); it changes nothing
+    km = faiss.Kmeans(
+        X.shape[1],
+        int(n_clusters),
+        niter=int(niter),
+        seed=int(seed) % 2**31,
+        verbose=False,
+        min_points_per_centroid=1,
+    )
+    km.train(X)
+    _, lab = km.index.search(X, 1)
+    return np.array(km.centroids, dtype=np.float32), lab[:, 0].astype(np.int64)
 
 
 def _sq_dist(X, xn, C):
@@ -60,17 +65,26 @@ def _sq_dist(X, xn, C):
     return np.maximum(d2, 0, out=d2)
 
 
-def kmeans_plusplus(X, k, rng, xn=None):
+def kmeans_plusplus(X, k, rng, xn=None, start=None):
     """Greedy k-means++ seeding (scikit-learn's: ``2 + log(k)`` candidates a step, the one
-    that lowers the potential most kept), float32; returns ``(k, d)`` centres."""
+    that lowers the potential most kept), float32; returns ``(k, d)`` centres.
+
+    ``start``: ``(m, d)`` centres, ``m <= k``, kept as the first ``m``; the other ``k - m``
+    are seeded by the same rule given them (a warm start for a larger ``k``)."""
     X = as_f32(X)
     xn = np.einsum("ij,ij->i", X, X) if xn is None else xn
     n_trials = 2 + int(np.log(k))
     centres = np.empty((k, X.shape[1]), dtype=np.float32)
-    first = int(rng.integers(len(X)))
-    centres[0] = X[first]
-    closest = _sq_dist(X, xn, X[first : first + 1])[:, 0].astype(np.float64)
-    for c in range(1, k):
+    if start is None or len(start) == 0:
+        first = int(rng.integers(len(X)))
+        centres[0] = X[first]
+        closest = _sq_dist(X, xn, X[first : first + 1])[:, 0].astype(np.float64)
+        m = 1
+    else:
+        m = len(start)
+        centres[:m] = start
+        closest = _sq_dist(X, xn, centres[:m]).min(axis=1).astype(np.float64)
+    for c in range(m, k):
         cum = np.cumsum(closest)
         cand = np.searchsorted(cum, rng.random(n_trials) * cum[-1])
         cand = np.minimum(cand, len(X) - 1)
@@ -87,8 +101,10 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
     mean feature variance``); an empty cluster takes the sample farthest from its centre.
 
     ``init``: ``"k-means++"`` (:func:`kmeans_plusplus`), ``"random"`` (``k`` distinct
-    samples drawn with ``rng``, faiss's start) or a ``(k, d)`` array. Returns ``(centres,
-    d2)``, ``d2`` the ``(n, k)`` squared distances to the final centres."""
+    samples drawn with ``rng``, faiss's start) or an ``(m, d)`` array of centres, ``m <=
+    k`` (a warm start; ``m < k`` seeds the other ``k - m`` by k-means++ given them).
+    Returns ``(centres, d2)``, ``d2`` the ``(n, k)`` squared distances to the final
+    centres."""
     X = as_f32(X)
     xn = np.einsum("ij,ij->i", X, X)
     if isinstance(init, str) and init == "k-means++":
@@ -97,6 +113,8 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
         C = X[np.sort(rng.choice(len(X), k, replace=False))]
     else:
         C = as_f32(init).copy()
+        if len(C) < k:
+            C = kmeans_plusplus(X, k, rng, xn, start=C)
     tol_abs = tol * float(np.var(X, axis=0).mean())
     n = len(X)
     labels = None

@@ -17,6 +17,7 @@ __all__ = ["ball_graph", "knn_mean_distance", "nearest_other_label_distance"]
 _RANGE_CHUNK = 4096  # queries per faiss range_search call
 _BLOCK = 2**22  # distances in one (visitors x members) block of the IVF search: 16 MiB
 
+
 def knn_mean_distance(X, k):
     """Mean Euclidean distance of each row of ``X`` to its ``k`` nearest other rows.
 
