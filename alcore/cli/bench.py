@@ -12,10 +12,10 @@ def _csv_list(text):
 
 
 def register(sub) -> None:
-    """Add ``alcore bench {strategies,budget,accuracy,fullrun,refit,paper-cost}``."""
+    """Add ``alcore bench {strategies,budget,accuracy,fullrun,refit,equivalence,paper-cost}``."""
     bench = sub.add_parser(
         "bench",
-        help="benchmarks: strategies, budget, accuracy, fullrun, refit, paper-cost",
+        help="benchmarks: strategies, budget, accuracy, fullrun, refit, equivalence, paper-cost",
         description="Benchmarks of alcore (time, memory, budgets).",
     )
     cmds = bench.add_subparsers(dest="bench_command", metavar="BENCH")
@@ -130,6 +130,32 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
     p.add_argument("--out", default=f"{DATA_DIR}/refit_agreement.csv", help="CSV; '' to skip")
     p.set_defaults(func=_refit)
+
+    p = cmds.add_parser(
+        "equivalence",
+        help="accept or reject a speed-up that changes bits: single-fit agreement and a "
+        "TOST of the AULC over paired whole runs on the real datasets, per strategy",
+    )
+    p.add_argument(
+        "--change",
+        default=None,
+        help="comma-separated change names (alcore.bench.equivalence.CHANGES; default all)",
+    )
+    p.add_argument("--datasets", default="rotten_tomatoes,sms_spam,reuters_r8,trec6,newsgroups20")
+    p.add_argument("--encoders", default="glove50,potion8m")
+    p.add_argument("--strategies", default=None, help="default: all the change can alter")
+    p.add_argument("--seeds", type=int, default=10, help="seeds per (dataset, encoder)")
+    p.add_argument("--pool-cap", type=int, default=2000, help="stratified pool subsample")
+    p.add_argument("--budget-cap", type=int, default=300, help="min(registry budget, this)")
+    p.add_argument("--cycles", type=int, default=20)
+    p.add_argument(
+        "--runs",
+        default=f"{DATA_DIR}/equivalence_runs.csv",
+        help="CSV of the paired runs (appended to; finished pairs are skipped)",
+    )
+    p.add_argument("--table-only", action="store_true", help="only rebuild the table")
+    p.add_argument("--out", default=f"{DATA_DIR}/equivalence.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_equivalence)
 
     p = cmds.add_parser(
         "paper-cost",
@@ -312,6 +338,39 @@ def _refit(args):
 
     print(refit_verdict(df))
     _write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy", "seed"))
+    return 0
+
+
+def _equivalence(args):
+    from pathlib import Path
+
+    from alcore.bench.equivalence import CHANGES, equivalence_table, run_pairs
+
+    changes = _csv_list(args.change) or list(CHANGES)
+    unknown = [c for c in changes if c not in CHANGES]
+    if unknown:
+        raise ValueError(f"unknown change(s) {unknown}; choose from {', '.join(CHANGES)}")
+    if not args.table_only:
+        run_pairs(
+            changes,
+            args.runs,
+            pool_cap=args.pool_cap,
+            budget_cap=args.budget_cap,
+            cycles=args.cycles,
+            progress=True,
+            datasets=tuple(_csv_list(args.datasets)),
+            encoders=tuple(_csv_list(args.encoders)),
+            seeds=range(args.seeds),
+            strategies_=_csv_list(args.strategies),
+        )
+    if not Path(args.runs).exists():
+        print(f"no paired runs in {args.runs}")
+        return 1
+    df = equivalence_table(pd.read_csv(args.runs))
+    _print(df)
+    if args.out:
+        df.to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
     return 0
 
 

@@ -93,6 +93,8 @@ CYCLE_COLUMNS = [
     "macro_f1",
     "fit_seconds",
     "query_seconds",
+    "eval_seconds",
+    "cpu_seconds",
     "picked",
 ]
 COLUMNS = CONFIG_COLUMNS + CYCLE_COLUMNS + ["run_seconds"]
@@ -220,6 +222,9 @@ class ResultStore:
             df.insert(0, col, [values[col]] * len(df))
         df["pool_cap"] = pd.array(df["pool_cap"], dtype="Int64")  # read back as Int64 too
         df["picked"] = [list(map(int, p)) for p in df["picked"]]
+        for col in ("eval_seconds", "cpu_seconds"):  # frames made without these timings
+            if col not in df:
+                df[col] = float("nan")
         df["run_seconds"] = float(run_seconds)
         # explicit types: a value pyarrow would infer as uint64 (or a Python int beyond
         # int64) would make the whole store unreadable; here it fails for this run alone
@@ -454,6 +459,8 @@ def _arrow_schema():
         "macro_f1": f64,
         "fit_seconds": f64,
         "query_seconds": f64,
+        "eval_seconds": f64,
+        "cpu_seconds": f64,
         "picked": pa.list_(i64),
         "run_seconds": f64,
     }
@@ -577,8 +584,9 @@ def load_results(*stores) -> pd.DataFrame:
     """All finished runs of the given stores, one row per (run, cycle).
 
     Columns: ``run_key study dataset encoder ips k0 strategy seed budget cycles pool_cap
-    data_fp emb_fp cycle n_labelled accuracy macro_f1 fit_seconds query_seconds picked
-    run_seconds``. ``study`` is ``main`` (the grid), ``ips`` (IPS-only runs of the IPS study,
+    data_fp emb_fp cycle n_labelled accuracy macro_f1 fit_seconds query_seconds
+    eval_seconds cpu_seconds picked run_seconds`` (runs stored without the last timings
+    read them as NaN). ``study`` is ``main`` (the grid), ``ips`` (IPS-only runs of the IPS study,
     ``cycles == 0``) or ``ips_al`` (AL cycles from the IPS study's initial pools); select
     ``study == "main"`` for the strategy comparison.
     Unreadable files are skipped with a warning; a run in several stores appears once.
