@@ -9,15 +9,14 @@ import pandas as pd
 from alcore import data
 from alcore.embedding.encoders import ENCODERS
 
-__all__ = ["PAPER_COST_WORKERS", "cost_model", "paper_cost", "paper_cost_table"]
+__all__ = ["PAPER_COST_WORKERS", "cost_model", "paper_cost", "paper_cost_table", "run_shape"]
 
 
 PAPER_COST_WORKERS = (8, 32, 128)
 
 
-def _shape_of(dataset, encoder):
+def run_shape(dataset, encoder):
     """(pool, dim, classes) of a registry (dataset, encoder) without loading anything."""
-
     spec = data.DATASETS[dataset]
     return spec.rows_train, ENCODERS[encoder].dim, spec.n_classes
 
@@ -52,11 +51,13 @@ def _eval(coef, **values):
 def cost_model(runs):
     """Fit the per-run CPU-time model behind :func:`paper_cost` to measured whole runs.
 
-    ``runs`` holds rows of :func:`full_run_ratio` (``strategy, budget, pool, dim, classes,
-    cpu_seconds`` or, where that is missing, wall ``seconds``; ``fit_seconds,
-    query_seconds``). Each run's time is split into its classifier part and its query part in
-    proportion of the two measured parts, then, by least squares in logs with non-negative
-    exponents (see :func:`_log_fit`):
+    ``runs`` holds measured runs (rows of :func:`alcore.bench.sample.measure_runs` or
+    :func:`~alcore.bench.runs.full_run_ratio`): ``strategy, budget, pool, dim, classes,
+    cpu_seconds`` (or, where that is missing, wall ``seconds``) and the wall seconds of the
+    run's parts, ``fit_seconds, query_seconds`` and ``eval_seconds`` (0 where missing).
+    Each run's CPU time is split into its classifier part (refit and evaluation) and its
+    query part in proportion of the measured parts, then, by least squares in logs with
+    non-negative exponents (see :func:`_log_fit`):
 
     - the classifier part, shared by all strategies: ``t = a B^b dim^c C^d`` (the fits grow
       with the labelled pool, the dimension and the classes);
@@ -68,8 +69,9 @@ def cost_model(runs):
     runs = runs.copy()
     cpu = runs["cpu_seconds"] if "cpu_seconds" in runs else pd.Series(np.nan, runs.index)
     total = cpu.fillna(runs["seconds"])
-    parts = runs["fit_seconds"] + runs["query_seconds"]
-    runs["fit_cpu"] = total * runs["fit_seconds"] / parts
+    clf = runs["fit_seconds"] + (runs["eval_seconds"].fillna(0) if "eval_seconds" in runs else 0)
+    parts = clf + runs["query_seconds"]
+    runs["fit_cpu"] = total * clf / parts
     runs["query_cpu"] = total - runs["fit_cpu"]
     fit_terms, query_terms = ["budget", "dim", "classes"], ["pool", "dim", "budget"]
     fit = runs.groupby(fit_terms)["fit_cpu"].mean().reset_index()
@@ -117,7 +119,7 @@ def paper_cost(runs, grid, budgets=None, workers=PAPER_COST_WORKERS):
     predict = cost_model(runs)
     rows = {}
     for c in grid.configs():
-        pool, dim, classes = _shape_of(c.dataset, c.encoder)
+        pool, dim, classes = run_shape(c.dataset, c.encoder)
         budget = (budgets or {}).get(c.dataset, c.budget)
         r = rows.setdefault(
             c.dataset,

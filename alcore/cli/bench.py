@@ -158,6 +158,33 @@ def register(sub) -> None:
     p.set_defaults(func=_equivalence)
 
     p = cmds.add_parser(
+        "sample",
+        help="run and time a seeded sample of a profile's AL configs (the cost model's data)",
+    )
+    p.add_argument("--profile", default="paper")
+    p.add_argument("--n", type=int, default=40, help="runs in the sample")
+    p.add_argument("--encoders", default=None, help="only these (embeddings cached here)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--spread", action="store_true", help="round-robin over (dataset, strategy) cells"
+    )
+    p.add_argument("--exclude", default=None, help="CSV of runs whose configs to leave out")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--out", default=f"{DATA_DIR}/bench_cost_fit.csv", help="CSV appended to (resumable)"
+    )
+    p.set_defaults(func=_sample)
+
+    p = cmds.add_parser(
+        "cost-check",
+        help="the cost model fitted to one sample of measured runs, checked on another",
+    )
+    p.add_argument("--fit", default=f"{DATA_DIR}/bench_cost_fit.csv")
+    p.add_argument("--check", default=f"{DATA_DIR}/bench_cost_check.csv")
+    p.add_argument("--out", default=f"{DATA_DIR}/bench_cost_summary.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_cost_check)
+
+    p = cmds.add_parser(
         "paper-cost",
         help="the paper profile's CPU-hours, extrapolated from "
         "measured whole runs (bench_fullrun.csv)",
@@ -370,6 +397,40 @@ def _equivalence(args):
     _print(df)
     if args.out:
         df.to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _sample(args):
+    from pathlib import Path
+
+    from alcore.bench.sample import measure_runs, sample_configs
+    from alcore.runs.experiment import load_profile
+
+    exclude = ()
+    if args.exclude and Path(args.exclude).exists():
+        exclude = set(pd.read_csv(args.exclude)["run_key"])
+    configs = sample_configs(
+        load_profile(args.profile),
+        args.n,
+        encoders=_csv_list(args.encoders),
+        random_state=args.seed,
+        spread=args.spread,
+        exclude=exclude,
+    )
+    df = measure_runs(configs, args.out, threads=args.threads, progress=True)
+    _print(df.drop(columns=["run_key"]) if len(df) else df)
+    return 0
+
+
+def _cost_check(args):
+    from alcore.bench.sample import check_model
+
+    per_run, summary = check_model(pd.read_csv(args.fit), pd.read_csv(args.check))
+    _print(per_run[["dataset", "encoder", "strategy", "budget", "cpu_seconds", "predicted"]])
+    print(summary)
+    if args.out:
+        pd.DataFrame([summary]).to_csv(args.out, index=False)
         print(f"wrote {args.out}")
     return 0
 
