@@ -35,7 +35,17 @@ Three measurements:
 :func:`refit_agreement`
     Whole runs with the plain from-scratch LBFGS refit against the warm-started one
     (agreement of the final test predictions, AULC, time); :func:`refit_verdict` applies
-    issue 12's rule (``book/data/refit_agreement.csv``).
+    the final-prediction agreement rule (``book/data/refit_agreement.csv``).
+
+:func:`~alcore.bench.equivalence.run_pairs`, :func:`~alcore.bench.equivalence.equivalence_table`
+    The equivalence rule for speed-ups that change bits: single-fit agreement and a TOST of
+    the AULC over paired whole runs on the real datasets, per strategy
+    (``alcore bench equivalence``; ``book/data/equivalence.csv``).
+
+:func:`~alcore.bench.sample.measure_runs`, :func:`~alcore.bench.sample.check_model`
+    A seeded sample of a profile's runs, run and timed as the grid runs them
+    (``alcore bench sample``), and the cost model checked on runs it was not fitted to
+    (``alcore bench cost-check``).
 
 :func:`paper_cost`
     A profile's CPU-hours extrapolated from measured whole runs by :func:`cost_model`, and the
