@@ -53,7 +53,14 @@ Three measurements:
     :func:`paper_cost_table`).
 """
 
-from alcore.bench.cost import PAPER_COST_WORKERS, cost_model, paper_cost, paper_cost_table
+from alcore.bench.cost import (
+    PAPER_COST_WORKERS,
+    cost_model,
+    paper_cost,
+    paper_cost_table,
+    strategy_cost_ratio,
+)
+from alcore.bench.equivalence import CHANGES, equivalence_table, run_pairs
 from alcore.bench.queries import (
     COLUMNS,
     SETTINGS,
@@ -64,10 +71,12 @@ from alcore.bench.queries import (
     run_benchmark,
 )
 from alcore.bench.runs import compare_accuracy, full_run_ratio, refit_agreement, refit_verdict
+from alcore.bench.sample import check_model, measure_runs, sample_configs
 from alcore.bench.tables import BENCH_TARGETS, bench_speedups, bench_targets, write_table
 
 __all__ = [
     "BENCH_TARGETS",
+    "CHANGES",
     "COLUMNS",
     "PAPER_COST_WORKERS",
     "SETTINGS",
@@ -75,15 +84,21 @@ __all__ = [
     "SkactivemlStrategy",
     "bench_speedups",
     "bench_targets",
+    "check_model",
     "compare_accuracy",
     "cost_model",
+    "equivalence_table",
     "estimate_bytes",
     "full_run_ratio",
     "make_data",
+    "measure_runs",
     "paper_cost",
     "paper_cost_table",
     "refit_agreement",
     "refit_verdict",
     "run_benchmark",
+    "run_pairs",
+    "sample_configs",
+    "strategy_cost_ratio",
     "write_table",
 ]

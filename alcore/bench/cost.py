@@ -9,7 +9,14 @@ import pandas as pd
 from alcore import data
 from alcore.embedding.encoders import ENCODERS
 
-__all__ = ["PAPER_COST_WORKERS", "cost_model", "paper_cost", "paper_cost_table", "run_shape"]
+__all__ = [
+    "PAPER_COST_WORKERS",
+    "cost_model",
+    "paper_cost",
+    "paper_cost_table",
+    "run_shape",
+    "strategy_cost_ratio",
+]
 
 
 PAPER_COST_WORKERS = (8, 32, 128)
@@ -174,3 +181,41 @@ def paper_cost_table(path="book/data/paper_cost.csv"):
     df[cluster] = df[cluster].round(2)
     df[["cpu_hours", "longest_run_min"]] = df[["cpu_hours", "longest_run_min"]].round(1)
     return df
+
+
+def strategy_cost_ratio(runs, grid, strategy="typiclust"):
+    """A strategy's run cost against the mean of the other strategies', per dataset.
+
+    ``measured``: from the measured runs (``runs``, CPU seconds) of each dataset of
+    ``grid``, the strategy's mean over the others' mean, where both were measured (with the
+    runs counted); ``predicted``: the same ratio of :func:`cost_model`'s predictions (fitted
+    to ``runs``) for the AL configs of ``grid``, the mean over its encoders and budgets.
+    Returns one row per dataset: ``dataset, runs_strategy, runs_others, measured,
+    predicted``.
+    """
+    predict = cost_model(runs)
+    cpu = runs["cpu_seconds"] if "cpu_seconds" in runs else runs["seconds"]
+    rows = []
+    configs = [c for c in grid.configs() if c.cycles and c.study == "main"]
+    for dataset in dict.fromkeys(c.dataset for c in configs):
+        mine = runs["dataset"].eq(dataset) & runs["strategy"].eq(strategy)
+        others = runs["dataset"].eq(dataset) & ~runs["strategy"].eq(strategy)
+        measured = cpu[mine].mean() / cpu[others].mean() if mine.any() and others.any() else np.nan
+        cells = {(c.encoder, c.budget) for c in configs if c.dataset == dataset}
+        names = {c.strategy for c in configs if c.dataset == dataset} - {strategy}
+        ratios = []
+        for encoder, budget in cells:
+            pool, dim, classes = run_shape(dataset, encoder)
+            own = predict(strategy, pool, dim, classes, budget)
+            rest = [predict(n, pool, dim, classes, budget) for n in names]
+            ratios.append(own / np.mean(rest))
+        rows.append(
+            {
+                "dataset": dataset,
+                "runs_strategy": int(mine.sum()),
+                "runs_others": int(others.sum()),
+                "measured": float(measured),
+                "predicted": float(np.mean(ratios)),
+            }
+        )
+    return pd.DataFrame(rows)

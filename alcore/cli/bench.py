@@ -187,11 +187,13 @@ def register(sub) -> None:
     p = cmds.add_parser(
         "paper-cost",
         help="the paper profile's CPU-hours, extrapolated from "
-        "measured whole runs (bench_fullrun.csv)",
+        "measured whole runs (bench_cost_fit.csv)",
     )
     p.add_argument("--profile", default="paper")
     p.add_argument(
-        "--runs", default=f"{DATA_DIR}/bench_fullrun.csv", help="measured runs to extrapolate from"
+        "--runs",
+        default=f"{DATA_DIR}/bench_cost_fit.csv",
+        help="measured runs to extrapolate from (alcore bench sample)",
     )
     p.add_argument(
         "--budgets",
