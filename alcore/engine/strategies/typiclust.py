@@ -137,9 +137,9 @@ class TypiClust(QueryStrategy):
       refinements of one another instead of independent draws (once the number of clusters
       is capped, further queries move the centres little or not at all). It makes
       a TypiClust run cost about as much as the other strategies' (re-clustering from
-      scratch dominated the grid's time); the change is accepted by the equivalence rule
-      of ``alcore bench equivalence`` (Performance chapter). ``warm_start=False`` clusters
-      from a fresh start every query.
+      scratch dominated the grid's time); the change is judged by the equivalence rule of
+      ``alcore bench equivalence`` (its verdict is in the Performance chapter).
+      ``warm_start=False`` clusters from a fresh start every query.
     - **Ties** (equal cluster sizes and labelled counts) are broken at random; a candidate
       outside the chosen cluster is never picked.
     - **Candidates**: typicality is computed on all unlabelled samples of the cluster; only
