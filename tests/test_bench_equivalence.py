@@ -134,3 +134,16 @@ def test_sample_configs_spread_and_exclude():
     assert not {c.key() for c in again} & {c.key() for c in spread}
     only = sample_configs(grid, 5, encoders=["glove50"], random_state=0)
     assert {c.encoder for c in only} == {"glove50"}
+
+
+def test_cost_model_never_extrapolates_steeper_than_quadratic():
+    from alcore.bench.cost import MAX_EXPONENT, cost_model
+
+    rng = np.random.default_rng(3)
+    runs = _toy_runs(30, rng)
+    runs["query_seconds"] = 1e-12 * runs["pool"] ** 3.0  # noise of a few runs, say
+    runs["cpu_seconds"] = runs["fit_seconds"] + runs["query_seconds"]
+    predict = cost_model(runs)
+    for coef in predict.query_coef.values():
+        assert coef["pool"] == pytest.approx(MAX_EXPONENT)
+    assert all(predict.fit_coef[k] >= 0 for k in ("budget", "dim", "classes"))

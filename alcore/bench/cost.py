@@ -28,24 +28,29 @@ def run_shape(dataset, encoder):
     return spec.rows_train, ENCODERS[encoder].dim, spec.n_classes
 
 
+MAX_EXPONENT = 2.0
+
+
 def _log_fit(x, y, names):
-    """Least squares ``log y = a + x @ b`` (``x`` in logs) with every ``b >= 0``.
+    """Least squares ``log y = a + x @ b`` (``x`` in logs) with ``0 <= b <= MAX_EXPONENT``.
 
     A negative exponent (e.g. 256-d embeddings fitting faster than 50-d ones because they are
-    better conditioned) must not be extrapolated into "a larger input is cheaper": such terms
-    are dropped and the rest refitted, as are terms the measured shapes cannot identify.
-    Returns ``{"const": a, name: b, ...}`` (0 for dropped terms).
+    better conditioned) must not be extrapolated into "a larger input is cheaper", and no part
+    of a run grows faster than quadratically in one of its sizes (the exact ProbCover graph,
+    quadratic in the pool, is the steepest), so a few noisy runs cannot extrapolate a steeper
+    curve. Terms the measured shapes cannot identify (one value, or more terms than distinct
+    shapes) are dropped. Returns ``{"const": a, name: b, ...}`` (0 for dropped terms).
     """
+    from scipy.optimize import lsq_linear
+
     keep = [k for k in range(x.shape[1]) if np.unique(x[:, k]).size > 1]
+    while keep and len(keep) + 1 > len(np.unique(x[:, keep], axis=0)):
+        keep.pop()
     target = np.log(np.maximum(y, 1e-3))
-    while True:
-        A = np.column_stack([np.ones(len(x))] + [x[:, k] for k in keep])
-        coef = np.linalg.lstsq(A, target, rcond=None)[0]
-        negative = [k for k, c in zip(keep, coef[1:]) if c < 0]
-        shapes = len(np.unique(x[:, keep], axis=0)) if keep else 1
-        if not negative and len(keep) + 1 <= shapes:
-            break
-        keep.remove(negative[-1] if negative else keep[-1])
+    A = np.column_stack([np.ones(len(x))] + [x[:, k] for k in keep])
+    lo = [-np.inf] + [0.0] * len(keep)
+    hi = [np.inf] + [MAX_EXPONENT] * len(keep)
+    coef = lsq_linear(A, target, bounds=(lo, hi), method="bvls").x
     out = {"const": float(coef[0]), **{n: 0.0 for n in names}}
     out.update({names[k]: float(c) for k, c in zip(keep, coef[1:])})
     return out
@@ -64,7 +69,7 @@ def cost_model(runs):
     run's parts, ``fit_seconds, query_seconds`` and ``eval_seconds`` (0 where missing).
     Each run's CPU time is split into its classifier part (refit and evaluation) and its
     query part in proportion of the measured parts, then, by least squares in logs with
-    non-negative exponents (see :func:`_log_fit`):
+    exponents between 0 and 2 (see :func:`_log_fit`):
 
     - the classifier part, shared by all strategies: ``t = a B^b dim^c C^d`` (the fits grow
       with the labelled pool, the dimension and the classes);
