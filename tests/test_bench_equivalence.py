@@ -147,3 +147,37 @@ def test_cost_model_never_extrapolates_steeper_than_quadratic():
     for coef in predict.query_coef.values():
         assert coef["pool"] == pytest.approx(MAX_EXPONENT)
     assert all(predict.fit_coef[k] >= 0 for k in ("budget", "dim", "classes"))
+
+
+def test_store_runs_one_row_per_run_with_its_shape():
+    from alcore.bench.cost import cost_model, store_runs
+
+    rows = []
+    for key, strategy, cpu in (("a", "random", 0.1), ("b", "margin", 0.3)):
+        for cycle in range(3):
+            rows.append(
+                {
+                    "run_key": key,
+                    "dataset": "trec6",
+                    "encoder": "glove50",
+                    "ips": "random",
+                    "strategy": strategy,
+                    "seed": 0,
+                    "budget": 60,
+                    "k0": 10,
+                    "cycles": 2,
+                    "pool_cap": 2000,
+                    "run_seconds": 1.0,
+                    "cpu_seconds": cpu,
+                    "fit_seconds": 0.1,
+                    "query_seconds": 0.2,
+                    "eval_seconds": 0.05,
+                }
+            )
+    runs = store_runs(pd.DataFrame(rows))
+    assert runs["run_key"].tolist() == ["a", "b"]
+    assert runs["pool"].tolist() == [2000, 2000] and runs["dim"].tolist() == [50, 50]
+    assert runs["cpu_seconds"].tolist() == pytest.approx([0.3, 0.9])
+    assert runs["fit_seconds"].tolist() == pytest.approx([0.3, 0.3])
+    predict = cost_model(runs)  # the shared classifier part plus each strategy's query part
+    assert predict("margin", 2000, 50, 6, 60) > predict("random", 2000, 50, 6, 60) > 0

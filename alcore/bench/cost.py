@@ -15,6 +15,7 @@ __all__ = [
     "paper_cost",
     "paper_cost_table",
     "run_shape",
+    "store_runs",
     "strategy_cost_ratio",
 ]
 
@@ -224,3 +225,39 @@ def strategy_cost_ratio(runs, grid, strategy="typiclust"):
             }
         )
     return pd.DataFrame(rows)
+
+
+def store_runs(results):
+    """The AL runs of a results store as rows for :func:`cost_model`, one per run.
+
+    ``results``: :func:`alcore.runs.store.load_results`'s frame (``study == "main"`` and
+    ``"ips_al"`` runs are kept). Per run: its config, shape (``pool`` after ``pool_cap``,
+    ``dim``, ``classes``), wall ``seconds`` (``run_seconds``), ``cpu_seconds`` (the sum of
+    the cycles' CPU seconds; NaN for runs stored without them) and the summed
+    ``fit_seconds, query_seconds, eval_seconds``.
+    """
+    df = results[results["cycles"] > 0]
+    if df.empty:
+        return pd.DataFrame()
+    agg = df.groupby("run_key", sort=False).agg(
+        dataset=("dataset", "first"),
+        encoder=("encoder", "first"),
+        ips=("ips", "first"),
+        strategy=("strategy", "first"),
+        seed=("seed", "first"),
+        budget=("budget", "first"),
+        k0=("k0", "first"),
+        pool_cap=("pool_cap", "first"),
+        seconds=("run_seconds", "first"),
+        cpu_seconds=("cpu_seconds", lambda c: c.sum(min_count=len(c))),
+        fit_seconds=("fit_seconds", "sum"),
+        query_seconds=("query_seconds", "sum"),
+        eval_seconds=("eval_seconds", "sum"),
+    )
+    shapes = [run_shape(d, e) for d, e in zip(agg["dataset"], agg["encoder"])]
+    agg["pool"] = [
+        p if pd.isna(cap) else min(p, int(cap)) for (p, _, _), cap in zip(shapes, agg["pool_cap"])
+    ]
+    agg["dim"] = [s[1] for s in shapes]
+    agg["classes"] = [s[2] for s in shapes]
+    return agg.drop(columns=["pool_cap"]).reset_index()

@@ -196,6 +196,11 @@ def register(sub) -> None:
         help="measured runs to extrapolate from (alcore bench sample)",
     )
     p.add_argument(
+        "--store",
+        default=None,
+        help="a results directory whose AL runs to extrapolate from instead of --runs",
+    )
+    p.add_argument(
         "--budgets",
         default=None,
         help="NAME:B,... overriding the profile's budgets (e.g. trec6:1000)",
@@ -443,7 +448,16 @@ def _paper_cost(args):
 
     pairs = (b.partition(":") for b in _csv_list(args.budgets) or [])
     budgets = {name: int(value) for name, _, value in pairs}
-    df = paper_cost(pd.read_csv(args.runs), load_profile(args.profile), budgets=budgets)
+    if args.store:
+        from alcore.bench.cost import store_runs
+        from alcore.runs.store import load_results
+
+        runs = store_runs(load_results(args.store))
+        if runs.empty:
+            raise ValueError(f"{args.store} holds no AL runs to fit the cost model to")
+    else:
+        runs = pd.read_csv(args.runs)
+    df = paper_cost(runs, load_profile(args.profile), budgets=budgets)
     _print(df)
     _write(df, args.out)
     return 0
