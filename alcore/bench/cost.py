@@ -32,29 +32,34 @@ def run_shape(dataset, encoder):
 MAX_EXPONENT = 2.0
 
 
-def _log_fit(x, y, names):
-    """Least squares ``log y = a + x @ b`` (``x`` in logs) with ``0 <= b <= MAX_EXPONENT``.
+def _log_fit(x, y, names, groups=None):
+    """Least squares ``log y = a_g + x @ b`` (``x`` in logs) with ``0 <= b <= MAX_EXPONENT``:
+    one constant per group (``groups``; one for all when ``None``), the exponents shared.
 
     A negative exponent (e.g. 256-d embeddings fitting faster than 50-d ones because they are
     better conditioned) must not be extrapolated into "a larger input is cheaper", and no part
     of a run grows faster than quadratically in one of its sizes (the exact ProbCover graph,
     quadratic in the pool, is the steepest), so a few noisy runs cannot extrapolate a steeper
     curve. Terms the measured shapes cannot identify (one value, or more terms than distinct
-    shapes) are dropped. Returns ``{"const": a, name: b, ...}`` (0 for dropped terms).
+    shapes) are dropped. Returns ``{group: {"const": a_g, name: b, ...}}`` (0 for dropped
+    terms; the single group is ``None``).
     """
     from scipy.optimize import lsq_linear
 
+    groups = np.asarray([None] * len(x) if groups is None else groups, dtype=object)
+    levels = list(dict.fromkeys(groups))
     keep = [k for k in range(x.shape[1]) if np.unique(x[:, k]).size > 1]
-    while keep and len(keep) + 1 > len(np.unique(x[:, keep], axis=0)):
+    while keep and len(keep) + len(levels) > len(np.unique(x[:, keep], axis=0)) + len(levels) - 1:
         keep.pop()
     target = np.log(np.maximum(y, 1e-3))
-    A = np.column_stack([np.ones(len(x))] + [x[:, k] for k in keep])
-    lo = [-np.inf] + [0.0] * len(keep)
-    hi = [np.inf] + [MAX_EXPONENT] * len(keep)
+    dummies = [(groups == g).astype(float) for g in levels]
+    A = np.column_stack(dummies + [x[:, k] for k in keep])
+    lo = [-np.inf] * len(levels) + [0.0] * len(keep)
+    hi = [np.inf] * len(levels) + [MAX_EXPONENT] * len(keep)
     coef = lsq_linear(A, target, bounds=(lo, hi), method="bvls").x
-    out = {"const": float(coef[0]), **{n: 0.0 for n in names}}
-    out.update({names[k]: float(c) for k, c in zip(keep, coef[1:])})
-    return out
+    shared = {n: 0.0 for n in names}
+    shared.update({names[k]: float(c) for k, c in zip(keep, coef[len(levels) :])})
+    return {g: {"const": float(c), **shared} for g, c in zip(levels, coef[: len(levels)])}
 
 
 def _eval(coef, **values):
@@ -74,7 +79,9 @@ def cost_model(runs):
 
     - the classifier part, shared by all strategies: ``t = a B^b dim^c C^d`` (the fits grow
       with the labelled pool, the dimension and the classes);
-    - the query part, per strategy: ``t = a_s pool^e dim^f B^g``.
+    - the query part: ``t = a_s pool^e dim^f B^g``, a constant per strategy and the
+      exponents shared (a sample holds a few runs per strategy, too few for exponents of
+      their own).
 
     Returns a function ``(strategy, pool, dim, classes, budget) -> CPU seconds`` of one run of
     ``cycles`` cycles as measured; its ``fit_coef`` and ``query_coef`` hold the exponents.
@@ -90,13 +97,14 @@ def cost_model(runs):
     fit = runs.groupby(fit_terms)["fit_cpu"].mean().reset_index()
     fit_coef = _log_fit(
         np.log(fit[fit_terms].astype(float)).to_numpy(), fit["fit_cpu"].to_numpy(), fit_terms
+    )[None]
+    q = runs.groupby(["strategy", *query_terms])["query_cpu"].mean().reset_index()
+    query_coef = _log_fit(
+        np.log(q[query_terms].astype(float)).to_numpy(),
+        q["query_cpu"].to_numpy(),
+        query_terms,
+        groups=q["strategy"].to_numpy(),
     )
-    query_coef = {}
-    for name, g in runs.groupby("strategy"):
-        g = g.groupby(query_terms)["query_cpu"].mean().reset_index()
-        query_coef[name] = _log_fit(
-            np.log(g[query_terms].astype(float)).to_numpy(), g["query_cpu"].to_numpy(), query_terms
-        )
 
     def predict(strategy, pool, dim, classes, budget):
         return _eval(fit_coef, budget=budget, dim=dim, classes=classes) + _eval(
