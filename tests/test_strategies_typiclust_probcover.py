@@ -171,7 +171,7 @@ def test_typiclust_warm_start_continues_the_previous_clustering(fast_kmeans_abov
     centres are kept as a start; another pool, or ``warm_start=False``, starts afresh."""
     X, yt = make_blobs(1200, n_features=16, centers=6, cluster_std=3.0, random_state=1)
     y = _partial(yt, np.arange(0, 1200, 40))  # 30 labelled
-    qs = TypiClust(random_state=0, fast_kmeans_above=fast_kmeans_above)
+    qs = TypiClust(random_state=0, fast_kmeans_above=fast_kmeans_above, warm_start=True)
     qs.query(X, y, batch_size=20)
     key, first = qs.centres_
     assert first.shape == (n_clusters_for(30, 20, 1200), 16)
@@ -182,7 +182,7 @@ def test_typiclust_warm_start_continues_the_previous_clustering(fast_kmeans_abov
     assert len(qs.centres_[1]) == n_clusters_for(30, 40, 1200) > len(first)
     qs.query(X[:600], y[:600], batch_size=5)  # another pool: a fresh start
     assert qs.centres_[0] != key
-    cold = TypiClust(random_state=0, warm_start=False)
+    cold = TypiClust(random_state=0)  # the default: a fresh start every query
     cold.query(X, y, batch_size=20)
     assert not hasattr(cold, "centres_")
 
@@ -192,8 +192,8 @@ def test_typiclust_warm_start_changes_nothing_in_a_first_query():
     second queries draw from the same random stream but start k-means elsewhere."""
     X, yt = make_blobs(800, n_features=8, centers=5, cluster_std=2.0, random_state=2)
     y = _partial(yt, np.arange(0, 800, 50))
-    cold = TypiClust(random_state=5, warm_start=False)
-    warm = TypiClust(random_state=5)
+    cold = TypiClust(random_state=5)
+    warm = TypiClust(random_state=5, warm_start=True)
     assert cold.query(X, y, batch_size=10).tolist() == warm.query(X, y, batch_size=10).tolist()
     assert len(set(warm.query(X, y, batch_size=10))) == 10
 

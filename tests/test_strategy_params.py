@@ -210,15 +210,13 @@ def _picks_digest(name, **params):
 #: picks here are unchanged, its version is raised because they could change elsewhere.
 #: ProbCover's version 2 stops the purity estimate early on pools above ``approx_above``,
 #: which can (rarely) choose another radius there; these small pools are unchanged.
-#: TypiClust's version 3 warm-starts k-means from the previous query's centres on the same
-#: pool (``warm_start``): a fresh object's first query, as here, is unchanged.
 GOLDEN = {
     "random": {1: "bc706c20568c0ab2"},
     "margin": {1: "9fa2f6b3a425b847"},
     "entropy": {1: "97007eb8113359f2"},
     "coreset": {1: "fbbac75e314568ba"},
     "probcover": {1: "bf47f6a4b4829776", 2: "bf47f6a4b4829776"},
-    "typiclust": {1: "a3a488b5afac5260", 2: "a3a488b5afac5260", 3: "a3a488b5afac5260"},
+    "typiclust": {1: "a3a488b5afac5260", 2: "a3a488b5afac5260"},
     "badge": {1: "99057b8e933ed144"},
     "dropquery": {1: "d8ff8eebe267f35a", 2: "50b4d2a7930579b2"},
 }

@@ -65,9 +65,10 @@ class Change:
 
 CHANGES = {
     "typiclust-warm-start": Change(
-        "TypiClust's k-means starts at the previous query's centres (version 3) instead of "
-        "a fresh k-means++ start every cycle",
+        "TypiClust's k-means starts at the previous query's centres instead of a fresh "
+        "k-means++ start every cycle",
         base={"strategy_params": {"warm_start": False}},
+        new={"strategy_params": {"warm_start": True}},
         strategies=("typiclust",),
     ),
     "refit-warm-start": Change(
