@@ -154,7 +154,7 @@ def test_store_runs_one_row_per_run_with_its_shape():
 
     rows = []
     for key, strategy, cpu in (("a", "random", 0.1), ("b", "margin", 0.3)):
-        for cycle in range(3):
+        for _cycle in range(3):
             rows.append(
                 {
                     "run_key": key,
