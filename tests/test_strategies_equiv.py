@@ -157,7 +157,7 @@ def test_badge_second_pick_follows_d2_distribution():
 def test_kmeans_f32_ends_where_sklearn_does_and_seeds_as_well():
     from sklearn.cluster import KMeans
 
-    from alcore.engine.strategies._neighbors import kmeans_f32
+    from alcore.engine.strategies._kmeans import kmeans_f32
 
     rng = np.random.default_rng(0)
     X = (rng.standard_normal((3000, 32)) + rng.integers(0, 5, 3000)[:, None]).astype(np.float32)

@@ -11,11 +11,11 @@ from sklearn.datasets import make_blobs
 from alcore.engine.strategies import get
 from alcore.engine.strategies import probcover as probcover_mod
 from alcore.engine.strategies import typiclust as typiclust_mod
+from alcore.engine.strategies._arrays import l2_normalize
 from alcore.engine.strategies._neighbors import (
     _ivf_pairs,
     _symmetric_csr,
     ball_graph,
-    l2_normalize,
     nearest_other_label_distance,
 )
 from alcore.engine.strategies.probcover import (
@@ -158,10 +158,44 @@ def test_typiclust_small_pools_no_empty_or_mostly_skipped_clusters(
     picks = TypiClust(random_state=0).query(X, y, batch_size=batch)
     assert len(set(picks)) == batch and np.isnan(y[picks]).all()
     k = n_clusters_for(n_lab, batch, n_pool)
-    sizes = np.bincount(seen[0], minlength=k)
+    sizes = np.bincount(seen[0][0], minlength=k)
     assert len(sizes) == k and (sizes > 0).all()
     if n_pool >= 12:
         assert np.mean(sizes > 5) > 0.5
+
+
+@pytest.mark.parametrize("fast_kmeans_above", [10_000, 100])
+def test_typiclust_warm_start_continues_the_previous_clustering(fast_kmeans_above):
+    """A second query on the same pool starts k-means at the first query's centres: with the
+    same number of clusters the clustering (nearly) stays; with more clusters the old
+    centres are kept as a start; another pool, or ``warm_start=False``, starts afresh."""
+    X, yt = make_blobs(1200, n_features=16, centers=6, cluster_std=3.0, random_state=1)
+    y = _partial(yt, np.arange(0, 1200, 40))  # 30 labelled
+    qs = TypiClust(random_state=0, fast_kmeans_above=fast_kmeans_above, warm_start=True)
+    qs.query(X, y, batch_size=20)
+    key, first = qs.centres_
+    assert first.shape == (n_clusters_for(30, 20, 1200), 16)
+    qs.query(X, y, batch_size=20)  # same k: Lloyd from converged centres barely moves
+    assert qs.centres_[0] == key
+    assert np.abs(qs.centres_[1] - first).max() < 0.05
+    qs.query(X, y, batch_size=40)  # more clusters: the old centres seed the new k-means
+    assert len(qs.centres_[1]) == n_clusters_for(30, 40, 1200) > len(first)
+    qs.query(X[:600], y[:600], batch_size=5)  # another pool: a fresh start
+    assert qs.centres_[0] != key
+    cold = TypiClust(random_state=0)  # the default: a fresh start every query
+    cold.query(X, y, batch_size=20)
+    assert not hasattr(cold, "centres_")
+
+
+def test_typiclust_warm_start_changes_nothing_in_a_first_query():
+    """Without previous centres the warm and the cold object pick the same samples; the
+    second queries draw from the same random stream but start k-means elsewhere."""
+    X, yt = make_blobs(800, n_features=8, centers=5, cluster_std=2.0, random_state=2)
+    y = _partial(yt, np.arange(0, 800, 50))
+    cold = TypiClust(random_state=5)
+    warm = TypiClust(random_state=5, warm_start=True)
+    assert cold.query(X, y, batch_size=10).tolist() == warm.query(X, y, batch_size=10).tolist()
+    assert len(set(warm.query(X, y, batch_size=10))) == 10
 
 
 # ---- ProbCover -------------------------------------------------------------------------
@@ -434,7 +468,7 @@ def test_typiclust_small_pool_kmeans_is_as_good_as_scikit_learn(k):
 
     ours, theirs = [], []
     for seed in range(5):
-        lab = typiclust_mod.cluster_labels(X, k, seed)
+        lab = typiclust_mod.cluster_labels(X, k, seed)[0]
         assert len(np.unique(lab)) == k
         ours.append(inertia(lab))
         theirs.append(inertia(KMeans(k, n_init=1, random_state=seed).fit_predict(X)))

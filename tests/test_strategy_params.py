@@ -54,6 +54,7 @@ BAD = {
         "normalize": BOOL_BAD,
         "fast_kmeans_above": INT0_BAD,
         "clusterer": CLUSTERER_BAD,
+        "warm_start": BOOL_BAD,
         "random_state": RS_BAD,
     },
     "probcover": {

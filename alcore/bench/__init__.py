@@ -35,7 +35,17 @@ Three measurements:
 :func:`refit_agreement`
     Whole runs with the plain from-scratch LBFGS refit against the warm-started one
     (agreement of the final test predictions, AULC, time); :func:`refit_verdict` applies
-    issue 12's rule (``book/data/refit_agreement.csv``).
+    the final-prediction agreement rule (``book/data/refit_agreement.csv``).
+
+:func:`~alcore.bench.equivalence.run_pairs`, :func:`~alcore.bench.equivalence.equivalence_table`
+    The equivalence rule for speed-ups that change bits: single-fit agreement and a TOST of
+    the AULC over paired whole runs on the real datasets, per strategy
+    (``alcore bench equivalence``; ``book/data/equivalence.csv``).
+
+:func:`~alcore.bench.sample.measure_runs`, :func:`~alcore.bench.sample.check_model`
+    A seeded sample of a profile's runs, run and timed as the grid runs them
+    (``alcore bench sample``), and the cost model checked on runs it was not fitted to
+    (``alcore bench cost-check``).
 
 :func:`paper_cost`
     A profile's CPU-hours extrapolated from measured whole runs by :func:`cost_model`, and the
@@ -43,7 +53,14 @@ Three measurements:
     :func:`paper_cost_table`).
 """
 
-from alcore.bench.cost import PAPER_COST_WORKERS, cost_model, paper_cost, paper_cost_table
+from alcore.bench.cost import (
+    PAPER_COST_WORKERS,
+    cost_model,
+    paper_cost,
+    paper_cost_table,
+    strategy_cost_ratio,
+)
+from alcore.bench.equivalence import CHANGES, equivalence_table, run_pairs
 from alcore.bench.queries import (
     COLUMNS,
     SETTINGS,
@@ -54,10 +71,12 @@ from alcore.bench.queries import (
     run_benchmark,
 )
 from alcore.bench.runs import compare_accuracy, full_run_ratio, refit_agreement, refit_verdict
+from alcore.bench.sample import check_model, measure_runs, sample_configs
 from alcore.bench.tables import BENCH_TARGETS, bench_speedups, bench_targets, write_table
 
 __all__ = [
     "BENCH_TARGETS",
+    "CHANGES",
     "COLUMNS",
     "PAPER_COST_WORKERS",
     "SETTINGS",
@@ -65,15 +84,21 @@ __all__ = [
     "SkactivemlStrategy",
     "bench_speedups",
     "bench_targets",
+    "check_model",
     "compare_accuracy",
     "cost_model",
+    "equivalence_table",
     "estimate_bytes",
     "full_run_ratio",
     "make_data",
+    "measure_runs",
     "paper_cost",
     "paper_cost_table",
     "refit_agreement",
     "refit_verdict",
     "run_benchmark",
+    "run_pairs",
+    "sample_configs",
+    "strategy_cost_ratio",
     "write_table",
 ]

@@ -9,40 +9,57 @@ import pandas as pd
 from alcore import data
 from alcore.embedding.encoders import ENCODERS
 
-__all__ = ["PAPER_COST_WORKERS", "cost_model", "paper_cost", "paper_cost_table"]
+__all__ = [
+    "PAPER_COST_WORKERS",
+    "cost_model",
+    "paper_cost",
+    "paper_cost_table",
+    "run_shape",
+    "store_runs",
+    "strategy_cost_ratio",
+]
 
 
 PAPER_COST_WORKERS = (8, 32, 128)
 
 
-def _shape_of(dataset, encoder):
+def run_shape(dataset, encoder):
     """(pool, dim, classes) of a registry (dataset, encoder) without loading anything."""
-
     spec = data.DATASETS[dataset]
     return spec.rows_train, ENCODERS[encoder].dim, spec.n_classes
 
 
-def _log_fit(x, y, names):
-    """Least squares ``log y = a + x @ b`` (``x`` in logs) with every ``b >= 0``.
+MAX_EXPONENT = 2.0
+
+
+def _log_fit(x, y, names, groups=None):
+    """Least squares ``log y = a_g + x @ b`` (``x`` in logs) with ``0 <= b <= MAX_EXPONENT``:
+    one constant per group (``groups``; one for all when ``None``), the exponents shared.
 
     A negative exponent (e.g. 256-d embeddings fitting faster than 50-d ones because they are
-    better conditioned) must not be extrapolated into "a larger input is cheaper": such terms
-    are dropped and the rest refitted, as are terms the measured shapes cannot identify.
-    Returns ``{"const": a, name: b, ...}`` (0 for dropped terms).
+    better conditioned) must not be extrapolated into "a larger input is cheaper", and no part
+    of a run grows faster than quadratically in one of its sizes (the exact ProbCover graph,
+    quadratic in the pool, is the steepest), so a few noisy runs cannot extrapolate a steeper
+    curve. Terms the measured shapes cannot identify (one value, or more terms than distinct
+    shapes) are dropped. Returns ``{group: {"const": a_g, name: b, ...}}`` (0 for dropped
+    terms; the single group is ``None``).
     """
+    from scipy.optimize import lsq_linear
+
+    groups = np.asarray([None] * len(x) if groups is None else groups, dtype=object)
+    levels = list(dict.fromkeys(groups))
     keep = [k for k in range(x.shape[1]) if np.unique(x[:, k]).size > 1]
+    while keep and len(keep) + len(levels) > len(np.unique(x[:, keep], axis=0)) + len(levels) - 1:
+        keep.pop()
     target = np.log(np.maximum(y, 1e-3))
-    while True:
-        A = np.column_stack([np.ones(len(x))] + [x[:, k] for k in keep])
-        coef = np.linalg.lstsq(A, target, rcond=None)[0]
-        negative = [k for k, c in zip(keep, coef[1:]) if c < 0]
-        shapes = len(np.unique(x[:, keep], axis=0)) if keep else 1
-        if not negative and len(keep) + 1 <= shapes:
-            break
-        keep.remove(negative[-1] if negative else keep[-1])
-    out = {"const": float(coef[0]), **{n: 0.0 for n in names}}
-    out.update({names[k]: float(c) for k, c in zip(keep, coef[1:])})
-    return out
+    dummies = [(groups == g).astype(float) for g in levels]
+    A = np.column_stack(dummies + [x[:, k] for k in keep])
+    lo = [-np.inf] * len(levels) + [0.0] * len(keep)
+    hi = [np.inf] * len(levels) + [MAX_EXPONENT] * len(keep)
+    coef = lsq_linear(A, target, bounds=(lo, hi), method="bvls").x
+    shared = {n: 0.0 for n in names}
+    shared.update({names[k]: float(c) for k, c in zip(keep, coef[len(levels) :])})
+    return {g: {"const": float(c), **shared} for g, c in zip(levels, coef[: len(levels)])}
 
 
 def _eval(coef, **values):
@@ -52,15 +69,19 @@ def _eval(coef, **values):
 def cost_model(runs):
     """Fit the per-run CPU-time model behind :func:`paper_cost` to measured whole runs.
 
-    ``runs`` holds rows of :func:`full_run_ratio` (``strategy, budget, pool, dim, classes,
-    cpu_seconds`` or, where that is missing, wall ``seconds``; ``fit_seconds,
-    query_seconds``). Each run's time is split into its classifier part and its query part in
-    proportion of the two measured parts, then, by least squares in logs with non-negative
-    exponents (see :func:`_log_fit`):
+    ``runs`` holds measured runs (rows of :func:`alcore.bench.sample.measure_runs` or
+    :func:`~alcore.bench.runs.full_run_ratio`): ``strategy, budget, pool, dim, classes,
+    cpu_seconds`` (or, where that is missing, wall ``seconds``) and the wall seconds of the
+    run's parts, ``fit_seconds, query_seconds`` and ``eval_seconds`` (0 where missing).
+    Each run's CPU time is split into its classifier part (refit and evaluation) and its
+    query part in proportion of the measured parts, then, by least squares in logs with
+    exponents between 0 and 2 (see :func:`_log_fit`):
 
     - the classifier part, shared by all strategies: ``t = a B^b dim^c C^d`` (the fits grow
       with the labelled pool, the dimension and the classes);
-    - the query part, per strategy: ``t = a_s pool^e dim^f B^g``.
+    - the query part: ``t = a_s pool^e dim^f B^g``, a constant per strategy and the
+      exponents shared (a sample holds a few runs per strategy, too few for exponents of
+      their own).
 
     Returns a function ``(strategy, pool, dim, classes, budget) -> CPU seconds`` of one run of
     ``cycles`` cycles as measured; its ``fit_coef`` and ``query_coef`` hold the exponents.
@@ -68,20 +89,22 @@ def cost_model(runs):
     runs = runs.copy()
     cpu = runs["cpu_seconds"] if "cpu_seconds" in runs else pd.Series(np.nan, runs.index)
     total = cpu.fillna(runs["seconds"])
-    parts = runs["fit_seconds"] + runs["query_seconds"]
-    runs["fit_cpu"] = total * runs["fit_seconds"] / parts
+    clf = runs["fit_seconds"] + (runs["eval_seconds"].fillna(0) if "eval_seconds" in runs else 0)
+    parts = clf + runs["query_seconds"]
+    runs["fit_cpu"] = total * clf / parts
     runs["query_cpu"] = total - runs["fit_cpu"]
     fit_terms, query_terms = ["budget", "dim", "classes"], ["pool", "dim", "budget"]
     fit = runs.groupby(fit_terms)["fit_cpu"].mean().reset_index()
     fit_coef = _log_fit(
         np.log(fit[fit_terms].astype(float)).to_numpy(), fit["fit_cpu"].to_numpy(), fit_terms
+    )[None]
+    q = runs.groupby(["strategy", *query_terms])["query_cpu"].mean().reset_index()
+    query_coef = _log_fit(
+        np.log(q[query_terms].astype(float)).to_numpy(),
+        q["query_cpu"].to_numpy(),
+        query_terms,
+        groups=q["strategy"].to_numpy(),
     )
-    query_coef = {}
-    for name, g in runs.groupby("strategy"):
-        g = g.groupby(query_terms)["query_cpu"].mean().reset_index()
-        query_coef[name] = _log_fit(
-            np.log(g[query_terms].astype(float)).to_numpy(), g["query_cpu"].to_numpy(), query_terms
-        )
 
     def predict(strategy, pool, dim, classes, budget):
         return _eval(fit_coef, budget=budget, dim=dim, classes=classes) + _eval(
@@ -117,7 +140,7 @@ def paper_cost(runs, grid, budgets=None, workers=PAPER_COST_WORKERS):
     predict = cost_model(runs)
     rows = {}
     for c in grid.configs():
-        pool, dim, classes = _shape_of(c.dataset, c.encoder)
+        pool, dim, classes = run_shape(c.dataset, c.encoder)
         budget = (budgets or {}).get(c.dataset, c.budget)
         r = rows.setdefault(
             c.dataset,
@@ -172,3 +195,77 @@ def paper_cost_table(path="book/data/paper_cost.csv"):
     df[cluster] = df[cluster].round(2)
     df[["cpu_hours", "longest_run_min"]] = df[["cpu_hours", "longest_run_min"]].round(1)
     return df
+
+
+def strategy_cost_ratio(runs, grid, strategy="typiclust"):
+    """A strategy's run cost against the mean of the other strategies', per dataset.
+
+    ``measured``: from the measured runs (``runs``, CPU seconds) of each dataset of
+    ``grid``, the strategy's mean over the others' mean, where both were measured (with the
+    runs counted); ``predicted``: the same ratio of :func:`cost_model`'s predictions (fitted
+    to ``runs``) for the AL configs of ``grid``, the mean over its encoders and budgets.
+    Returns one row per dataset: ``dataset, runs_strategy, runs_others, measured,
+    predicted``.
+    """
+    predict = cost_model(runs)
+    cpu = runs["cpu_seconds"] if "cpu_seconds" in runs else runs["seconds"]
+    rows = []
+    configs = [c for c in grid.configs() if c.cycles and c.study == "main"]
+    for dataset in dict.fromkeys(c.dataset for c in configs):
+        mine = runs["dataset"].eq(dataset) & runs["strategy"].eq(strategy)
+        others = runs["dataset"].eq(dataset) & ~runs["strategy"].eq(strategy)
+        measured = cpu[mine].mean() / cpu[others].mean() if mine.any() and others.any() else np.nan
+        cells = {(c.encoder, c.budget) for c in configs if c.dataset == dataset}
+        names = {c.strategy for c in configs if c.dataset == dataset} - {strategy}
+        ratios = []
+        for encoder, budget in cells:
+            pool, dim, classes = run_shape(dataset, encoder)
+            own = predict(strategy, pool, dim, classes, budget)
+            rest = [predict(n, pool, dim, classes, budget) for n in names]
+            ratios.append(own / np.mean(rest))
+        rows.append(
+            {
+                "dataset": dataset,
+                "runs_strategy": int(mine.sum()),
+                "runs_others": int(others.sum()),
+                "measured": float(measured),
+                "predicted": float(np.mean(ratios)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def store_runs(results):
+    """The AL runs of a results store as rows for :func:`cost_model`, one per run.
+
+    ``results``: :func:`alcore.runs.store.load_results`'s frame (``study == "main"`` and
+    ``"ips_al"`` runs are kept). Per run: its config, shape (``pool`` after ``pool_cap``,
+    ``dim``, ``classes``), wall ``seconds`` (``run_seconds``), ``cpu_seconds`` (the sum of
+    the cycles' CPU seconds; NaN for runs stored without them) and the summed
+    ``fit_seconds, query_seconds, eval_seconds``.
+    """
+    df = results[results["cycles"] > 0]
+    if df.empty:
+        return pd.DataFrame()
+    agg = df.groupby("run_key", sort=False).agg(
+        dataset=("dataset", "first"),
+        encoder=("encoder", "first"),
+        ips=("ips", "first"),
+        strategy=("strategy", "first"),
+        seed=("seed", "first"),
+        budget=("budget", "first"),
+        k0=("k0", "first"),
+        pool_cap=("pool_cap", "first"),
+        seconds=("run_seconds", "first"),
+        cpu_seconds=("cpu_seconds", lambda c: c.sum(min_count=len(c))),
+        fit_seconds=("fit_seconds", "sum"),
+        query_seconds=("query_seconds", "sum"),
+        eval_seconds=("eval_seconds", "sum"),
+    )
+    shapes = [run_shape(d, e) for d, e in zip(agg["dataset"], agg["encoder"])]
+    agg["pool"] = [
+        p if pd.isna(cap) else min(p, int(cap)) for (p, _, _), cap in zip(shapes, agg["pool_cap"])
+    ]
+    agg["dim"] = [s[1] for s in shapes]
+    agg["classes"] = [s[2] for s in shapes]
+    return agg.drop(columns=["pool_cap"]).reset_index()

@@ -159,7 +159,7 @@ def estimate_bytes(strategy, impl, n, dim, classes=20):
 
     scikit-activeml's ProbCover holds the full ``N x N`` float64 distance matrix plus a boolean
     edge matrix (9 bytes per pair); its Badge two float64 gradient embeddings of shape
-    ``(N, C * dim)`` (measured: 2.4 GB at N=20000, dim=384, C=20); its DropQuery
+    ``(N, C * dim)``; its DropQuery
     ``n_dropout_samples=5`` float64 copies of X. Everything else counts as four float64 copies
     of X.
     """
@@ -187,19 +187,6 @@ class _RssSampler(threading.Thread):
         while not self.stop.is_set():
             self.peak = max(self.peak, self.proc.memory_info().rss)
             time.sleep(self.interval)
-
-
-def _clear_caches():
-    """Empty alcore's in-memory strategy caches (ProbCover's ball graph) between queries."""
-    import importlib
-
-    for module in ("probcover", "typiclust", "_neighbors"):
-        try:
-            mod = importlib.import_module(f"alcore.engine.strategies.{module}")
-        except ImportError:
-            continue
-        if hasattr(mod, "clear_cache"):
-            mod.clear_cache()
 
 
 def _measure(spec):
@@ -253,9 +240,8 @@ def _measure(spec):
     )
     yw = np.where(np.arange(len(yw)) < min(5 * spec["classes"], len(yw) // 2), yw, np.nan)
     query(build(), Xw, yw, min(spec["batch"], 10))
-    _clear_caches()
     gc.collect()
-    qs = build()
+    qs = build()  # a fresh object: no cache of X filled by the warm-up
     sampler = _RssSampler()
     sampler.start()
     start = time.perf_counter()
@@ -276,7 +262,6 @@ def _measure(spec):
     gc.collect()
     traced = 0
     if spec.get("tracemalloc", True):
-        _clear_caches()
         tracemalloc.start()
         qs = build()
         query(qs, X, y_pool, spec["batch"])
@@ -352,8 +337,7 @@ def run_benchmark(
     repeat : int, default=1
         Measurements per strategy and implementation, each in a fresh process: ``seconds``
         and ``warm_seconds`` are their medians (``seconds_min``, ``seconds_max`` the range),
-        the memory columns their maxima. A single cold query moved by a third between runs
-        on the 2-core machine.
+        the memory columns their maxima (a single cold query varies between processes).
     **overrides
         ``n``, ``dim``, ``classes``, ``batch`` (and ``labelled``, ``separation``) replacing
         the setting's values.

@@ -216,7 +216,8 @@ def refit_agreement(
 
 
 def refit_verdict(df, min_agreement=0.995, max_aulc_diff=0.002) -> dict:
-    """Does the faster refit pass issue 12's rule on the runs of :func:`refit_agreement`?
+    """Does the faster refit pass the final-prediction agreement rule on the runs of
+    :func:`refit_agreement`?
 
     The rule: the final-cycle test predictions agree with the plain refit's on at least
     ``min_agreement`` of the test points (in every run) and the mean AULC differs by less than

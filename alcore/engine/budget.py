@@ -162,8 +162,8 @@ def learning_curve(
         raise ValueError(f"grid must be label counts between 1 and the pool size {len(Xp)}")
     grid = np.unique(grid.astype(np.int64))
     params = {**CLF_DEFAULTS, **(clf_params or {})}
-    # One BLAS thread: these fits are many and small, and threads cost more than they save
-    # (4x slower measured on the shared 2-core machine); book/data's curves were made so.
+    # One BLAS thread: these fits are many and small, and threads cost more than they save;
+    # book/data's curves were made so.
     with threadpool_limits(limits=1):
         return _curve(Xp, yp, Xv, yv, n_classes, grid, seeds, params, progress)
 

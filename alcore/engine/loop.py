@@ -91,7 +91,17 @@ LOOP_VERSION = 1
 #: BLAS, OpenMP and faiss threads of every run (see "Threads" in the module docstring)
 RUN_THREADS = 1
 
-COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "fit_seconds", "query_seconds", "picked"]
+COLUMNS = [
+    "cycle",
+    "n_labelled",
+    "accuracy",
+    "macro_f1",
+    "fit_seconds",
+    "query_seconds",
+    "eval_seconds",
+    "cpu_seconds",
+    "picked",
+]
 CLF_DEFAULTS = {"solver": "lbfgs", "max_iter": 1000}
 
 
@@ -352,8 +362,10 @@ def run_al(
     -------
     pandas.DataFrame
         One row per cycle (``cycles + 1`` rows): ``cycle, n_labelled, accuracy, macro_f1,
-        fit_seconds, query_seconds, picked`` (``picked``: the indices added before this
-        cycle's fit; the IPS pool for cycle 0).
+        fit_seconds, query_seconds, eval_seconds, cpu_seconds, picked`` (wall seconds of the
+        fit, the query and the test scoring; ``cpu_seconds``: the process CPU time of the
+        whole cycle; ``picked``: the indices added before this cycle's fit; the IPS pool for
+        cycle 0).
     """
     return _run_al(
         X_train,
@@ -425,13 +437,14 @@ def _run_al(
     params = {**CLF_DEFAULTS, "random_state": seeds["clf"], **(clf_params or {})}
     y_pool = np.full(n, np.nan)
 
-    def cycle_row(t, picks, query_s, previous=None):
+    def cycle_row(t, picks, query_s, cpu_start, previous=None):
         y_pool[picks] = y_train[picks]
         lab = ~np.isnan(y_pool)
         start = time.perf_counter()
         clf = _fit(X_train[lab], y_train[lab], n_classes, params, previous)
         fit_s = time.perf_counter() - start
         acc, f1 = _scores(clf, X_test, y_test)
+        eval_s = time.perf_counter() - start - fit_s
         return clf, {
             "cycle": t,
             "n_labelled": int(lab.sum()),
@@ -439,16 +452,18 @@ def _run_al(
             "macro_f1": f1,
             "fit_seconds": fit_s,
             "query_seconds": query_s,
+            "eval_seconds": eval_s,
+            "cpu_seconds": time.process_time() - cpu_start,
             "picked": [int(i) for i in picks],
         }
 
     who = strategy if isinstance(strategy, str) else type(strategy).__name__
     bar = tqdm(total=cycles + 1, desc=f"AL {who}", disable=not progress, leave=False)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     picks = strategies.get(ips, random_state=seeds["ips"]).query(X_train, y_pool, batch_size=k0)
     query_s = time.perf_counter() - start
     picks = _check_picks(picks, k0, np.zeros(n, bool), ips)
-    clf, row = cycle_row(0, picks, query_s)
+    clf, row = cycle_row(0, picks, query_s, cpu_start)
     rows = [row]
     bar.update()
     query = (
@@ -457,7 +472,7 @@ def _run_al(
         else _build_strategy(strategy, seeds["strategy"], strategy_params, n_classes)
     )
     for t, b in enumerate(batch_sizes(k0, budget, cycles), start=1):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         picks = (
             query.query(X_train, y_pool, clf=clf, fit_clf=False, batch_size=b)
             if b
@@ -465,7 +480,7 @@ def _run_al(
         )
         query_s = time.perf_counter() - start
         picks = _check_picks(picks, b, ~np.isnan(y_pool), who)
-        clf, row = cycle_row(t, picks, query_s, clf)
+        clf, row = cycle_row(t, picks, query_s, cpu_start, clf)
         rows.append(row)
         bar.update()
     bar.close()

@@ -62,8 +62,9 @@ def load_results(*stores) -> pd.DataFrame:
     """All finished runs of the given stores, one row per (run, cycle).
 
     Columns: ``run_key study dataset encoder ips k0 strategy seed budget cycles pool_cap
-    data_fp emb_fp cycle n_labelled accuracy macro_f1 fit_seconds query_seconds picked
-    run_seconds prov_fp``. ``study`` is ``main`` (the grid), ``ips`` (IPS-only runs of the
+    data_fp emb_fp cycle n_labelled accuracy macro_f1 fit_seconds query_seconds
+    eval_seconds cpu_seconds picked run_seconds prov_fp`` (runs stored without the last two
+    timings read them as NaN). ``study`` is ``main`` (the grid), ``ips`` (IPS-only runs of the
     IPS study, ``cycles == 0``) or ``ips_al`` (AL cycles from the IPS study's initial
     pools); select ``study == "main"`` for the strategy comparison. ``prov_fp`` names the
     run's provenance record (:func:`load_run_provenance`; null for runs of schema 2).
@@ -87,6 +88,9 @@ def load_results(*stores) -> pd.DataFrame:
     if not tables:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     df = pa.concat_tables(tables, promote_options="default").to_pandas()
+    for col in ("eval_seconds", "cpu_seconds"):  # runs stored without these timings
+        if col not in df.columns:
+            df[col] = float("nan")
     if "prov_fp" not in df.columns:  # only schema-2 files
         df["prov_fp"] = None
     df["picked"] = df["picked"].map(list)

@@ -194,6 +194,9 @@ class ResultStore:
         ident = normalise_identity(identity)
         prov_fp = None if provenance is None else self.write_run_provenance(provenance)
         df = cycles.reset_index(drop=True).copy()
+        for col in ("eval_seconds", "cpu_seconds"):  # frames made without these timings
+            if col not in df:
+                df[col] = float("nan")
         values = {
             **cfg,
             "run_key": key,

@@ -63,6 +63,8 @@ CYCLE_COLUMNS = [
     "macro_f1",
     "fit_seconds",
     "query_seconds",
+    "eval_seconds",
+    "cpu_seconds",
     "picked",
 ]
 COLUMNS = [*CONFIG_COLUMNS, *CYCLE_COLUMNS, "run_seconds", "prov_fp"]
@@ -92,7 +94,12 @@ def arrow_schema() -> pa.Schema:
     types = dict.fromkeys(CONFIG_COLUMNS, s)
     types.update(dict.fromkeys(["k0", "seed", "budget", "cycles", "pool_cap"], i64))
     types.update({"cycle": i64, "n_labelled": i64, "picked": pa.list_(i64)})
-    types.update(dict.fromkeys(["accuracy", "macro_f1", "fit_seconds", "query_seconds"], f64))
+    types.update(
+        dict.fromkeys(
+            ["accuracy", "macro_f1", "fit_seconds", "query_seconds", "eval_seconds", "cpu_seconds"],
+            f64,
+        )
+    )
     types.update({"run_seconds": f64, "prov_fp": s})
     return pa.schema([(c, types[c]) for c in COLUMNS])
 

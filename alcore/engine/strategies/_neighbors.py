@@ -1,4 +1,4 @@
-"""Exact neighbour searches and k-means helpers shared by TypiClust and ProbCover.
+"""Exact neighbour searches shared by TypiClust and ProbCover.
 
 Everything runs on CPU with faiss (``IndexFlatL2``: exact, BLAS-blocked) in float32 and never
 materialises an ``(N, N)`` matrix: k-nearest-neighbour distances, the sparse delta-ball graph
@@ -8,88 +8,14 @@ another cluster.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
-__all__ = [
-    "as_f32",
-    "ball_graph",
-    "blas_threads",
-    "fingerprint",
-    "kmeans_f32",
-    "kmeans_labels",
-    "kmeans_plusplus",
-    "knn_mean_distance",
-    "l2_normalize",
-    "nearest_other_label_distance",
-]
+from alcore.engine.strategies._arrays import as_f32, blas_threads
+
+__all__ = ["ball_graph", "knn_mean_distance", "nearest_other_label_distance"]
 
 _RANGE_CHUNK = 4096  # queries per faiss range_search call
 _BLOCK = 2**22  # distances in one (visitors x members) block of the IVF search: 16 MiB
-
-
-def as_f32(X):
-    """``X`` as a C-contiguous float32 array (what faiss needs)."""
-    return np.ascontiguousarray(X, dtype=np.float32)
-
-
-def l2_normalize(X):
-    """Rows scaled to unit Euclidean norm (all-zero rows stay zero), float32."""
-    X = as_f32(X)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return as_f32(X / np.where(norms > 0, norms, 1.0))
-
-
-def fingerprint(X) -> str:
-    """A cheap identity of an embedding matrix: shape, dtype and a hash of <= 1024 rows."""
-    X = np.asarray(X)
-    step = max(1, len(X) // 1024)
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((X.shape, X.dtype.str)).encode())
-    h.update(np.ascontiguousarray(X[::step]).tobytes())
-    h.update(np.ascontiguousarray(X[-1:]).tobytes())
-    return h.hexdigest()
-
-
-def kmeans_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000):
-    """Cluster labels of ``X`` into ``n_clusters`` groups.
-
-    ``clusterer`` (an unfitted scikit-learn estimator with ``n_clusters``) is cloned and used
-    if given; else scikit-learn's ``KMeans`` (k-means++, ``n_init="auto"``) for
-    ``len(X) <= fast_kmeans_above`` and faiss k-means above (20 Lloyd iterations on at most
-    256 samples per centroid, faiss's defaults, then every sample assigned to its nearest
-    centroid). scikit-learn's ``MiniBatchKMeans`` was tried first: 120 s for 20,000 x 384
-    into 200 clusters on 2 cores, against 8 s for faiss. ``seed`` (int) is the
-    ``random_state`` unless ``clusterer`` fixes its own.
-    """
-    from sklearn.base import clone
-    from sklearn.cluster import KMeans
-
-    if clusterer is not None:
-        est = clone(clusterer).set_params(n_clusters=int(n_clusters))
-        if "random_state" in est.get_params() and est.get_params()["random_state"] is None:
-            est.set_params(random_state=seed)
-        return np.asarray(est.fit_predict(X), dtype=np.int64)
-    if len(X) > fast_kmeans_above:
-        import faiss
-
-        X = as_f32(X)
-        # min_points_per_centroid only decides whether faiss prints "please provide at least
-        # ... training points" (TypiClust's 500 clusters of an 11k pool); it changes nothing
-        km = faiss.Kmeans(
-            X.shape[1],
-            int(n_clusters),
-            niter=20,
-            seed=int(seed) % 2**31,
-            verbose=False,
-            min_points_per_centroid=1,
-        )
-        km.train(X)
-        _, lab = km.index.search(X, 1)
-        return lab[:, 0].astype(np.int64)
-    est = KMeans(n_clusters=int(n_clusters), n_init="auto", random_state=seed)
-    return np.asarray(est.fit_predict(X), dtype=np.int64)
 
 
 def knn_mean_distance(X, k):
@@ -246,14 +172,6 @@ def _map_blocks(block, la, lb, n_jobs, progress):
     return [r for r in out if r is not None]
 
 
-def blas_threads():
-    """The number of threads BLAS uses in this process now (1 if none is loaded)."""
-    from threadpoolctl import threadpool_info
-
-    counts = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
-    return max(counts, default=1)
-
-
 def _probed_list_pairs(probes):
     """Unordered list pairs ``(a, b)``, ``a <= b``, where either list probes the other."""
     n_lists = len(probes)
@@ -385,123 +303,3 @@ def _nearest_other_label_blocked(X, labels, queries):
         d2[ql[:, None] == labels[None, s : s + step]] = np.inf
         np.minimum(best, d2.min(axis=1), out=best)
     return np.sqrt(np.maximum(best.astype(np.float64), 0))
-
-
-def _sq_dist(X, xn, C):
-    """Squared Euclidean distances ``(len(X), len(C))`` in float32, clipped at 0."""
-    d2 = X @ C.T
-    d2 *= -2
-    d2 += xn[:, None]
-    d2 += np.einsum("ij,ij->i", C, C)
-    return np.maximum(d2, 0, out=d2)
-
-
-def kmeans_plusplus(X, k, rng, xn=None):
-    """Greedy k-means++ seeding (scikit-learn's: ``2 + log(k)`` candidates a step, the one
-    that lowers the potential most kept), float32; returns ``(k, d)`` centres."""
-    X = as_f32(X)
-    xn = np.einsum("ij,ij->i", X, X) if xn is None else xn
-    n_trials = 2 + int(np.log(k))
-    centres = np.empty((k, X.shape[1]), dtype=np.float32)
-    first = int(rng.integers(len(X)))
-    centres[0] = X[first]
-    closest = _sq_dist(X, xn, X[first : first + 1])[:, 0].astype(np.float64)
-    for c in range(1, k):
-        cum = np.cumsum(closest)
-        cand = np.searchsorted(cum, rng.random(n_trials) * cum[-1])
-        cand = np.minimum(cand, len(X) - 1)
-        d2 = np.minimum(closest, _sq_dist(X, xn, X[cand]).T)  # (n_trials, n)
-        best = int(np.argmin(d2.sum(axis=1)))
-        closest = d2[best]
-        centres[c] = X[cand[best]]
-    return centres
-
-
-def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++"):
-    """Lloyd's k-means in float32 BLAS, at most ``max_iter`` iterations, stopping as
-    scikit-learn's ``KMeans`` does (labels unchanged, or the squared centre shift ``<= tol *
-    mean feature variance``); an empty cluster takes the sample farthest from its centre.
-
-    ``init``: ``"k-means++"`` (:func:`kmeans_plusplus`), ``"random"`` (``k`` distinct
-    samples drawn with ``rng``, faiss's start) or a ``(k, d)`` array. Returns ``(centres,
-    d2)``, ``d2`` the ``(n, k)`` squared distances to the final centres."""
-    X = as_f32(X)
-    xn = np.einsum("ij,ij->i", X, X)
-    if isinstance(init, str) and init == "k-means++":
-        C = kmeans_plusplus(X, k, rng, xn)
-    elif isinstance(init, str) and init == "random":
-        C = X[np.sort(rng.choice(len(X), k, replace=False))]
-    else:
-        C = as_f32(init).copy()
-    tol_abs = tol * float(np.var(X, axis=0).mean())
-    n = len(X)
-    labels = None
-    ub = np.zeros(n)  # upper bound on each sample's distance to its centre
-    lb = np.zeros(n)  # lower bound on its distance to any other centre
-    buf = np.empty((n, k), dtype=np.float32)  # one (n, k) block for every iteration
-    for _ in range(max_iter):
-        cn = np.einsum("ij,ij->i", C, C)
-        # Hamerly's bounds: a sample whose centre is nearer than every other centre's lower
-        # bound (or than half the gap to the nearest other centre) keeps its label, so only
-        # the others are measured again; the labels are Lloyd's, with fewer distances
-        if labels is None:
-            active = np.arange(n)
-            new = np.zeros(n, dtype=np.int64)
-        else:
-            gap = np.sqrt(_sq_dist(C, cn, C))
-            np.fill_diagonal(gap, np.inf)
-            active = np.flatnonzero(ub > np.maximum(lb, 0.5 * gap.min(axis=1)[labels]))
-            new = labels.copy()
-        if 10 * len(active) > 9 * n:  # nearly all: measuring the rest costs less than a copy
-            active = np.arange(n)
-            d2 = np.matmul(X, C.T, out=buf)
-        elif len(active):
-            d2 = np.matmul(X[active], C.T, out=buf[: len(active)])
-        if len(active):
-            # ||x - c||^2 - ||x||^2 = ||c||^2 - 2 x.c: the same ranking for each sample, two
-            # passes over the block fewer; ||x||^2 is added back to the two distances kept
-            d2 *= -2
-            d2 += cn
-            near = np.argmin(d2, axis=1)
-            rows = np.arange(len(active))
-            nearest = d2[rows, near] + xn[active]
-            ub[active] = np.sqrt(np.maximum(nearest, 0))
-            d2[rows, near] = np.inf
-            second = d2.min(axis=1) + xn[active]  # inf when k == 1
-            lb[active] = np.sqrt(np.maximum(second, 0))
-            new[active] = near
-        if labels is not None and np.array_equal(new, labels):
-            break
-        if labels is None:
-            counts = np.bincount(new, minlength=k)
-            sums = np.zeros((k, X.shape[1]), dtype=np.float64)
-            _group_sum(X, new, sums)
-        else:  # move only the samples that changed cluster
-            moved_rows = np.flatnonzero(new != labels)
-            _group_sum(X[moved_rows], new[moved_rows], sums)
-            _group_sum(-X[moved_rows], labels[moved_rows], sums)
-            counts = np.bincount(new, minlength=k)
-        labels = new
-        total, size = sums, counts
-        empty = np.flatnonzero(counts == 0)
-        if len(empty):  # restart an empty cluster at the samples farthest from their centre
-            total, size = sums.copy(), counts.copy()
-            total[empty], size[empty] = X[np.argsort(-ub)[: len(empty)]], 1
-        newC = (total / size[:, None]).astype(np.float32)
-        moved = np.sqrt(((newC - C).astype(np.float64) ** 2).sum(axis=1))
-        C = newC
-        ub += moved[labels]
-        lb -= moved.max()
-        if float((moved**2).sum()) <= tol_abs:
-            break
-    return C, _sq_dist(X, xn, C)
-
-
-def _group_sum(X, labels, out):
-    """``out[c] += X[labels == c].sum(0)`` for every ``c``: one sparse one-hot product."""
-    import scipy.sparse as sp
-
-    onehot = sp.csr_matrix(
-        (np.ones(len(X), np.float32), (labels, np.arange(len(X)))), shape=(len(out), len(X))
-    )
-    out += onehot @ X

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from alcore.engine.strategies._neighbors import kmeans_f32
+from alcore.engine.strategies._kmeans import kmeans_f32
 from alcore.engine.strategies.base import RANDOM_STATE, Float, Int, QueryStrategy, utility_rows
 
 __all__ = ["DropQuery", "keep_mask"]
@@ -37,7 +37,7 @@ def _fast_predict(clf):
 def keep_mask(rng, shape, keep):
     """Dropout's keep mask: ``True`` where a uniform 16-bit integer is below ``round(keep *
     2^16)``, so each entry is kept with probability ``keep`` (exactly for the paper's 0.25,
-    within ``2^-17`` otherwise); float32 uniforms took twice as long."""
+    within ``2^-17`` otherwise): half the cost of float32 uniforms."""
     return rng.integers(0, 65536, size=shape, dtype=np.uint16) < round(keep * 65536)
 
 
@@ -60,7 +60,7 @@ class DropQuery(QueryStrategy):
     - Dropout masks: a feature is kept when a uniform 16-bit integer is below
       ``round((1 - dropout_rate) * 2^16)``, so the keep rate is exact for the paper's
       dropout rate of 0.75 and within ``2^-17`` of ``1 - dropout_rate`` for any other
-      rate (float32 uniforms took twice as long and are themselves a 24-bit grid).
+      rate (cheaper than float32 uniforms, which are themselves a 24-bit grid).
     - ``rescale=True``: inverted dropout as ``torch.nn.Dropout`` in the original code, kept
       features are scaled by ``1 / (1 - dropout_rate)``. scikit-activeml does not rescale
       (``rescale=False``).
@@ -70,12 +70,11 @@ class DropQuery(QueryStrategy):
     - k-means: Lloyd's algorithm from ``batch_size`` distinct uncertain samples drawn at
       random (faiss's start: the original code's single 100-iteration faiss run), at most
       100 iterations, stopping as scikit-learn's ``KMeans`` does, seeded from
-      ``random_state`` (:func:`~._neighbors.kmeans_f32`, float32 BLAS; from the same start
-      it ends at scikit-learn's centres, see the tests). Until issue 12 this was
-      scikit-learn's float64 ``KMeans`` from a k-means++ start: at 14,500 x 384 into 100
-      clusters the k-means++ start alone took longer than this whole k-means, for the same
-      inertia (5.49e6 and 5.50e6). Above ``minibatch_threshold`` uncertain samples
-      ``MiniBatchKMeans`` (batch 4096) keeps the query fast.
+      ``random_state`` (:func:`~._kmeans.kmeans_f32`, float32 BLAS; from the same start
+      it ends at scikit-learn's centres, see the tests). The random start, not
+      k-means++: on large uncertain sets the k-means++ start alone costs more than the
+      Lloyd iterations, for the same inertia. Above ``minibatch_threshold`` uncertain
+      samples scikit-learn's ``MiniBatchKMeans`` (batch 4096) bounds the query's time.
     - Nearest sample per centroid: centroids in order, each taking its nearest sample not yet
       picked.
     - ``return_utilities``: every row holds the disagreement rate (fraction of dropout
@@ -94,7 +93,7 @@ class DropQuery(QueryStrategy):
     order = 80
 
     needs_clf = True
-    version = 2  # 2: 16-bit dropout masks; kmeans_f32 ranks centres without ||x||^2
+    version = 2  # 2: 16-bit dropout masks; centres ranked without ||x||^2
     _parameter_constraints: ClassVar[dict] = {
         "dropout_rate": [Float(0, 1)],
         "n_dropout": [Int(1)],

@@ -9,14 +9,9 @@ from typing import ClassVar
 import numpy as np
 
 from alcore.core.checks import check_random_state
-from alcore.engine.strategies._neighbors import (
-    as_f32,
-    ball_graph,
-    fingerprint,
-    kmeans_labels,
-    l2_normalize,
-    nearest_other_label_distance,
-)
+from alcore.engine.strategies._arrays import as_f32, fingerprint, l2_normalize
+from alcore.engine.strategies._kmeans import kmeans_labels
+from alcore.engine.strategies._neighbors import ball_graph, nearest_other_label_distance
 from alcore.engine.strategies.base import (
     RANDOM_STATE,
     Float,
@@ -246,34 +241,26 @@ class ProbCover(QueryStrategy):
     - **Purity at scale**: estimated on ``max_purity_samples`` (=10,000) random balls when
       the pool is larger; exact below (see :func:`estimate_delta`). On pools above
       ``approx_above`` on ``min(max_purity_samples, 2,000)`` balls (standard error
-      ``<= 0.011``, ``0.005`` at purity 0.95): each ball is checked against the whole pool,
-      which cost 10,000 x 120,000 x 768 multiply-adds. There the estimate stops early, at
-      250, 500 or 1,000 balls, once a Clopper-Pearson bound (error ``1e-3``) puts purity at
-      the chosen radius above ``alpha`` and at the next one below
-      (``purity_early_stop=True``; :func:`purity_settled`), with the radius the 2,000
-      balls give: the ``large`` benchmark's estimate stops at 250 balls (1.0 s instead of
-      5.7 s at one thread), health_tweets x glove50's at 500; where purity at a radius is
-      within about 0.02 of ``alpha`` (the ``huge`` benchmark, health_tweets x potion8m) all
-      2,000 balls are measured.
+      ``<= 0.011``, ``0.005`` at purity 0.95), because each ball is checked against the
+      whole pool. There the estimate stops early, at 250, 500 or 1,000 balls, once a
+      Clopper-Pearson bound (error ``1e-3``) puts purity at the chosen radius above
+      ``alpha`` and at the next one below (``purity_early_stop=True``;
+      :func:`purity_settled`), with the radius the 2,000 balls give; where purity at a
+      radius lies close to ``alpha`` all 2,000 balls are measured.
     - **Graph at scale** (pools above ``approx_above`` = 20,000 samples): the range search
       is restricted as in an IVF index (:func:`~._neighbors.ball_graph`): the pool is split
       into ``min(N // 250, 1024)`` k-means lists (seed :data:`DELTA_SEED`) and the samples
       of each list are compared with the members of its ``n_probe`` (=8) nearest lists,
-      ``O(N^2 d n_probe / n_lists)`` instead of ``O(N^2 d)`` (170 s at 120,000 x 768).
-      Lists of more than twice the mean size are split by their own k-means, and each
-      unordered pair of lists is compared once (the graph of the ``large`` benchmark,
-      120,000 x 768, took 21 s before and 12 s after, at 1 thread). The blocks are
-      compared in ``n_jobs`` threads (by default as many as BLAS has: one in the grid's
-      workers), with the same graph for any number (the ``large`` query, early-stopped
-      purity included: 13.7 s at one thread, 9.8 s at two; ``huge``: 94.7 s and 57.4 s).
+      ``O(N^2 d n_probe / n_lists)`` instead of ``O(N^2 d)``. Lists of more than twice the
+      mean size are split by their own k-means (the work is the sum of ``|A| |B|`` over
+      the compared pairs, which a few huge lists dominate), and each unordered pair of
+      lists is compared once. The blocks are compared in ``n_jobs`` threads (by default as
+      many as BLAS has: one in the grid's workers), with the same graph for any number.
       Distances are exact; an edge is missed only when neither list probes the other, so
       balls can only shrink: the coverage the greedy attains is checked against the exact
-      graph's in the tests. The share of true edges kept (sampled
-      rows against an exact search, ``n_probe=8``): 0.98 on health_tweets x potion8m
-      (50,660 x 256), 0.87 and 0.52 on the ``large`` and ``huge`` benchmarks, whose
-      isotropic Gaussian noise gives the lists little locality (edges there are rare chance
-      alignments, so balls are nearly singletons either way).
-      Pools up to ``approx_above`` use the exact graph (``approx_above=None``: always).
+      graph's in the tests, and the share of true edges kept is in the Performance
+      chapter. Pools up to ``approx_above`` use the exact graph (``approx_above=None``:
+      always).
     - **Caching**: the estimated ``delta`` and the sparse graph are cached in memory per
       embedding matrix (a fingerprint of shape, dtype and 1,024 rows) and settings
       (``cache=True``), so the AL loop pays for them once. The estimate's k-means uses the
@@ -292,8 +279,8 @@ class ProbCover(QueryStrategy):
       index 0, an already labelled sample).
 
     Memory: the graph is CSR (int32 indices, ~5 bytes an edge while built), never an
-    ``N x N`` matrix (scikit-activeml's is float64, 115 GB at ``N = 120,000``). Time: the
-    exact range search is ``O(N^2 d)`` with faiss/BLAS on CPU.
+    ``N x N`` matrix (scikit-activeml's is a float64 ``N x N`` one). Time: the exact range
+    search is ``O(N^2 d)`` with faiss/BLAS on CPU.
 
     Parameters
     ----------

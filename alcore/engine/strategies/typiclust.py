@@ -6,13 +6,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from alcore.engine.strategies._neighbors import (
-    as_f32,
-    kmeans_f32,
-    kmeans_labels,
-    knn_mean_distance,
-    l2_normalize,
-)
+from alcore.engine.strategies._arrays import as_f32, fingerprint, l2_normalize
+from alcore.engine.strategies._kmeans import kmeans_f32, kmeans_faiss, kmeans_labels
+from alcore.engine.strategies._neighbors import knn_mean_distance
 from alcore.engine.strategies.base import (
     RANDOM_STATE,
     HasMethods,
@@ -48,16 +44,29 @@ def n_clusters_for(
     return max(1, min(k, int(n_pool) // m))
 
 
-def cluster_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000):
-    """TypiClust's clustering of the pool: ``clusterer`` if given; else, up to
-    ``fast_kmeans_above`` samples, k-means++ then Lloyd's iterations to scikit-learn's
-    stopping rule in float32 BLAS (:func:`~._neighbors.kmeans_f32`: the algorithm of
-    scikit-learn's ``KMeans`` with one initialisation, in about half its time), and faiss
-    k-means above (:func:`~._neighbors.kmeans_labels`)."""
-    if clusterer is None and len(X) <= fast_kmeans_above:
-        _, d2 = kmeans_f32(X, int(n_clusters), np.random.default_rng(seed), max_iter=300)
-        return np.argmin(d2, axis=1)
-    return kmeans_labels(X, n_clusters, seed, clusterer, fast_kmeans_above)
+def cluster_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000, init=None):
+    """TypiClust's clustering of the pool; returns ``(labels, centres)``.
+
+    ``clusterer`` if given (``centres`` is then ``None``); else k-means++ then Lloyd's
+    iterations to scikit-learn's stopping rule (:func:`~._kmeans.kmeans_f32`, scikit-learn's
+    ``KMeans`` algorithm with one initialisation, in float32 BLAS) on pools up to
+    ``fast_kmeans_above`` samples, and faiss k-means (20 iterations,
+    :func:`~._kmeans.kmeans_faiss`) above. ``init`` (``(m, d)`` centres, ``m <=
+    n_clusters``) warm-starts Lloyd's iterations instead: the ``n_clusters - m`` new centres
+    are seeded by k-means++ given the old ones, then at most 300 iterations (20 above
+    ``fast_kmeans_above``, faiss's budget) run to the same stopping rule.
+    """
+    X = as_f32(X)
+    if clusterer is not None:
+        return kmeans_labels(X, n_clusters, seed, clusterer, fast_kmeans_above), None
+    large = len(X) > fast_kmeans_above
+    if init is None and large:
+        centres, labels = kmeans_faiss(X, int(n_clusters), seed)
+        return labels, centres
+    rng = np.random.default_rng(seed)
+    start = "k-means++" if init is None else init
+    centres, d2 = kmeans_f32(X, int(n_clusters), rng, max_iter=20 if large else 300, init=start)
+    return np.argmin(d2, axis=1), centres
 
 
 def typicality(X, k=20, eps=1e-5):
@@ -92,13 +101,12 @@ class TypiClust(QueryStrategy):
       n_samples // m)``, at least 1, with ``max_clusters=500`` (the original
       ``MAX_NUM_CLUSTERS``) and ``m = 2 * (min_cluster_size + 1) = 12`` pool samples per
       cluster on average. The original rule has no third term; on small pools it makes
-      clusters too small for the size filter: 500 clusters of a 2,000-sample pool hold 4
-      samples on average and k-means leaves 76-80 % of them with ``<= 5`` samples (TREC-6,
-      glove50 and potion8m), so most clusters were skipped. With ``m = 12`` about a third are
-      (34 % at 5,452 x 500 clusters, glove50; 16 % with potion8m). The term binds only on
-      pools under ``12 * min(|L| + B, 500)`` samples (below 6,000 at the cap), so larger
-      pools keep the original rule; ``min_mean_cluster_size=1`` restores it everywhere.
-      ``B`` may exceed the uncovered clusters.
+      clusters too small for the size filter (500 clusters of a 2,000-sample pool hold 4
+      samples on average, and k-means leaves most of them at ``<= 5``, so most clusters
+      would be skipped). The term binds only on pools under ``12 * min(|L| + B, 500)``
+      samples (below 6,000 at the cap), so larger pools keep the original rule;
+      ``min_mean_cluster_size=1`` restores it everywhere. ``B`` may exceed the uncovered
+      clusters.
     - **Batch larger than the eligible clusters**: as in the original code, the visiting
       order is cycled (``i % n_clusters``): covered clusters follow uncovered ones (fewest
       labelled first) and a cluster visited again yields its next most typical candidate
@@ -115,15 +123,21 @@ class TypiClust(QueryStrategy):
       ``eps=1e-5`` as in the code.
     - **Features**: L2-normalised first (``normalize=True``), as the original code's
       ``load_features(normalized=True)``; scikit-activeml does not normalise.
-    - **Clustering**: k-means++ then Lloyd's iterations to scikit-learn's stopping rule
-      (:func:`~._neighbors.kmeans_f32`: scikit-learn's ``KMeans`` algorithm with
-      ``n_init=1``, in float32 BLAS; at 5,452 x 384 into 454 clusters 1.6 s against
-      scikit-learn's 2.9 s, inertia 3048.0 and 3047.8) for ``n_samples <=
-      fast_kmeans_above`` (=10,000), faiss k-means above (the original switches to
-      ``MiniBatchKMeans`` on ``n_clusters > 50``; switching on the pool size bounds time and
-      memory at scale, and scikit-learn's ``MiniBatchKMeans`` took 120 s at 20,000 x 384,
-      200 clusters, faiss 8 s; see ``_neighbors.kmeans_labels``). Seeded from
+    - **Clustering** (:func:`cluster_labels`): k-means++ then Lloyd's iterations to
+      scikit-learn's stopping rule in float32 BLAS (scikit-learn's ``KMeans`` algorithm
+      with ``n_init=1``) for ``n_samples <= fast_kmeans_above`` (=10,000), faiss k-means
+      (20 iterations) above; the original switches to ``MiniBatchKMeans`` above 50
+      clusters, faiss bounds time and memory at many clusters and large pools. Seeded from
       ``random_state``. ``clusterer`` overrides both.
+    - **Re-clustering every cycle**: the paper clusters the pool into ``|L| + B``
+      clusters at every query, from a fresh start, and so does the default. With
+      ``warm_start=True`` a query on the same pool (same embedding matrix) starts Lloyd's
+      iterations at the previous query's centres instead, the ``|L| + B - k_prev`` new ones
+      seeded by k-means++ given them: the same number of clusters and stopping rule, but
+      consecutive clusterings refine one another instead of being independent draws. It
+      halves a TypiClust run's cost but shifts its AULC in a dataset-dependent way, so it
+      fails the equivalence rule of ``alcore bench equivalence`` (Performance chapter) and
+      is not the default.
     - **Ties** (equal cluster sizes and labelled counts) are broken at random; a candidate
       outside the chosen cluster is never picked.
     - **Candidates**: typicality is computed on all unlabelled samples of the cluster; only
@@ -146,8 +160,17 @@ class TypiClust(QueryStrategy):
         Pool size above which faiss k-means replaces scikit-learn's ``KMeans``.
     clusterer : scikit-learn clusterer or None, default=None
         Unfitted estimator with an ``n_clusters`` parameter (cloned; its ``random_state``
-        is set from ``random_state`` when ``None``).
+        is set from ``random_state`` when ``None``); never warm-started.
+    warm_start : bool, default=False
+        Start each query's k-means at the previous query's centres when the pool is the
+        same (see *Re-clustering every cycle*).
     random_state : int, numpy Generator or None
+
+    Attributes
+    ----------
+    centres_ : tuple (str, ndarray of shape (n_clusters, n_features))
+        The pool's fingerprint and the last query's k-means centres (with
+        ``warm_start=True`` and no ``clusterer``).
 
     Notes
     -----
@@ -174,6 +197,7 @@ class TypiClust(QueryStrategy):
         "normalize": ["boolean"],
         "fast_kmeans_above": [Int(0)],
         "clusterer": [HasMethods(["fit_predict", "set_params"]), None],
+        "warm_start": ["boolean"],
         "random_state": RANDOM_STATE,
     }
 
@@ -186,6 +210,7 @@ class TypiClust(QueryStrategy):
         normalize=True,
         fast_kmeans_above=10_000,
         clusterer=None,
+        warm_start=False,
         random_state=None,
     ):
         self.k = k
@@ -195,6 +220,7 @@ class TypiClust(QueryStrategy):
         self.normalize = normalize
         self.fast_kmeans_above = fast_kmeans_above
         self.clusterer = clusterer
+        self.warm_start = warm_start
         self.random_state = random_state
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
@@ -209,7 +235,21 @@ class TypiClust(QueryStrategy):
             self.min_mean_cluster_size,
         )
         seed = int(rng.integers(2**31 - 1))
-        labels = cluster_labels(X, n_clusters, seed, self.clusterer, self.fast_kmeans_above)
+        key = fingerprint(X) if self.warm_start and self.clusterer is None else None
+        warm = getattr(self, "centres_", None)
+        init = (
+            warm[1]
+            if key is not None
+            and warm is not None
+            and warm[0] == key
+            and len(warm[1]) <= n_clusters
+            else None
+        )
+        labels, centres = cluster_labels(
+            X, n_clusters, seed, self.clusterer, self.fast_kmeans_above, init
+        )
+        if key is not None:
+            self.centres_ = (key, centres)
         n_clusters = max(n_clusters, int(labels.max()) + 1)
         sizes = np.bincount(labels, minlength=n_clusters)
         n_lab = np.bincount(labels[labelled], minlength=n_clusters)
