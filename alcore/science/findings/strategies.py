@@ -79,15 +79,20 @@ def _t5(D):
     behind = c[c["b"] == "margin"]
     p2 = min(1.0, float(behind["p"].min()) * len(behind))
     p = max(float(best["p_holm"]), p2)
-    tcrit = sps.t.ppf(0.975, best["df"])
-    lo, hi = best["diff"] - tcrit * best["se"], best["diff"] + tcrit * best["se"]
+    tcrit = sps.t.ppf(0.975, per_cell["df"].to_numpy(float))
+    upper = per_cell["diff"].to_numpy() + tcrit * per_cell["se"].to_numpy()
+    # the interval's lower end is the best cell's; its upper end the highest over the cells,
+    # so that "short of a meaningful spike" speaks for every cell, not the best one only
+    lo = best["diff"] - sps.t.ppf(0.975, best["df"]) * best["se"]
+    hi = float(np.max(upper))
     mde = S.mde_t(best["se"], best["df"], alpha=2 * ALPHA / len(per_cell))
     won = per_cell[per_cell["p_holm"] < ALPHA]
     here = (
         f"Margin significantly best in {len(won)} of {len(per_cell)} cells"
         + (f" (datasets: {', '.join(sorted(set(won['dataset'])))})" if len(won) else "")
-        + f"; lead {best['diff']:+.4f} AULC in {best['dataset']}/{best['encoder']}, "
-        f"{fmt_ci(lo, hi)}, Holm {fmt_p(best['p_holm'])}; another strategy significantly "
+        + f"; lead {best['diff']:+.4f} AULC in {best['dataset']}/{best['encoder']} (lower "
+        f"95% bound {lo:+.4f}; upper bounds up to {hi:+.4f} over the cells), Holm "
+        f"{fmt_p(best['p_holm'])}; another strategy significantly "
         f"above Margin somewhere: Bonferroni {fmt_p(p2)}; MDE {mde:.4f}"
     )
     return Outcome({"lead": PartResult(best["diff"], lo, hi, p, mde)}, here)
@@ -102,15 +107,19 @@ def _t8(D):
     beaten = c.loc[c.groupby("b")["p_adj"].idxmin()]  # each strategy's best evidence
     worst = beaten.loc[beaten["p_adj"].idxmax()]  # the hardest to beat
     p = float(worst["p_adj"])
-    tcrit = sps.t.ppf(0.975, worst["df"])
-    lo, hi = worst["diff"] - tcrit * worst["se"], worst["diff"] + tcrit * worst["se"]
+    lo = worst["diff"] - sps.t.ppf(0.975, worst["df"]) * worst["se"]
+    # upper end: the largest over every cell and rival of that strategy, so that "no
+    # meaningful deficit anywhere" speaks for all of them
+    mine = c[c["b"] == worst["b"]]
+    hi = float(np.max(mine["diff"] + sps.t.ppf(0.975, mine["df"].to_numpy(float)) * mine["se"]))
     mde = S.mde_t(worst["se"], worst["df"], alpha=2 * ALPHA / int(m[worst["b"]]))
     n_beaten = int((beaten["p_adj"] < ALPHA).sum())
     here = (
         f"{n_beaten} of {len(beaten)} strategies are significantly beaten in some cell; "
         f"the hardest to beat is {worst['b']}: its strongest rival, {worst['a']} in "
-        f"{worst['dataset']}/{worst['encoder']}, is {worst['diff']:+.4f} AULC ahead "
-        f"{fmt_ci(lo, hi)}; Bonferroni {fmt_p(p)}; MDE {mde:.4f}"
+        f"{worst['dataset']}/{worst['encoder']}, is {worst['diff']:+.4f} AULC ahead (lower "
+        f"95% bound {lo:+.4f}; upper bounds up to {hi:+.4f} over its cells and rivals); "
+        f"Bonferroni {fmt_p(p)}; MDE {mde:.4f}"
     )
     return Outcome({"deficit": PartResult(worst["diff"], lo, hi, p, mde)}, here)
 
