@@ -280,7 +280,7 @@ def test_probe_gain_correlation_follows_the_measured_quality():
                             aulc=v + 0.001 * seed,
                         )
                     )
-    c = S.probe_gain_correlation(pd.DataFrame(rows), pd.DataFrame(upper), n_boot=50)
+    c = S.probe_gain_correlation(pd.DataFrame(rows), pd.DataFrame(upper))
     c = c.set_index("strategy")
     assert c.loc["margin", "rho"] == 1.0 and c.loc["coreset", "rho"] == -1.0
     assert (c["n_datasets"] == 2).all()

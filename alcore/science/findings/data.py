@@ -12,7 +12,16 @@ from alcore.science import analysis as A
 from alcore.science import stats as S
 from alcore.science.findings.record import ALPHA, Outcome, PartResult
 
-__all__ = ["MIN_DATASETS", "MIN_MTEB_ENCODERS", "MIN_PERMS", "StoreData", "fmt_ci", "fmt_p"]
+__all__ = [
+    "DATASET_UNIT",
+    "DATASET_WHY",
+    "MIN_DATASETS",
+    "MIN_MTEB_ENCODERS",
+    "MIN_PERMS",
+    "StoreData",
+    "fmt_ci",
+    "fmt_p",
+]
 
 #: MTEB is the quality axis only with at least this many scored encoders (else: the probe)
 MIN_MTEB_ENCODERS = 5
@@ -20,6 +29,14 @@ MIN_MTEB_ENCODERS = 5
 MIN_DATASETS = 3
 #: a permutation test needs this many distinct permutations to reach p < 0.05 with room
 MIN_PERMS = 40
+#: the unit of the claims over tasks, and why
+DATASET_UNIT = "dataset (the mean of its cells; seeds averaged inside each cell)"
+DATASET_WHY = (
+    "the encoders of a dataset share its texts, labels and class balance, so an effect "
+    "specific to a dataset moves all its cells together: its cells are one unit of evidence "
+    "for a claim about tasks, and a t test over cells would count each dataset's luck three "
+    "times"
+)
 
 
 def fmt_ci(low, high, fmt="+.4f"):

@@ -6,18 +6,11 @@ import numpy as np
 import pandas as pd
 
 from alcore.science import stats as S
-from alcore.science.findings.data import MIN_DATASETS, fmt_ci, fmt_p
+from alcore.science.findings.data import DATASET_UNIT, DATASET_WHY, MIN_DATASETS, fmt_ci, fmt_p
 from alcore.science.findings.record import Outcome, Part, PartResult, Takeaway
 
 __all__ = ["IPS_TAKEAWAYS"]
 
-DATASET_UNIT = "dataset (the mean of its cells; seeds averaged inside each cell)"
-DATASET_WHY = (
-    "the encoders of a dataset share its texts, labels and class balance, so an effect "
-    "specific to a dataset moves all its cells together: its cells are one unit of evidence "
-    "for a claim about tasks, and a t test over cells would count each dataset's luck three "
-    "times"
-)
 IPS_FIG = "Fig. 1, Fig. 2 (01_ips_study)"
 ACC_POINT = "one accuracy point, the smallest step the paper's Fig. 1-3 colour scales resolve"
 

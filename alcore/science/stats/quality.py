@@ -246,7 +246,6 @@ def probe_gain_correlation(
     baseline="random",
     value="aulc",
     metric="accuracy",
-    n_boot=2000,
     ci=0.95,
     random_state=0,
 ):
