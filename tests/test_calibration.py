@@ -25,6 +25,7 @@ def cal():
 NULL_CELLS = [(t, fam) for t, rec in F.REGISTRY.items() for fam in rec.nulls]
 
 
+@pytest.mark.slow
 def test_every_takeaway_is_calibrated_on_a_pure_null_near_misses_and_its_claim(cal):
     assert list(dict.fromkeys(cal["id"])) == list(F.IDS)
     assert (cal["n_stores"] == N_STORES).all()
@@ -34,12 +35,14 @@ def test_every_takeaway_is_calibrated_on_a_pure_null_near_misses_and_its_claim(c
     assert list(s["id"]) == list(F.IDS) and s["planted"].str.len().gt(10).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("tid", "family"), NULL_CELLS)
 def test_false_holds_at_most_10_percent_on_every_null_family(cal, tid, family):
     row = cal[(cal["id"] == tid) & (cal["family"] == family)].iloc[0]
     assert row["holds"] <= C.MAX_FALSE_HOLDS, row.to_dict()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tid", F.IDS)
 def test_power_at_least_80_percent_where_the_claim_is_planted(cal, tid):
     row = cal[(cal["id"] == tid) & (cal["role"] == "power")].iloc[0]
