@@ -7,6 +7,7 @@ from _synth import make_results
 
 from alcore.science import analysis as A
 from alcore.science import stats as S
+from alcore.science.stats.quality import _rowwise_spearman
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +280,7 @@ def test_probe_gain_correlation_follows_the_measured_quality():
                             aulc=v + 0.001 * seed,
                         )
                     )
-    c = S.probe_gain_correlation(pd.DataFrame(rows), pd.DataFrame(upper), n_boot=50)
+    c = S.probe_gain_correlation(pd.DataFrame(rows), pd.DataFrame(upper))
     c = c.set_index("strategy")
     assert c.loc["margin", "rho"] == 1.0 and c.loc["coreset", "rho"] == -1.0
     assert (c["n_datasets"] == 2).all()
@@ -294,5 +295,39 @@ def test_rowwise_spearman_matches_scipy():
     x, Y = rng.normal(size=4), rng.normal(size=(50, 4))
     Y[3] = [1.0, 1.0, 2.0, 2.0]  # ties
     want = [spearmanr(x, y).statistic for y in Y]
-    assert np.allclose(S._rowwise_spearman(x, Y), want)
-    assert np.isnan(S._rowwise_spearman(x, np.ones((1, 4)))[0])  # no spread
+    assert np.allclose(_rowwise_spearman(x, Y), want)
+    assert np.isnan(_rowwise_spearman(x, np.ones((1, 4)))[0])  # no spread
+
+
+def test_table5_is_per_strategy_and_dataset_over_seeds_with_random_pools():
+    df = pd.concat(
+        [
+            _curves({"random": [0.5, 0.6], "badge": [0.5, 0.6]}, ips="random", run_seconds=2.0),
+            _curves({"random": [0.5, 0.6]}, ips="random", encoder="f", run_seconds=4.0),
+            _curves({"random": [0.5, 0.6]}, ips="typiclust", run_seconds=100.0),
+        ]
+    )
+    t = A.table5(df).set_index(["strategy", "dataset"])
+    # seed 0: encoders e (2 s) and f (4 s) -> 3 s; seed 1: 4 s and 8 s -> 6 s
+    assert t.loc[("random", "d"), "mean"] == pytest.approx(4.5)
+    assert t.loc[("random", "d"), "std"] == pytest.approx(np.std([3.0, 6.0], ddof=1))
+    assert t.loc[("random", "d"), "n_seeds"] == 2
+    assert list(t.index.get_level_values("strategy")) == ["random", "badge"]
+
+
+def test_fig4_blocks_average_the_seeds_first():
+    """Seed 0: a wins by a lot; seeds 1, 2: b wins by a little. Per seed b wins 2 of 3
+    comparisons; with the seeds averaged (one comparison per cycle) a wins."""
+    rows = []
+    for seed, (a, b) in enumerate([(0.9, 0.5), (0.6, 0.61), (0.6, 0.61)]):
+        rows.append(_curves({"a": [0.5, a], "b": [0.5, b]}, seeds=(seed,)))
+    df = pd.concat(rows)
+    assert A.win_rate_matrix(df).loc["a", "b"] == 1.0
+    per_seed = A.win_rate_matrix(df, block=A.BLOCK)
+    assert per_seed.loc["a", "b"] == pytest.approx(1 / 3)
+
+
+def test_one_definition_of_the_aulc():
+    df = _curves({"x": [0.2, 0.4, 0.9]}, seeds=(0,))
+    assert A.curve_aulc(df) == pytest.approx(A.aulc(df)["aulc"].iloc[0])
+    assert A.curve_aulc(df) == pytest.approx(np.trapezoid([0.2, 0.4, 0.9], [2, 3, 4]) / 2)

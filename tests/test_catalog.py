@@ -56,3 +56,6 @@ def test_embedding_runtime_table_sums_splits(tmp_path):
     t = catalog.embedding_runtime_table(catalog.embedding_table(tmp_path))
     assert t.loc["mpnet", "d1"] == pytest.approx(3.0)  # 1.5 s per split
     assert t.loc["glove50", "texts_per_second"] == pytest.approx(100.0)
+    _entry(tmp_path, "d2", "mpnet", "train", "2026-01-01", n=15)
+    t = catalog.embedding_runtime_table(catalog.embedding_table(tmp_path))
+    assert t.loc["mpnet", "total"] == pytest.approx(t.loc["mpnet", ["d1", "d2"]].sum())

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from alcore.science import stats as S
 
@@ -98,3 +99,50 @@ def test_holm_equals_statsmodels():
 
     p = np.random.default_rng(2).uniform(0, 0.2, 12)
     assert np.allclose(S.holm(p), multipletests(p, method="holm")[1])
+
+
+def test_copies_of_a_datasets_cells_do_not_shrink_the_interval():
+    """Cells of one dataset move together: a test over datasets counts each dataset once."""
+    idx = pd.MultiIndex.from_product([[f"d{i}" for i in range(5)], ["a"]])
+    one = pd.Series([0.01, -0.005, 0.02, 0.004, 0.012], idx)
+    three = pd.concat({e: one.droplevel(1) for e in ("a", "b", "c")}).swaplevel().sort_index()
+    r1, r3 = S.dataset_mean_test(one), S.dataset_mean_test(three)
+    assert r1["n"] == r3["n"] == 5 and r3["n_cells"] == 15
+    assert (r1["low"], r1["high"], r1["p"]) == pytest.approx((r3["low"], r3["high"], r3["p"]))
+    cells = S.mean_test(three.to_numpy())  # the cells as if independent: far too narrow
+    assert cells["high"] - cells["low"] < 0.6 * (r3["high"] - r3["low"])
+
+
+def test_mde_is_the_effect_a_t_test_detects_four_times_in_five():
+    rng = np.random.default_rng(0)
+    n, sd = 5, 0.01
+    mde = S.mde_t(sd / np.sqrt(n), n - 1)
+    x = rng.normal(mde, sd, (4000, n))
+    p = sps.ttest_1samp(x, 0.0, axis=1).pvalue
+    assert np.mean(p < 0.05) == pytest.approx(0.80, abs=0.04)
+    assert np.isnan(S.mde_t(0.01, 0))
+
+
+def test_t_interval_and_pitman_morgan():
+    lo, hi = S.t_interval([0.0, 1.0], [1.0, 2.0], [4, 9])
+    want = sps.t.ppf(0.975, [3, 8]) * np.array([1.0, 2.0]) / np.sqrt([4, 9])
+    assert np.allclose(hi - [0.0, 1.0], want) and np.allclose([0.0, 1.0] - lo, want)
+    assert np.isnan(S.t_interval(0.0, 1.0, 1)[0])
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(3, 30))
+    wide, narrow = 3 * z[0] + z[1], z[0] + 0.3 * z[2]
+    r = S.pitman_morgan(wide, narrow)
+    assert r["p"] < 0.001 and r["low"] < r["ratio"] < r["high"] and r["low"] > 1
+    # Pitman's interval: at its bounds the equal-variance test sits at the 5% edge
+    for bound in (r["low"], r["high"]):
+        assert S.pitman_morgan(wide / bound, narrow)["p"] == pytest.approx(0.05, abs=1e-6)
+    assert np.isnan(S.pitman_morgan([1, 2, 3], [1, 2, 4])["p"])
+
+
+def test_every_random_thing_takes_a_random_state_of_either_kind():
+    v = np.arange(10.0)
+    a = S.bootstrap_ci(v, n_boot=200, random_state=np.random.RandomState(3))
+    b = S.bootstrap_ci(v, n_boot=200, random_state=np.random.RandomState(3))
+    assert a == b
+    g = S.bootstrap_ci(v, n_boot=200, random_state=np.random.default_rng(3))
+    assert np.isfinite(g).all()

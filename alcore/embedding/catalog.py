@@ -75,8 +75,9 @@ def embedding_runtime_table(embeddings: pd.DataFrame) -> pd.DataFrame:
     """Embedding wall time per encoder and dataset, both splits summed (paper Table 4).
 
     ``embeddings`` is :func:`embedding_table`'s table (or any with ``dataset, encoder,
-    seconds, n_texts``). Returns encoders x datasets seconds plus a ``texts_per_second``
-    column over all their texts.
+    seconds, n_texts``). Returns encoders x datasets seconds plus ``total`` (the encoder's
+    seconds over all datasets, as the paper's Table 4 totals each model) and a
+    ``texts_per_second`` column over all their texts.
     """
     missing = sorted({"dataset", "encoder", "seconds", "n_texts"} - set(embeddings.columns))
     if missing:
@@ -84,6 +85,7 @@ def embedding_runtime_table(embeddings: pd.DataFrame) -> pd.DataFrame:
     s = embeddings.dropna(subset=["seconds"])
     table = s.pivot_table(index="encoder", columns="dataset", values="seconds", aggfunc="sum")
     tot = s.groupby("encoder")[["seconds", "n_texts"]].sum()
+    table["total"] = tot["seconds"]
     table["texts_per_second"] = tot["n_texts"] / tot["seconds"].where(tot["seconds"] > 0)
     return table
 

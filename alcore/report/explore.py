@@ -17,9 +17,9 @@ in a live kernel.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as sps
 
 from alcore.science import analysis as A
+from alcore.science import stats as S
 
 __all__ = [
     "METRICS",
@@ -44,10 +44,9 @@ _RANK = [f"{p}{m}_{s}" for p in ("", "aulc_") for m in METRICS for s in ("mean",
 
 def _t_ci(g, ci):
     """Mean, lo, hi of a Student-t interval over the seeds (NaN bounds with one seed)."""
-    mean, sd, n = g.mean(), g.std(ddof=1), g.count()
-    half = sps.t.ppf((1 + ci) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-    half = half.where(n > 1)
-    return mean, mean - half, mean + half
+    mean = g.mean()
+    lo, hi = S.t_interval(mean, g.std(ddof=1), g.count(), ci)
+    return mean, type(mean)(lo, index=mean.index), type(mean)(hi, index=mean.index)
 
 
 def explorer_table(results, upper_bounds, ci=0.95):

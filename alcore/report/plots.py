@@ -316,12 +316,12 @@ def ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metric="a
 def win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
     """Paper Fig. 4: pairwise win-rate matrix of the strategies, one per value of ``by``.
 
-    Entry (row, column) is the share of paired (dataset, encoder, seed, cycle) comparisons
-    the row strategy wins (`analysis.win_rate_matrix`; a tie counts one half, as
+    Entry (row, column) is the share of (dataset, encoder, cycle) blocks, the seeds averaged,
+    that the row strategy wins (`analysis.win_rate_matrix`; a tie counts one half, as
     the paper's matrices are not said to drop them). Values of ``by`` with fewer than two
     strategies are left out.
     """
-    title = f"Share of paired comparisons the row strategy wins ({metric})"
+    title = f"Share of blocks the row strategy wins ({metric}, seeds averaged)"
     too_few = _too_few_strategies(df)
     if too_few:
         return _empty(title, too_few)
