@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from alcore.core.safe_yaml import read_yaml
+
 
 def find_root(root=None) -> Path:
     """The checkout holding ``notebooks/NN_*.md`` and ``book/``: ``root`` if given, else the
@@ -148,9 +150,7 @@ def execute(notebooks, out: Path, params: dict, root: Path) -> None:
 
 def check_toc(book: Path) -> None:
     """Fail clearly if the table of contents names a chapter that does not exist."""
-    import yaml
-
-    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    toc = read_yaml(book / "_toc.yml")
     files = [toc["root"]]
     stack = list(toc.get("chapters", [])) + [
         c for p in toc.get("parts", []) for c in p.get("chapters", [])

@@ -13,6 +13,8 @@ from alcore.runs.budgets import dataset_budget
 from alcore.runs.schema import check_keys
 
 __all__ = [
+    "check_unique_entries",
+    "check_user_dataset",
     "dataset_facts",
     "dataset_names",
     "encoder_names",
@@ -64,7 +66,9 @@ def grid_budget(dataset: str) -> int:
 def register_entry(entry: dict, where: str, base_dir=None) -> str:
     """Register a user dataset entry of ``datasets:``; return its name.
 
-    Relative paths in the entry are taken from ``base_dir`` (the YAML file's folder).
+    Relative paths in the entry are taken from ``base_dir`` (the YAML file's folder). A name
+    registered with another path or other settings is an error unless the entry says
+    ``replace: true`` (:func:`alcore.data.user_dataset_from_entry`).
     """
     check_keys(entry, ENTRY_KEYS, where)
     missing = [k for k in ("name", "path", "text_col", "label_col") if k not in entry]
@@ -72,6 +76,45 @@ def register_entry(entry: dict, where: str, base_dir=None) -> str:
         raise ValueError(
             f"{where} lacks {missing}; a dataset entry needs name, path, text_col and label_col"
         )
-    name = data.user_dataset_from_entry(dict(entry), base_dir=base_dir)
+    name = data.user_dataset_from_entry(dict(entry), base_dir=base_dir, where=where)
     dataset_facts.cache_clear()  # the entry may have replaced an earlier one of that name
     return name
+
+
+def check_unique_entries(sections: dict) -> None:
+    """Refuse a name given twice in one ``datasets`` list, or by two different inline entries.
+
+    ``sections`` maps a section (``"datasets"``, ``"ips_study.datasets"``) to its list. Checked
+    before any entry is registered, so a grid refused here has changed no record.
+    """
+    entries: dict = {}
+    for section, value in sections.items():
+        seen: dict = {}
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            name = item.get("name") if isinstance(item, dict) else item
+            if not isinstance(name, str):
+                continue  # the entry's own check names the problem
+            where = f"{section}[{i}]"
+            if name in seen:
+                raise ValueError(
+                    f"{where} and {seen[name]} both name the dataset {name!r}; give each "
+                    "dataset once (rename one of them if they are different files)"
+                )
+            seen[name] = where
+            if isinstance(item, dict):
+                if name in entries and entries[name][1] != item:
+                    raise ValueError(
+                        f"{where} and {entries[name][0]} are two different entries named "
+                        f"{name!r}; give one of them another name"
+                    )
+                entries.setdefault(name, (where, item))
+
+
+def check_user_dataset(name: str) -> None:
+    """For a registered user dataset, check its file before any work (see
+    :func:`alcore.data.dataset_fingerprint`: a moved file is an error naming the record and
+    the file, a changed one is said and recorded); other names pass."""
+    spec = data.DATASETS.get(name)
+    if spec is not None and spec.source == "file":
+        data.dataset_fingerprint(name)
+        dataset_facts.cache_clear()  # its rows and classes may have changed with the file

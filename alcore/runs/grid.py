@@ -69,11 +69,19 @@ import traceback
 import warnings
 from collections import Counter, OrderedDict, deque
 
+from alcore.embedding.embed import cached_sha256
 from alcore.engine.identity import code_identity
 from alcore.runs.experiment import RunConfig, cap_pool
 from alcore.runs.store import ResultStore, same_identity
 
-__all__ = ["pair_identity", "resolve_loader", "run_grid", "run_one", "upper_bound"]
+__all__ = [
+    "pair_identity",
+    "planned_identity",
+    "resolve_loader",
+    "run_grid",
+    "run_one",
+    "upper_bound",
+]
 
 _EMB_CACHE: OrderedDict = OrderedDict()  # per worker process: the last embeddings loaded
 _EMB_CACHE_SIZE = 1
@@ -190,6 +198,21 @@ def pair_identity(dataset, encoder, load_embeddings=None) -> dict:
     emb = _emb_fp(dataset, encoder, load_embeddings)
     known = load_embeddings is None or _is_alcore_dataset(dataset)
     return {"data": _data_fp(dataset) if known else None, "embeddings": emb}
+
+
+def planned_identity(dataset, encoder, load_embeddings=None) -> dict:
+    """The identity :func:`pair_identity` gives, without embedding anything.
+
+    With the default loader the embeddings' hash comes from the cache sidecars alone (None
+    when the cache lacks the pair, which is then to be embedded); a custom loader is called
+    as the run calls it. For ``alcore run --dry-run``: the runs it counts as stored are those
+    the run skips.
+    """
+    if load_embeddings is not None:
+        return pair_identity(dataset, encoder, load_embeddings)
+    shas = cached_sha256(dataset, encoder)
+    emb = None if shas is None else "cache:" + _sha(shas["train"], shas["test"])
+    return {"data": _data_fp(dataset), "embeddings": emb}
 
 
 def _is_alcore_dataset(dataset) -> bool:

@@ -65,6 +65,8 @@ from alcore.engine import strategies
 from alcore.engine.loop import CLF_DEFAULTS
 from alcore.runs.config import RunConfig, check_clf, check_strategy_params
 from alcore.runs.datasets import (
+    check_unique_entries,
+    check_user_dataset,
     encoder_names,
     facts_or_none,
     grid_budget,
@@ -172,6 +174,9 @@ class Grid:
         if isinstance(s.get("description"), (dict, list)):
             raise ValueError("description must be a string")
 
+        check_unique_entries(
+            {"datasets": s["datasets"], "ips_study.datasets": study.get("datasets", [])}
+        )
         datasets = self._datasets(s["datasets"], self.base_dir)
         encoders = str_list(s["encoders"], "encoders", encoder_names() if check_names else None)
         seeds = int_list(s["seeds"], "seeds", 0, SEED_MAX)
@@ -243,19 +248,20 @@ class Grid:
 
     # -- sections -----------------------------------------------------------------------------
     @staticmethod
-    def _datasets(value, base_dir=None) -> list:
+    def _datasets(value, base_dir=None, section="datasets") -> list:
         items = value if isinstance(value, list) else [value]
         if not items:
-            raise ValueError("datasets must not be empty")
+            raise ValueError(f"{section} must not be empty")
         names = []
         for i, item in enumerate(items):
             if isinstance(item, dict):
-                names.append(register_entry(item, f"datasets[{i}]", base_dir))
+                names.append(register_entry(item, f"{section}[{i}]", base_dir))
             elif isinstance(item, str):
+                check_user_dataset(item)
                 names.append(item)
             else:
                 raise ValueError(
-                    f"datasets[{i}] must be a name or a mapping {{name, path, "
+                    f"{section}[{i}] must be a name or a mapping {{name, path, "
                     f"text_col, label_col, ...}}, got {item!r}"
                 )
         return list(dict.fromkeys(names))
@@ -288,7 +294,7 @@ class Grid:
         if "k0" not in study:
             raise ValueError("ips_study lacks k0 (the initial pool sizes to sweep)")
         sdatasets = (
-            self._datasets(study["datasets"], self.base_dir)
+            self._datasets(study["datasets"], self.base_dir, "ips_study.datasets")
             if "datasets" in study
             else main.datasets
         )
