@@ -178,7 +178,7 @@ def test_dry_run_counts_what_the_run_does(home, tmp_path, capsys):
     assert "3 done now" in _cli(capsys, *args)[1]
     assert "3 stored" in _cli(capsys, *args, "--dry-run")[1]
     data.add_dataset("mine", _csv(path, seed=5), "text", "label")  # new content, registered
-    rc, out, _ = _cli(capsys, *args, "--dry-run")
+    _rc, out, _ = _cli(capsys, *args, "--dry-run")
     assert "0 stored" in out and "3 to do" in out
     assert "0 already done, 3 done now" in _cli(capsys, *args)[1]
 
@@ -233,7 +233,7 @@ def test_a_yaml_alias_bomb_fails_fast_with_a_short_message(home, tmp_path, capsy
     assert rc == 2 and len(err) < 300
     _one_clear_line(err, str(path), "alias")
     path.write_text(_bomb(levels=8))  # one level less: refused too, still short
-    rc, out, err = _cli(capsys, "run", "--config", path, "--dry-run")
+    rc, _out, err = _cli(capsys, "run", "--config", path, "--dry-run")
     assert rc == 2 and len(err) < 300
 
 
@@ -267,3 +267,178 @@ def test_every_yaml_read_in_the_package_goes_through_the_safe_reader():
         if "yaml.safe_load" in text or "yaml.load(" in text or "import yaml" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+# ------------------------------------------------------------------ 3. classes after cleaning
+def _frame_csv(path, rows, sep=","):
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False, sep=sep)
+    return path
+
+
+def test_a_class_whose_texts_are_all_empty_is_not_counted(home, tmp_path, capsys):
+    rows = [(f"text {i}", ["a", "b"][i % 2]) for i in range(40)] + [("  ", "c")] * 5
+    path = _frame_csv(tmp_path / "d.csv", rows)
+    rc, out, err = _cli(
+        capsys, "data", "add", "d", path, "--text-col", "text", "--label-col", "label"
+    )
+    assert rc == 0, err
+    assert "2 classes" in out and _record(home, "d")["classes"] == ["a", "b"]
+    ds = data.load_dataset("d")
+    assert set(ds.labels("train")) == {0, 1} and set(ds.labels("test")) <= {0, 1}
+
+
+def test_a_single_row_class_is_dropped_with_one_message_in_one_wording(home, tmp_path, capsys):
+    rows = [(f"text {i}", ["a", "b"][i % 2]) for i in range(40)] + [("lonely", "z")]
+    path = _frame_csv(tmp_path / "d.csv", rows)
+    rc, out, err = _cli(
+        capsys, "data", "add", "d", path, "--text-col", "text", "--label-col", "label"
+    )
+    assert rc == 0, err
+    assert err.count("dropped 1 class(es) with a single row ('z')") == 1
+    assert "random" not in err and "stratified split" in out and "2 classes" in out
+
+
+def test_a_test_share_too_small_for_every_class_is_a_clear_error(home, tmp_path, capsys):
+    rows = [(f"text {i}", "abcdef"[i % 6]) for i in range(24)]
+    path = _frame_csv(tmp_path / "d.csv", rows)
+    args = ("data", "add", "d", path, "--text-col", "text", "--label-col", "label")
+    rc, _out, err = _cli(capsys, *args, "--test-size", "0.1")
+    assert rc == 2
+    _one_clear_line(err, "6 classes", "--test-size")
+
+
+# ------------------------------------------------------------------ 5. one-line CLI errors
+def test_one_column_for_text_and_label_is_one_clear_line(home, tmp_path, capsys):
+    path = _csv(tmp_path / "d.csv")
+    rc, _out, err = _cli(
+        capsys, "data", "add", "d", path, "--text-col", "text", "--label-col", "text"
+    )
+    assert rc == 2
+    _one_clear_line(err, "text_col and label_col", "'text'", "--label-col")
+
+
+def test_a_tsv_saved_as_csv_names_the_fix(home, tmp_path, capsys):
+    rows = [(f"hello, world {i}", ["a", "b"][i % 2]) for i in range(30)]
+    path = _frame_csv(tmp_path / "d.csv", rows, sep="\t")
+    rc, _out, err = _cli(
+        capsys, "data", "add", "d", path, "--text-col", "text", "--label-col", "label"
+    )
+    assert rc == 2
+    _one_clear_line(err, str(path), "Rename it to .tsv")
+
+
+def test_clf_that_makes_every_run_meaningless_is_refused(home, tmp_path, capsys):
+    g = _grid(tmp_path / "g.yaml", ["toy3"], clf={"max_iter": 0})
+    rc, _out, err = _cli(capsys, "run", "--config", g, "--embeddings", LOADER, "--dry-run")
+    assert rc == 2
+    _one_clear_line(err, "max_iter", ">= 1")
+
+
+@pytest.mark.parametrize("how", ["read_only", "under_a_file"])
+def test_a_read_only_home_is_found_before_any_work(home, tmp_path, capsys, monkeypatch, how):
+    path = _csv(tmp_path / "d.csv")
+    data.add_dataset("mine", path, "text", "label")
+    g = _grid(tmp_path / "g.yaml", ["mine"])
+    if how == "read_only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes through any file mode")
+        home.chmod(0o500)
+    else:  # a home that cannot be created: as read-only for every user, root too
+        (tmp_path / "file").write_text("x")
+        monkeypatch.setenv("ALCORE_HOME", str(tmp_path / "file" / "home"))
+    try:
+        rc, _out, err = _cli(capsys, "embed", "--dataset", "trec6", "--encoder", "glove50")
+        assert rc == 2
+        _one_clear_line(err, "ALCORE_HOME", "not writable")
+        assert "embedding" not in err
+        rc, _out, err = _cli(capsys, "run", "--config", g, "--store", tmp_path / "s")
+        assert rc == 2 and not (tmp_path / "s").exists()
+        _one_clear_line(err, "ALCORE_HOME")
+    finally:
+        home.chmod(0o700)
+
+
+def test_a_full_home_is_found_before_any_work(home, tmp_path, capsys, monkeypatch):
+    from alcore.core import paths
+
+    full = paths.shutil.disk_usage(tmp_path)._replace(free=1 << 20)
+    monkeypatch.setattr(paths.shutil, "disk_usage", lambda p: full)
+    g = _grid(tmp_path / "g.yaml", ["toy3"])
+    rc, _out, err = _cli(capsys, "run", "--config", g, "--embeddings", LOADER, "--store", "s")
+    assert rc == 2 and not Path("s").exists()
+    _one_clear_line(err, "MiB free", "ALCORE_HOME")
+
+
+def test_an_internal_error_is_one_line_and_its_traceback_is_logged(home, capsys, monkeypatch):
+    from alcore.cli import data as cli_data
+
+    def broken(args):
+        raise TypeError("an alcore bug")
+
+    monkeypatch.setattr(cli_data, "_list", broken)
+    rc, _out, err = _cli(capsys, "data", "list")
+    assert rc == 70 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "internal error (TypeError: an alcore bug)" in err and "report" in err
+    log = Path(err.split("kept in ")[1].strip())
+    assert log.parent == home / "logs" and "Traceback" in log.read_text()
+
+
+def test_sigint_during_book_exits_130_with_one_line(home, tmp_path):
+    g = _grid(tmp_path / "g.yaml", ["toy3", "toy4"], seeds=list(range(40)), cycles=20, budget=60)
+    cmd = [sys.executable, "-m", "alcore", "book", "--config", str(g), "--no-build"]
+    cmd += ["--embeddings", LOADER, "--store", str(tmp_path / "s"), "--no-progress"]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    assert proc.stdout.readline().startswith("alcore book:")  # validated, the grid starts
+    time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].endswith(
+        "interrupted; finished work is kept (run the same command to go on)"
+    )
+
+
+# ------------------------------------------------------------------ 4. only the work asked for
+def test_book_fetches_and_loads_only_what_the_grid_names(home, tmp_path, capsys, monkeypatch):
+    from alcore.cli import book
+
+    _csv(tmp_path / "mine.csv")
+    g = _grid(tmp_path / "g.yaml", [entry("mine", "mine.csv")])
+    g.write_text(g.read_text().replace('"e1"', '"glove50"'))
+    calls = []
+    monkeypatch.setattr(book, "_build", lambda cmd: calls.append(cmd) or 0)
+    rc, _out, err = _cli(
+        capsys, "book", "--config", g, "--embeddings", LOADER, "--store", "s", "--no-build"
+    )
+    assert rc == 0, err
+    (cmd,) = calls
+    assert cmd[cmd.index("--datasets") + 1 :][:3] == ["mine", "--encoders", "glove50"]
+    assert not (home / "archives").exists() and not (home / "encoders").exists()
+
+
+def test_data_fetch_config_fetches_only_the_grids_datasets(home, tmp_path, capsys, monkeypatch):
+    from alcore.cli import data as cli_data
+
+    _csv(tmp_path / "mine.csv")
+    g = _grid(tmp_path / "g.yaml", ["trec6", entry("mine", "mine.csv")])
+    fetched = []
+
+    def fake_load(name, refresh=False):
+        fetched.append(name)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(cli_data, "load_dataset", fake_load)
+    _rc, _out, _err = _cli(capsys, "data", "fetch", "--config", g)
+    assert fetched == ["trec6"]
+
+
+def test_make_book_with_a_config_does_not_fetch_everything(tmp_path):
+    make = __import__("shutil").which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    out = subprocess.run(
+        [make, "-n", "book", "CONFIG=my.yaml"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert "data fetch --config my.yaml" in out and "fetch all" not in out

@@ -36,6 +36,12 @@ def _check_clf_json(text: str) -> None:
         LogisticRegression(**clf)._validate_params()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"clf: {exc}") from None
+    if clf.get("max_iter", 1) < 1:  # accepted by scikit-learn, but no fit would be made
+        raise ValueError(
+            f"clf: max_iter={clf['max_iter']} lets the classifier make no iteration, so every "
+            f"run would score an unfitted model; give max_iter >= 1 (default "
+            f"{CLF_DEFAULTS['max_iter']})"
+        )
 
 
 def check_clf(clf) -> None:
