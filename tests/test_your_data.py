@@ -229,7 +229,7 @@ def test_a_yaml_alias_bomb_fails_fast_with_a_short_message(home, tmp_path, capsy
     path = tmp_path / "bomb.yaml"
     path.write_text(_bomb())
     assert path.stat().st_size < 500
-    rc, out, err = _cli(capsys, "run", "--config", path, "--dry-run")
+    rc, _out, err = _cli(capsys, "run", "--config", path, "--dry-run")
     assert rc == 2 and len(err) < 300
     _one_clear_line(err, str(path), "alias")
     path.write_text(_bomb(levels=8))  # one level less: refused too, still short
