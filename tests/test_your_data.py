@@ -17,7 +17,6 @@ import pytest
 
 from alcore import data
 from alcore.cli import main
-from alcore.core.safe_yaml import YAMLInputError, parse_yaml, read_yaml
 from alcore.runs.experiment import Grid
 from alcore.runs.store import ResultStore
 
@@ -238,6 +237,8 @@ def test_a_yaml_alias_bomb_fails_fast_with_a_short_message(home, tmp_path, capsy
 
 
 def test_yaml_duplicate_keys_are_refused_with_their_lines(tmp_path):
+    from alcore.core.safe_yaml import YAMLInputError, parse_yaml
+
     path = tmp_path / "g.yaml"
     path.write_text("datasets: [trec6]\ncycles: 2\nseeds: [0]\ncycles: 5\n")
     with pytest.raises(YAMLInputError, match=r"g\.yaml:4:1: duplicate key 'cycles' .*line 2"):
@@ -247,6 +248,8 @@ def test_yaml_duplicate_keys_are_refused_with_their_lines(tmp_path):
 
 
 def test_yaml_size_depth_and_recursion_are_bounded(tmp_path):
+    from alcore.core.safe_yaml import YAMLInputError, parse_yaml, read_yaml
+
     big = tmp_path / "big.yaml"
     big.write_text("a: " + "x" * (2 << 20))
     with pytest.raises(YAMLInputError, match="big.yaml: .*bytes"):
@@ -318,7 +321,7 @@ def test_one_column_for_text_and_label_is_one_clear_line(home, tmp_path, capsys)
 
 
 def test_a_tsv_saved_as_csv_names_the_fix(home, tmp_path, capsys):
-    rows = [(f"hello, world {i}", ["a", "b"][i % 2]) for i in range(30)]
+    rows = [("hello, big, world " * (i % 3) + str(i), "ab"[i % 2]) for i in range(30)]
     path = _frame_csv(tmp_path / "d.csv", rows, sep="\t")
     rc, _out, err = _cli(
         capsys, "data", "add", "d", path, "--text-col", "text", "--label-col", "label"

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
 
 
 def _drop_empty(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -95,8 +96,6 @@ def _check_classes(name: str, labels: np.ndarray, classes: list) -> None:
 
 def _stratified_test_mask(labels: np.ndarray, test_size: float, random_state) -> np.ndarray:
     """A boolean test mask: stratified if every class has 2+ rows, else plain random."""
-    from sklearn.model_selection import train_test_split
-
     idx = np.arange(len(labels))
     counts = np.bincount(labels)
     stratify = labels if counts[counts > 0].min() >= 2 else None
