@@ -290,6 +290,18 @@ def test_a_class_whose_texts_are_all_empty_is_not_counted(home, tmp_path, capsys
     assert set(ds.labels("train")) == {0, 1} and set(ds.labels("test")) <= {0, 1}
 
 
+def test_a_class_emptied_by_cleaning_leaves_a_loaders_class_list():
+    from alcore.data.clean import _finalize
+
+    texts = ["a", "b", "c", "d", " ", "e", "f", "g"]
+    df = pd.DataFrame(
+        {"text": texts, "label": [0, 1, 0, 1, 2, 0, 1, 0], "split": ["train"] * 6 + ["test"] * 2}
+    )
+    with pytest.warns(UserWarning, match=r"dropped 1 class\(es\) with no row left .*'C'"):
+        train, test, classes = _finalize("x", df, ["A", "B", "C"], "given")
+    assert classes == ["A", "B"] and set(train["label"]) == {0, 1}
+
+
 def test_a_single_row_class_is_dropped_with_one_message_in_one_wording(home, tmp_path, capsys):
     rows = [(f"text {i}", ["a", "b"][i % 2]) for i in range(40)] + [("lonely", "z")]
     path = _frame_csv(tmp_path / "d.csv", rows)
