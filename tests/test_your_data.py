@@ -299,7 +299,7 @@ def test_a_class_emptied_by_cleaning_leaves_a_loaders_class_list():
     )
     with pytest.warns(UserWarning, match=r"dropped 1 class\(es\) with no row left .*'C'"):
         train, test, classes = _finalize("x", df, ["A", "B", "C"], "given")
-    assert classes == ["A", "B"] and set(train["label"]) == {0, 1}
+    assert classes == ["A", "B"] and set(train["label"]) == {0, 1} and set(test["label"]) == {0, 1}
 
 
 def test_a_single_row_class_is_dropped_with_one_message_in_one_wording(home, tmp_path, capsys):
