@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 from alcore import __version__
@@ -67,6 +68,11 @@ def _writes_home(args) -> bool:
     )
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning as one ``alcore: ...`` line (not Python's file, line and source)."""
+    print(f"alcore: {' '.join(str(message).split())}", file=file or sys.stderr)
+
+
 def _log_internal_error(prog: str) -> Path:
     """Write the current exception's traceback to a log file; return its path."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -89,6 +95,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     prog = f"alcore {args.command}"
+    shown, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         if _writes_home(args):
             check_home()
@@ -110,6 +117,8 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 70
+    finally:
+        warnings.showwarning = shown
 
 
 if __name__ == "__main__":  # pragma: no cover
