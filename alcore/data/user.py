@@ -5,6 +5,11 @@ before any work), then writes ``$ALCORE_HOME/user_datasets/<name>.json``: the ab
 the columns, the split, the budget, the row and class counts and a content fingerprint.
 From then on :func:`alcore.data.load_dataset`, :data:`alcore.data.DATASETS`,
 ``alcore embed --dataset NAME`` and the experiment grids know the name.
+
+The record is the one truth for a name. ``alcore data add`` registers a name again when asked
+(saying which settings changed); a grid's inline entry (:func:`user_dataset_from_entry`)
+registers a new name, and for a registered one only checks that it means the same file and
+settings, unless it says ``replace: true``.
 """
 
 from __future__ import annotations
