@@ -398,16 +398,24 @@ def test_an_internal_error_is_one_line_and_its_traceback_is_logged(home, capsys,
     assert log.parent == home / "logs" and "Traceback" in log.read_text()
 
 
-def test_sigint_during_book_exits_130_with_one_line(home, tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigint_during_book_exits_130_with_one_line(home, tmp_path, jobs):
     g = _grid(tmp_path / "g.yaml", ["toy3", "toy4"], seeds=list(range(40)), cycles=20, budget=60)
     cmd = [sys.executable, "-m", "alcore", "book", "--config", str(g), "--no-build"]
     cmd += ["--embeddings", LOADER, "--store", str(tmp_path / "s"), "--no-progress"]
+    cmd += ["--jobs", str(jobs)]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        start_new_session=True,
     )
     assert proc.stdout.readline().startswith("alcore book:")  # validated, the grid starts
-    time.sleep(1)
-    proc.send_signal(signal.SIGINT)
+    time.sleep(2)
+    # a terminal's Ctrl-C reaches the whole process group: alcore and its workers
+    os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1].endswith(
