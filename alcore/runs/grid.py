@@ -73,6 +73,7 @@ from alcore.embedding.embed import cached_sha256
 from alcore.engine.identity import code_identity
 from alcore.runs.experiment import RunConfig, cap_pool
 from alcore.runs.store import ResultStore, same_identity
+from alcore.runs.workers import start_workers
 
 __all__ = [
     "pair_identity",
@@ -311,38 +312,6 @@ def _execute(kind, payload, loader, threads):
         }
 
 
-def _ignore_sigint():
-    """Worker initializer: Ctrl-C is the runner's to handle (it stops the workers)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _start_workers(get_executor, jobs):
-    """The worker pool, its processes deaf to Ctrl-C, so that a Ctrl-C ends the grid with the
-    runner's one line instead of a traceback from every worker.
-
-    SIGINT is ignored while the worker processes are forked (a process started so keeps
-    ignoring it, from its first import on), a few milliseconds; workers started later ignore
-    it from their initializer on.
-    """
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _in_main_thread() else None
-    try:
-        executor = get_executor(max_workers=jobs, initializer=_ignore_sigint)
-        future = executor.submit(int)  # the pool forks its workers now, not at the first task
-        deadline = time.monotonic() + 10
-        while len(getattr(executor, "_processes", None) or ()) < jobs and not future.done():
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
-        return executor
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-
-
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
-
-
 def _pull(source, claim):
     """``(item, [])`` if ``claim`` accepts the next task of ``source``, else ``(None, [item])``."""
     item = source.popleft()
@@ -379,7 +348,7 @@ def _local(tasks, jobs, loader, threads, claim=None):
         while queue or suspects:
             solo = bool(suspects)
             source, limit = (suspects, 1) if solo else (queue, jobs)
-            executor = _start_workers(get_reusable_executor, jobs)
+            executor = start_workers(get_reusable_executor, jobs)
             running, broken = {}, False
             while (source and not broken) or running:
                 while source and not broken and len(running) < limit:
