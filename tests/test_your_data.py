@@ -398,7 +398,7 @@ def test_an_internal_error_is_one_line_and_its_traceback_is_logged(home, capsys,
     assert log.parent == home / "logs" and "Traceback" in log.read_text()
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("jobs", [1])
 def test_sigint_during_book_exits_130_with_one_line(home, tmp_path, jobs):
     g = _grid(tmp_path / "g.yaml", ["toy3", "toy4"], seeds=list(range(40)), cycles=20, budget=60)
     cmd = [sys.executable, "-m", "alcore", "book", "--config", str(g), "--no-build"]
