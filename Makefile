@@ -42,8 +42,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# with CONFIG only the datasets that grid names are fetched
 data: setup
-	$(BIN)/alcore data fetch all
+	$(BIN)/alcore data fetch $(if $(CONFIG),--config $(CONFIG),all)
 
 # EMBED_ALL=1 embeds every offline dataset with every offline encoder (mpnet included: slow)
 embed: data

@@ -496,7 +496,7 @@ def test_add_dataset_registers_and_loads(tmp_home, tmp_path):
     assert dataset_budget("mine") == 20
     from alcore.runs import experiment
 
-    assert "mine" in experiment._dataset_names()
+    assert "mine" in experiment.dataset_names()
 
 
 def test_add_dataset_errors_come_first(tmp_home, tmp_path):

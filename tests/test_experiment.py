@@ -245,7 +245,8 @@ def test_k0_rule_gives_at_least_one_label_per_class():
 
 def test_default_profile_is_the_papers_regime():
     pytest.importorskip("alcore.data")
-    from alcore.runs.experiment import _dataset_budget, _dataset_facts
+    from alcore.runs.datasets import dataset_facts as _dataset_facts
+    from alcore.runs.datasets import grid_budget as _dataset_budget
 
     configs = load_profile("default").configs()
     main = [c for c in configs if c.study == "main"]

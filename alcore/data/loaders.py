@@ -7,8 +7,8 @@ import pandas as pd
 from alcore.data.cache import SPLIT_SEED, SPLIT_TEST_SIZE, _load_offline
 from alcore.data.dataset import TextDataset
 from alcore.data.hub import _load_hub
+from alcore.data.records import load_user_dataset
 from alcore.data.registry import DATASETS, get_spec
-from alcore.data.user import load_user_dataset
 
 
 def load_dataset(

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from alcore.core.paths import home
+from alcore.data.dataset import TextDataset
+from alcore.data.files import load_file
 from alcore.data.spec import DatasetSpec
 
 _FORMAT = 1
@@ -26,6 +28,18 @@ ENTRY_KEYS = (
     "test_size",
     "budget",
     "random_state",
+    "replace",
+)
+#: The keys of a record that say what a name means; any other value is derived from the file.
+SETTINGS = (
+    "path",
+    "test_path",
+    "text_col",
+    "label_col",
+    "text_pair_col",
+    "test_size",
+    "random_state",
+    "budget",
 )
 _REQUIRED = ("name", "path", "text_col", "label_col")
 #: ``budget_source`` of a user dataset whose budget the rule gives.
@@ -68,6 +82,24 @@ def _read_entry(name: str) -> dict | None:
     return entry
 
 
+def record_path(name: str) -> Path:
+    """The record file of user dataset ``name``."""
+    return user_dir() / f"{name}.json"
+
+
+def check_record_files(name: str, entry: dict) -> None:
+    """Refuse, naming the record and the file, a record whose file(s) moved or were deleted."""
+    for key in ("path", "test_path"):
+        file = entry.get(key)
+        if file and not Path(file).is_file():
+            raise ValueError(
+                f"user dataset {name!r} (record {record_path(name)}) points to {file}, which "
+                "does not exist (moved or deleted). Put the file back, or register its new "
+                f"place: alcore data add {name} NEW_PATH --text-col {entry.get('text_col')} "
+                f"--label-col {entry.get('label_col')}"
+            )
+
+
 def _spec_from_entry(entry: dict) -> DatasetSpec:
     budget, source = entry.get("budget"), "user"
     if budget in (None, "rule"):
@@ -98,3 +130,28 @@ def read_user_spec(name: str) -> DatasetSpec | None:
     """The :class:`DatasetSpec` of a registered user dataset, or None if there is none."""
     entry = _read_entry(name)
     return None if entry is None else _spec_from_entry(entry)
+
+
+def load_user_dataset(spec: DatasetSpec) -> TextDataset:
+    """Load a registered user dataset from its file(s); a missing file names the record."""
+    check_record_files(
+        spec.name,
+        {
+            "path": spec.path,
+            "test_path": spec.test_path,
+            "text_col": spec.text_field,
+            "label_col": spec.label_field,
+        },
+    )
+    ds = load_file(
+        spec.path,
+        spec.text_field,
+        spec.label_field,
+        spec.text_pair_field,
+        test_path=spec.test_path,
+        test_size=spec.test_size or 0.2,
+        random_state=spec.random_state,
+        name=spec.name,
+    )
+    ds.meta.update(budget=spec.budget, budget_source=spec.budget_source)
+    return ds

@@ -56,6 +56,7 @@ __all__ = [
     "Encoder",
     "EncoderSpec",
     "cache_path",
+    "cached_sha256",
     "embed",
     "get_encoder",
     "list_encoders",
@@ -163,8 +164,9 @@ def _read_cached(path: Path, config: dict):
     return X, meta
 
 
-def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recompute=False):
-    """Embed one split through the cache -> ``(X, sidecar dict with cache_hit, path)``."""
+def _cache_entry(dataset, encoder, split, fit_sha256=None):
+    """``(texts, config, path)`` of one split's cache entry (``fit_sha256``: a ladder rung's
+    base train vectors, which its PCA is fitted on)."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     texts = dataset.texts(split)
@@ -175,10 +177,44 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
         texts_sha256=_texts_sha256(texts),
         **encoder.config(),
     )
+    if fit_sha256 is not None:
+        config["fit_sha256"] = fit_sha256
+    return texts, config, cache_path(dataset.name, encoder.name, split, config)
+
+
+def cached_sha256(dataset, encoder) -> dict | None:
+    """``{split: sha256}`` of both splits' cache entries, or None if the cache lacks one.
+
+    Reads only the sidecars (no array, no weights): what the embeddings of ``dataset`` by
+    ``encoder`` would be, without embedding them.
+    """
+    ds, enc = _as_dataset(dataset), _as_encoder(encoder, {})
+    fit = None
+    if isinstance(enc, RungEncoder):
+        base = cached_sha256(ds, enc.base)
+        if base is None:
+            return None
+        fit = base["train"]
+    out = {}
+    for split in SPLITS:
+        _, config, path = _cache_entry(ds, enc, split, fit)
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text())
+        except (OSError, ValueError):
+            return None
+        if not path.is_file() or not isinstance(meta, dict) or meta.get("config") != config:
+            return None
+        out[split] = meta.get("sha256")
+    return out
+
+
+def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recompute=False):
+    """Embed one split through the cache -> ``(X, sidecar dict with cache_hit, path)``."""
+    fit = None
     if isinstance(encoder, RungEncoder):  # a ladder rung: PCA fitted on the base's train vectors
         base_train, base_info = _embed_cached(dataset, encoder.base, "train", batch_size, progress)
-        config["fit_sha256"] = base_info["sha256"]
-    path = cache_path(dataset.name, encoder.name, split, config)
+        fit = base_info["sha256"]
+    texts, config, path = _cache_entry(dataset, encoder, split, fit)
     if not recompute:
         X, meta = _read_cached(path, config)
         if X is not None:

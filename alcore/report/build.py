@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from alcore.core.safe_yaml import read_yaml
+
 
 def find_root(root=None) -> Path:
     """The checkout holding ``notebooks/NN_*.md`` and ``book/``: ``root`` if given, else the
@@ -148,9 +150,7 @@ def execute(notebooks, out: Path, params: dict, root: Path) -> None:
 
 def check_toc(book: Path) -> None:
     """Fail clearly if the table of contents names a chapter that does not exist."""
-    import yaml
-
-    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    toc = read_yaml(book / "_toc.yml")
     files = [toc["root"]]
     stack = list(toc.get("chapters", [])) + [
         c for p in toc.get("parts", []) for c in p.get("chapters", [])
@@ -196,6 +196,8 @@ def main(argv=None) -> None:
     p.add_argument("--book", type=Path, help="the book's source dir (default ROOT/book)")
     p.add_argument("--only", nargs="*", help="notebook name prefixes to run (default all)")
     p.add_argument("--no-build", action="store_true", help="execute the notebooks only")
+    p.add_argument("--datasets", nargs="+", help="the notebooks' datasets (default: their own)")
+    p.add_argument("--encoders", nargs="+", help="the notebooks' encoders (default: their own)")
     args = p.parse_args(argv)
     root = find_root(args.root)
     book = args.book or root / "book"
@@ -213,6 +215,9 @@ def main(argv=None) -> None:
     params = {"profile": args.profile}
     if args.store:
         params["store"] = str(Path(args.store).resolve())
+    for key in ("datasets", "encoders"):  # a grid's book: only what the grid names is loaded
+        if getattr(args, key):
+            params[key] = list(getattr(args, key))
     execute(notebooks, out, params, root)
     if not args.no_build:
         build(book)

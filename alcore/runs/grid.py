@@ -58,12 +58,19 @@ from tqdm.auto import tqdm
 from alcore.engine.identity import code_identity
 from alcore.runs.experiment import RunConfig
 from alcore.runs.grid_exec import GridTerminated, execute_all, on_sigterm
-from alcore.runs.grid_inputs import pair_identity, resolve_loader, run_one, upper_bound
+from alcore.runs.grid_inputs import (
+    pair_identity,
+    planned_identity,
+    resolve_loader,
+    run_one,
+    upper_bound,
+)
 from alcore.runs.store import ResultStore, same_identity
 
 __all__ = [
     "GridTerminated",
     "pair_identity",
+    "planned_identity",
     "resolve_loader",
     "run_grid",
     "run_one",

@@ -39,6 +39,7 @@ from threadpoolctl import threadpool_limits
 from alcore.runs.experiment import RunConfig
 from alcore.runs.grid_inputs import pair_identity, run_one, upper_bound
 from alcore.runs.grid_provenance import run_provenance
+from alcore.runs.workers import start_workers
 
 __all__ = ["DASK_IN_FLIGHT", "MAX_WORKER_DEATHS", "GridTerminated", "execute", "execute_all"]
 
@@ -119,7 +120,7 @@ def _local(tasks, jobs, loader, threads, claim=None):
         while queue or suspects:
             solo = bool(suspects)
             source, limit = (suspects, 1) if solo else (queue, jobs)
-            executor = get_reusable_executor(max_workers=jobs)
+            executor = start_workers(get_reusable_executor, jobs)
             running, broken = {}, False
             while (source and not broken) or running:
                 while source and not broken and len(running) < limit:

@@ -21,6 +21,7 @@ from collections import OrderedDict
 import numpy as np
 
 from alcore import data
+from alcore.embedding.embed import cached_sha256
 from alcore.embedding.embed import load_embeddings as cached_embeddings
 from alcore.engine.loop import full_data_accuracy, run_al
 from alcore.runs.experiment import RunConfig, cap_pool
@@ -137,6 +138,21 @@ def _is_alcore_dataset(dataset) -> bool:
         return dataset in data.DATASETS
     except Exception:
         return False
+
+
+def planned_identity(dataset, encoder, load_embeddings=None) -> dict:
+    """The identity :func:`pair_identity` gives, without embedding anything.
+
+    With the default loader the embeddings' hash comes from the cache sidecars alone (None
+    when the cache lacks the pair, which is then to be embedded); a custom loader is called
+    as the run calls it. For ``alcore run --dry-run``: the runs it counts as stored are those
+    the run skips.
+    """
+    if load_embeddings is not None:
+        return pair_identity(dataset, encoder, load_embeddings)
+    shas = cached_sha256(dataset, encoder)
+    emb = None if shas is None else "cache:" + _sha(shas["train"], shas["test"])
+    return {"data": data_fingerprint(dataset), "embeddings": emb}
 
 
 def pair_identity(dataset, encoder, load_embeddings=None) -> dict:
