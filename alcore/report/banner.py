@@ -6,13 +6,12 @@ from __future__ import annotations
 import html
 
 from alcore.science.analysis import al_part, ips_part
+from alcore.science.findings import MIN_CELLS
 
 __all__ = ["FULL_DESIGNS", "MIN_CELLS", "banner_html", "banner_markdown", "store_size"]
 
 #: the profiles that run the book's whole design (``make book``) or more
 FULL_DESIGNS = ("default", "paper")
-#: cells (dataset x encoder) a claim about the study needs before it is tested at all
-MIN_CELLS = 3
 
 
 def store_size(results):
@@ -55,7 +54,7 @@ def size_sentence(size):
     return (
         f"{_plural(len(size['datasets']), 'dataset')} ({', '.join(size['datasets']) or 'none'}), "
         f"{_plural(len(size['encoders']), 'encoder')} ({', '.join(size['encoders']) or 'none'}) "
-        f"and {_plural(len(size['seeds']), 'seed')} in its store: "
+        f"and {_plural(len(size['seeds']), 'seed')}: "
         f"{_plural(size['cells'], '(dataset, encoder) cell')}, "
         f"{size['al_runs']} active-learning and {size['ips_runs']} IPS-study runs"
     )
@@ -83,7 +82,7 @@ def banner_text(profile, size):
     if profile in FULL_DESIGNS:
         return None
     title = f"Built from the `{profile}` profile, not the book's full design"
-    body = f"This page shows {size_sentence(size)}. {verdict_sentence(size)}"
+    body = f"Its store holds {size_sentence(size)}. {verdict_sentence(size)}"
     return title, body
 
 

@@ -25,6 +25,7 @@ from IPython.display import HTML, Markdown, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from alcore.report.banner import banner_html, store_size
+from alcore.report.tables import table as show_table
 from alcore.runs import store as st
 from alcore.science.analysis import CONFIG, al_part, ips_part, select
 
@@ -38,6 +39,7 @@ __all__ = [
     "repo_root",
     "setup",
     "show",
+    "show_takeaway_table",
     "show_takeaways",
 ]
 
@@ -116,9 +118,11 @@ def load_report_data(
     res = st.load_results(path)
     out["size"] = store_size(res)
     out["results"] = select(res, datasets, encoders, strategies, seeds) if len(res) else res
-    out["upper_bounds"] = st.load_upper_bounds(path)
-    if len(out["upper_bounds"]):
-        out["upper_bounds"] = select(out["upper_bounds"], datasets, encoders)
+    upper = st.load_upper_bounds(path)
+    for col, wanted in (("dataset", datasets), ("encoder", encoders)):
+        if wanted is not None and len(upper):
+            upper = upper[upper[col].isin(wanted)]
+    out["upper_bounds"] = upper  # the same selection as the runs: every table honours it
     try:
         out["provenance"] = st.load_provenance(path)
     except FileNotFoundError:
@@ -212,6 +216,40 @@ def show_takeaways(table, ids=None):
         table = table[table["id"].isin(list(ids))]
     for t in table.itertuples():
         display(Markdown(f"**Paper:** {t.paper}  \n**Here:** {t.here}. **Verdict: {t.verdict}.**"))
+
+
+def show_takeaway_table(table):
+    """The takeaways as a reader takes them in: one compact table of the numbers (verdict,
+    estimate, 95% CI, p, and the rule's measured false-positive rate and power where the
+    table has them), then each takeaway's claim, null, test, unit and effect as a list.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`alcore.science.findings.takeaways` (optionally with
+        :func:`alcore.science.calibration.with_calibration`'s columns).
+    """
+    t = table.copy()
+    t["95% CI"] = [
+        "–" if pd.isna(lo) else f"[{lo:+.3f}, {hi:+.3f}]" for lo, hi in zip(t["ci_low"], t["ci_high"])
+    ]
+    cols = ["id", "verdict", "estimate", "95% CI", "p"]
+    cols += [c for c in ("false_positive_rate", "power") if c in t]
+    numbers = t[cols].rename(columns={"false_positive_rate": "false +", "power": "power"})
+    show_table(
+        numbers,
+        caption="Each takeaway's verdict, effect with its 95% CI and p-value, and the rule's "
+        "measured false-positive rate and power.",
+        decimals={"estimate": 3, "p": 3},
+        percent=("false +", "power"),
+        signed=("estimate",),
+    )
+    lines = [
+        f"- **{r.id}** {r.paper} *Null:* {r.null}. *Test:* {r.test}; *unit:* {r.unit}; "
+        f"*effect:* {r.effect}. *See:* {r.figure}."
+        for r in t.itertuples()
+    ]
+    display(Markdown("\n".join(lines)))
 
 
 def read_bench(name, command):
