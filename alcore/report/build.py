@@ -291,7 +291,8 @@ def write_design(out: Path, profiles=("default", "paper")) -> None:
     """
     rows = []
     for name in profiles:
-        al = [c for c in load_profile(name).configs(check_names=False) if c.cycles and c.study == "main"]
+        configs = load_profile(name).configs(check_names=False)
+        al = [c for c in configs if c.cycles and c.study == "main"]
         names = {k: sorted({str(getattr(c, k)) for c in al}) for k in ("dataset", "encoder")}
         seeds = sorted({c.seed for c in al})
         rows.append(

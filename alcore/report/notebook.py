@@ -59,6 +59,14 @@ def setup(precision=4):
     pd.set_option("display.max_columns", 30)
 
 
+def _display(obj):
+    display(obj)
+
+
+def _markdown(text):
+    return Markdown(text)
+
+
 def repo_root(start=None):
     """The alcore checkout that holds ``start`` (default: the working directory), or ``start``."""
     p = Path(start or Path.cwd()).resolve()
@@ -159,7 +167,7 @@ def banner(profile, size):
     """
     text = banner_html(profile, size)
     if text:
-        display(HTML(text))
+        _display(HTML(text))
 
 
 def describe(data):
@@ -186,7 +194,7 @@ def describe(data):
 
 def note(msg):
     """Display a clearly marked message (e.g. data this notebook cannot find)."""
-    display(Markdown(f"> **Note.** {msg}"))
+    _display(_markdown(f"> **Note.** {msg}"))
 
 
 def show(fig):
@@ -197,7 +205,7 @@ def show(fig):
     (:func:`alcore.report.plots.is_empty`) says why in itself, so the numbering and the
     references hold in every build.
     """
-    display(fig)
+    _display(fig)
     plt.close(fig)
 
 
@@ -215,7 +223,8 @@ def show_takeaways(table, ids=None):
     if ids is not None:
         table = table[table["id"].isin(list(ids))]
     for t in table.itertuples():
-        display(Markdown(f"**Paper:** {t.paper}  \n**Here:** {t.here}. **Verdict: {t.verdict}.**"))
+        text = f"**Paper:** {t.paper}  \n**Here:** {t.here}. **Verdict: {t.verdict}.**"
+        _display(_markdown(text))
 
 
 def show_takeaway_table(table):
@@ -230,9 +239,8 @@ def show_takeaway_table(table):
         :func:`alcore.science.calibration.with_calibration`'s columns).
     """
     t = table.copy()
-    t["95% CI"] = [
-        "–" if pd.isna(lo) else f"[{lo:+.3f}, {hi:+.3f}]" for lo, hi in zip(t["ci_low"], t["ci_high"])
-    ]
+    bounds = zip(t["ci_low"], t["ci_high"])
+    t["95% CI"] = ["–" if pd.isna(lo) else f"[{lo:+.3f}, {hi:+.3f}]" for lo, hi in bounds]
     cols = ["id", "verdict", "estimate", "95% CI", "p"]
     cols += [c for c in ("false_positive_rate", "power") if c in t]
     numbers = t[cols].rename(columns={"false_positive_rate": "false +", "power": "power"})
@@ -249,7 +257,7 @@ def show_takeaway_table(table):
         f"*effect:* {r.effect}. *See:* {r.figure}."
         for r in t.itertuples()
     ]
-    display(Markdown("\n".join(lines)))
+    _display(_markdown("\n".join(lines)))
 
 
 def read_bench(name, command):

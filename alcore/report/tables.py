@@ -45,9 +45,9 @@ def format_table(df, decimals=3, percent=(), signed=()):
     """``df`` as strings for reading: a plain table (see :func:`table`) whose every cell is
     formatted; rows with no value left are dropped. Returns a DataFrame of str."""
     df = _flat(df)
-    values = df.select_dtypes(include="number").columns
-    if len(values):
-        df = df[df[values].notna().any(axis=1) | df.drop(columns=values).notna().any(axis=1)]
+    values = df.select_dtypes(include="float").columns
+    if len(values):  # a row whose measured values are all missing says nothing
+        df = df[df[values].notna().any(axis=1)]
     per = decimals if isinstance(decimals, dict) else {}
     out = pd.DataFrame(index=df.index)
     for c in df.columns:
@@ -74,16 +74,18 @@ def table_html(df, caption=None, decimals=3, percent=(), signed=()):
     body = format_table(df, decimals, percent, signed)
     numeric = set(_flat(df).select_dtypes(include="number").columns)
     kind = {c: "num" if c in numeric else "text" for c in body.columns}
-    head = "".join(f'<th class="{kind[c]}">{html.escape(c)}</th>' for c in body.columns)
+    head = "".join(  # "best_rank" reads "best rank", and may wrap
+        f'<th class="{kind[c]}">{html.escape(c.replace("_", " "))}</th>' for c in body.columns
+    )
     rows = "".join(
         "<tr>"
         + "".join(f'<td class="{kind[c]}">{html.escape(v)}</td>' for c, v in zip(body.columns, r))
         + "</tr>"
         for r in body.itertuples(index=False)
     )
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    cap = f'<p class="alcore-caption">{html.escape(caption)}</p>' if caption else ""
     return (
-        f'<div class="alcore-table"><table class="table">{cap}<thead><tr>{head}</tr></thead>'
+        f'{cap}<div class="alcore-table"><table class="table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
     )
 

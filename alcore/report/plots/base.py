@@ -129,6 +129,7 @@ def share_heatmap(m, ax, cmap, **kw):
         annot_kws={"fontsize": 8},
         **kw,
     )
+    ax.tick_params(axis="y", rotation=0)
 
 
 def empty(title, why):

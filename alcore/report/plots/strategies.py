@@ -185,31 +185,51 @@ def top_share_by_encoder_and_dataset(df, ips="typiclust", metric="accuracy", tol
 def critical_difference_diagram(result, title=None):
     """Critical-difference diagram of :func:`alcore.science.stats.friedman_nemenyi`'s result.
 
-    Strategies sit at their average rank (1 = best, left); a bar joins every group whose
-    ranks differ by less than the Nemenyi critical difference.
+    Strategies sit at their average rank (1 = best, right); a bar joins every group whose
+    ranks differ by less than the Nemenyi critical difference. ``result=None`` (too few
+    strategies or blocks for the test) gives the figure that says so.
     """
+    if result is None:
+        return empty(
+            title or "Average AULC ranks",
+            "a critical-difference diagram needs at least two strategies and two complete "
+            "(dataset, encoder, IPS, seed) blocks",
+        )
     r = result["avg_ranks"].sort_values()
     cd, k = result["cd"], result["k"]
     title = title or (
         f"Average AULC ranks: Nemenyi CD = {cd:.2f} (alpha = {result['alpha']:g}, "
         f"{result['n']} blocks); Friedman p = {result['p']:.2g}"
     )
-    fig, ax = plt.subplots(figsize=(COLUMN_IN, 1.3 + 0.3 * k), layout="constrained")
-    ax.set(xlim=(0.5, k + 0.5), ylim=(-(k / 2) - 1.5, 1.6))
+    vals = r.to_numpy()
+    cliques = []  # maximal groups of non-significant differences
+    for i in range(k):
+        j = max(j for j in range(i, k) if vals[j] - vals[i] < cd)
+        if j > i and not (i > 0 and vals[j] - vals[i - 1] < cd):
+            cliques.append((vals[i], vals[j]))
+    half = int(np.ceil(k / 2))
+    top = -0.3 - 0.22 * len(cliques)  # labels start under the clique bars
+    bottom = top - 0.45 * (half - 1) - 0.4
+    fig, ax = plt.subplots(
+        figsize=(COLUMN_IN, 1.1 + 0.3 * (half + len(cliques))), layout="constrained"
+    )
+    ax.set(xlim=(0.5, k + 0.5), ylim=(bottom, 1.7))
     ax.invert_xaxis()
-    ax.axhline(0, color="k", lw=1)
     ax.set_xticks(range(1, k + 1))
     ax.xaxis.tick_top()
     for side in ("left", "right", "bottom"):
         ax.spines[side].set_visible(False)
+    ax.spines["top"].set_position(("data", 0))
     ax.set_yticks([])
     ax.plot([1, 1 + cd], [1.2, 1.2], color="C3", lw=2)
-    ax.text(1 + cd / 2, 1.35, "CD", ha="center", color="C3")
-    half = int(np.ceil(k / 2))
+    ax.text(1 + cd / 2, 1.3, "CD", ha="center", va="bottom", color="C3")
+    for m, (lo, hi) in enumerate(cliques):
+        y = -0.25 - 0.22 * m
+        ax.plot([lo, hi], [y, y], color="C0", lw=3, solid_capstyle="round")
     for i, (s, rank) in enumerate(r.items()):
         left = i < half
-        y = -(i if left else k - 1 - i) * 0.5 - 0.5
-        x_txt = k + 0.4 if not left else 0.6
+        y = top - (i if left else k - 1 - i) * 0.45
+        x_txt = 0.6 if left else k + 0.4
         ax.plot([rank, rank, x_txt], [0, y, y], color="0.3", lw=0.8)
         ax.text(
             x_txt,
@@ -218,11 +238,5 @@ def critical_difference_diagram(result, title=None):
             ha="right" if left else "left",
             va="center",
         )
-    vals, y = r.to_numpy(), -0.2
-    for i in range(k):  # maximal cliques of non-significant differences
-        j = max(j for j in range(i, k) if vals[j] - vals[i] < cd)
-        if j > i and not (i > 0 and vals[j] - vals[i - 1] < cd):
-            ax.plot([vals[i], vals[j]], [y, y], color="C0", lw=3, solid_capstyle="round")
-            y -= 0.18
     fig.suptitle(title)
     return fig
