@@ -252,9 +252,13 @@ def show_takeaway_table(table):
         percent=("false +", "power"),
         signed=("estimate",),
     )
+
+    def clause(text):
+        return str(text).strip().rstrip(".")
+
     lines = [
-        f"- **{r.id}** {r.paper} *Null:* {r.null}. *Test:* {r.test}; *unit:* {r.unit}; "
-        f"*effect:* {r.effect}. *See:* {r.figure}."
+        f"- **{r.id}** {r.paper} *Null:* {clause(r.null)}. *Test:* {clause(r.test)}; *unit:* "
+        f"{clause(r.unit)}; *effect:* {clause(r.effect)}. *See:* {clause(r.figure)}."
         for r in t.itertuples()
     ]
     _display(_markdown("\n".join(lines)))

@@ -64,6 +64,7 @@ def bench_query_time(bench):
                         color=colors[impl],
                     )
         first = d.iloc[0]
+        ax.set_xlim(-0.6, len(strategies) - 0.4)  # a lone strategy keeps a bar's width
         log_axis(ax, "y")
         ax.set_xticks(x, strategies, rotation=45, ha="right")
         ax.set(
