@@ -5,10 +5,12 @@ import matplotlib
 matplotlib.use("agg")
 
 import matplotlib.pyplot as plt
+import nbformat
 import pandas as pd
 import pytest
 from _synth import make_results, write_store
 
+from alcore.report import build
 from alcore.report import notebook as report
 from alcore.report import plots as P
 from alcore.report import tables as T
@@ -143,3 +145,38 @@ def test_repo_root_finds_the_checkout(tmp_path):
     (tmp_path / "alcore" / "__init__.py").write_text("")
     (tmp_path / "notebooks" / "sub").mkdir(parents=True)
     assert report.repo_root(tmp_path / "notebooks" / "sub") == tmp_path.resolve()
+
+
+def test_build_reads_p_values_as_papermill_does():
+    assert [build.parse_value(v) for v in ("3", "0.5", "True", "None", "quick")] == [
+        3,
+        0.5,
+        True,
+        None,
+        "quick",
+    ]
+    assert build.parse_value('["trec6"]') == '["trec6"]'  # check_params parses JSON lists
+
+
+def test_build_tidy_hides_the_injected_cell_and_the_machine(tmp_path, capsys):
+    root, store = tmp_path / "repo", tmp_path / "elsewhere" / "store"
+    nb = nbformat.v4.new_notebook()
+    injected = nbformat.v4.new_code_cell(f'store = "{store}"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    shown = nbformat.v4.new_code_cell("print(store)")
+    shown.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=f"store: {root}/results/x\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="alcore: downloading x from PyPI\n"),
+    ]
+    nb.cells = [injected, shown]
+    nb.metadata["papermill"] = {"input_path": {"cells": []}, "output_path": str(root / "o")}
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nb, path)
+    build.tidy(path, root, store)
+    text = path.read_text()
+    assert str(tmp_path) not in text and "elsewhere/store" in text
+    got = nbformat.read(path, as_version=4)
+    assert "remove-cell" in got.cells[0].metadata["tags"]
+    assert [o.name for o in got.cells[1].outputs] == ["stdout"]
+    assert "alcore: downloading x from PyPI" in capsys.readouterr().out  # in the build's log
+    assert got.metadata["papermill"]["input_path"] == "notebooks/01_x.md"
