@@ -175,12 +175,13 @@ def ips_gain_over_cycles(df, a="typiclust", b="random", col="encoder", metric="a
 def win_rate_matrices(df, by="ips", metric="accuracy", tol=0.0):
     """Paper Fig. 4: pairwise win-rate matrix of the strategies, one per value of ``by``.
 
-    Entry (row, column) is the share (in percent) of paired (dataset, encoder, seed, cycle)
-    comparisons the row strategy wins (:func:`alcore.science.analysis.win_rate_matrix`; a tie
-    counts one half, as the paper's matrices are not said to drop them). Values of ``by`` with
-    fewer than two strategies are left out.
+    Entry (row, column) is the share (in percent) of (dataset, encoder, cycle) blocks, the
+    seeds averaged, that the row strategy wins
+    (:func:`alcore.science.analysis.win_rate_matrix`; a tie counts one half, as the paper's
+    matrices are not said to drop them). Values of ``by`` with fewer than two strategies are
+    left out.
     """
-    title = f"% of paired comparisons the row strategy wins ({metric})"
+    title = f"% of blocks the row strategy wins ({metric}, seeds averaged)"
     too_few = too_few_strategies(df)
     if too_few:
         return empty(title, too_few)
