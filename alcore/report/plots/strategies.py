@@ -213,7 +213,7 @@ def critical_difference_diagram(result, title=None):
     fig, ax = plt.subplots(
         figsize=(COLUMN_IN, 1.1 + 0.3 * (half + len(cliques))), layout="constrained"
     )
-    ax.set(xlim=(0.5, k + 0.5), ylim=(bottom, 1.7))
+    ax.set(xlim=(-0.7, k + 1.7), ylim=(bottom, 1.7))  # room for the labels either side
     ax.invert_xaxis()
     ax.set_xticks(range(1, k + 1))
     ax.xaxis.tick_top()
@@ -229,13 +229,14 @@ def critical_difference_diagram(result, title=None):
     for i, (s, rank) in enumerate(r.items()):
         left = i < half
         y = top - (i if left else k - 1 - i) * 0.45
-        x_txt = 0.6 if left else k + 0.4
-        ax.plot([rank, rank, x_txt], [0, y, y], color="0.3", lw=0.8)
+        # the axis runs right to left: the best ranks' labels go to the right of the line
+        x_end = 0.8 if left else k + 0.2
+        ax.plot([rank, rank, x_end], [0, y, y], color="0.3", lw=0.8)
         ax.text(
-            x_txt,
+            x_end,
             y,
-            f" {s} ({rank:.2f}) " if left else f" ({rank:.2f}) {s} ",
-            ha="right" if left else "left",
+            f" {s} ({rank:.2f})" if left else f"({rank:.2f}) {s} ",
+            ha="left" if left else "right",
             va="center",
         )
     fig.suptitle(title)
