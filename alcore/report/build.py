@@ -228,6 +228,7 @@ def tidy(path: Path, root: Path, store: Path | None) -> None:
     # papermill's metadata holds paths too, and the whole source notebook as its "input"
     meta = nb.metadata.get("papermill", {})
     meta["input_path"] = f"notebooks/{path.stem}.md"
+    meta["output_path"] = path.name
     nb.metadata = nbformat.from_dict(json.loads(scrub(json.dumps(nb.metadata))))
     nbformat.write(nb, path)
 

@@ -85,7 +85,8 @@ def table_html(df, caption=None, decimals=3, percent=(), signed=()):
     )
     cap = f'<p class="alcore-caption">{html.escape(caption)}</p>' if caption else ""
     return (
-        f'{cap}<div class="alcore-table"><table class="table"><thead><tr>{head}</tr></thead>'
+        f'{cap}<div class="alcore-table"><table class="table dataframe"><thead><tr>{head}</tr>'
+        f"</thead>"
         f"<tbody>{rows}</tbody></table></div>"
     )
 

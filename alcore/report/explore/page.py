@@ -56,7 +56,6 @@ select, input, option, .bk-input, .choices__inner, .choices__input,
 .choices__list--dropdown .choices__item--selectable.is-highlighted {
   background-color: var(--pst-color-primary-bg, #f2f2f2) !important;
 }
-label, .bk-slider-title { color: var(--pst-color-text-base, inherit); }
 """
 
 # reads ?dataset=...&encoder=...&ips=...&strategies=a,b&metric=...&rank_by=...&share=0.9
@@ -94,9 +93,10 @@ a.click();
 a.remove();
 """
 
-# a page fragment: BokehJS, the plot's div and its script (no <html>/<head>/<body>)
+# a page fragment: BokehJS, the plot's div and its script (no <html>/<head>/<body>); the
+# class lets the book's stylesheet give it the page's own colours in dark mode
 _FRAGMENT = """{{ bokeh_js | safe }}
-{{ plot_div | safe }}
+<div class="alcore-explorer">{{ plot_div | safe }}</div>
 {{ plot_script | safe }}
 """
 
