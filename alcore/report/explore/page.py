@@ -47,7 +47,7 @@ VIEW_JS = files("alcore.report.explore").joinpath("view.js").read_text(encoding=
 # reach into the widgets' shadow roots, so the controls follow light and dark mode. Without
 # this, dark mode gives white text (inherited) on the widgets' white inputs.
 _THEMED_CSS = """
-select, input, option, .bk-input, .choices__inner, .choices__input,
+select, input, option, .bk-input, .bk-btn, .choices__inner, .choices__input,
 .choices__list--dropdown, .choices__list[aria-expanded] {
   background-color: var(--pst-color-surface, #fff) !important;
   color: var(--pst-color-text-base, #222) !important;
