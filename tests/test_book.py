@@ -5,8 +5,8 @@ or two); the structural checks at the top are fast.
 The notebooks' sources are MyST Markdown notebooks (``notebooks/NN_name.md``); the build
 converts them with jupytext and executes them with papermill."""
 
-import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +23,8 @@ from alcore.report import build as build_module
 ROOT = Path(__file__).resolve().parent.parent
 
 REPORT = ("01_ips_study", "02_ips_on_al", "03_embedding_quality")
+BOOK_FILES = ("intro.md", "methods.md", "execution.md", "bibliography.md", "references.bib")
+BOOK_FILES += ("_config.yml",)
 CHAPTERS = ("00_data_encoders",) + REPORT + ("04_findings", "05_performance", "06_reproducibility")
 
 
@@ -44,6 +46,40 @@ def test_notebook_structure(name):
         tags = c.metadata.get("tags", [])
         assert "parameters" in tags or "hide-input" in tags, (name, c.source[:60])
     nbformat.validate(nb)
+
+
+def _numrefs(text):
+    return set(re.findall(r"\{numref\}`(?:[^`<]*<)?([\w-]+)>?`", text))
+
+
+def test_every_figure_is_numbered_captioned_and_every_reference_resolves():
+    """A cell that shows a figure carries ``mystnb: figure:`` (a caption and a name); every
+    ``{numref}`` of the book names one of them."""
+    names = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.md")):
+        nb = jupytext.read(path)
+        for c in nb.cells:
+            if c.cell_type == "code" and "show(P." in c.source:
+                fig = c.metadata.get("mystnb", {}).get("figure", {})
+                assert fig.get("caption") and fig.get("name"), (path.name, c.source[:60])
+                assert c.source.count("show(") == 1, (path.name, "one figure a cell")
+                names.append(fig["name"])
+    assert len(names) == len(set(names)), "figure names are unique"
+    text = "".join(
+        p.read_text() for p in [*(ROOT / "notebooks").glob("*.md"), *(ROOT / "book").glob("*.md")]
+    )
+    assert _numrefs(text) and _numrefs(text) <= set(names), _numrefs(text) - set(names)
+
+
+def test_reader_text_cites_the_paper_and_names_no_issue():
+    text = "".join(
+        p.read_text() for p in [*(ROOT / "notebooks").glob("*.md"), *(ROOT / "book").glob("*.md")]
+    )
+    bib = (ROOT / "book" / "references.bib").read_text()
+    keys = set(re.findall(r"@\w+\{([\w-]+),", bib))
+    cited = set(re.findall(r"\{cite:?\w*\}`([^`]+)`", text))
+    assert "rauch2025nofreelunch" in cited and cited <= keys, cited - keys
+    assert not re.search(r"\bissue\s+#?\d+", text, flags=re.IGNORECASE)
 
 
 def test_notebooks_are_text_only():
@@ -79,11 +115,13 @@ def book(tmp_path_factory):
     write_store(tmp / "store", df, ub)
     src = tmp / "book"
     src.mkdir()
-    for f in ("intro.md", "methods.md", "_config.yml"):
+    for f in BOOK_FILES:
         shutil.copy(ROOT / "book" / f, src / f)
+    shutil.copytree(ROOT / "book" / "_static", src / "_static")
     chapters = "".join(f"  - file: notebooks/{n}\n" for n in REPORT)
     (src / "_toc.yml").write_text(
         f"format: jb-book\nroot: intro\nchapters:\n  - file: methods\n{chapters}"
+        "  - file: execution\n  - file: bibliography\n"
     )
     proc = subprocess.run(
         [
@@ -109,38 +147,55 @@ def book(tmp_path_factory):
     return src
 
 
-def test_executed_notebooks_hold_no_errors(book):
+def _machine_paths(*more):
+    """Absolute paths of the machine that built a book: none may appear in a page."""
+    return [str(p) for p in (ROOT, Path.home(), *more)]
+
+
+def test_executed_notebooks_hold_no_errors_and_no_build_residue(book):
     for name in REPORT:
-        nb = nbformat.read(book / "notebooks" / f"{name}.ipynb", as_version=4)
-        tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
-        assert "injected-parameters" in tags, name
+        path = book / "notebooks" / f"{name}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"], name
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"], name
         assert not [o for o in outputs if o.get("name") == "stderr"], name
-        images = [o for o in outputs if "image/png" in o.get("data", {})]
+        images = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
         assert images, f"{name} shows no figure"
-        text = json.dumps(nb.cells)
-        assert "drawn by `alcore.report.plots." in text, name
+        text = path.read_text()
+        assert "drawn by alcore.report.plots." in text, name
+        leaks = [p for p in _machine_paths(book.parent) if p in text]
+        assert not leaks, f"{name}.ipynb holds {leaks}"
 
 
 def test_pages_and_figures_load_in_chromium(book):
-    pages = ["intro.html", "methods.html"] + [f"notebooks/{n}.html" for n in REPORT]
+    pages = ["intro.html", "methods.html", "execution.html", "bibliography.html"]
+    pages += [f"notebooks/{n}.html" for n in REPORT]
     _check_pages(
         book / "_build" / "html",
         pages,
         min_images=lambda page: 2 if page.startswith("notebooks/") else 0,
+        forbidden=_machine_paths(book.parent),
     )
+    intro = (book / "_build" / "html" / "intro.html").read_text()
+    assert "Built from the" in intro and "quick" in intro  # the banner of a small build
+    assert "Rauch" in (book / "_build" / "html" / "bibliography.html").read_text()
 
 
-def _check_pages(html, pages, min_images):
-    """Every page loads in headless Chromium, with every image loaded and no traceback."""
-    driver = chromium_driver()
+def _check_pages(html, pages, min_images, forbidden=(), width=1280):
+    """Every page loads in headless Chromium at ``width`` px: every image loaded, no
+    traceback, no horizontal scrollbar, no console error, and no path of ``forbidden`` in the
+    page or in the notebook it offers for download."""
+    driver = chromium_driver(log_requests=True)
     from selenium.webdriver.support.ui import WebDriverWait
 
+    driver.set_window_size(width, 900)
     try:
         for page in pages:
             path = html / page
             assert path.is_file(), f"{page} was not built"
+            driver.get_log("browser")  # what earlier pages logged
             driver.get(path.as_uri())
             # on a loaded machine get() can return while the page still loads: wait for it
             WebDriverWait(driver, 60).until(
@@ -154,6 +209,18 @@ def _check_pages(html, pages, min_images):
             assert not broken, f"{page}: images that did not load: {broken}"
             assert len(imgs) >= min_images(page), f"{page} shows {len(imgs)} images"
             assert "Traceback" not in driver.find_element("tag name", "body").text, page
+            scroll, client = driver.execute_script(
+                "const e = document.documentElement; return [e.scrollWidth, e.clientWidth]"
+            )
+            assert scroll <= client, f"{page}: a horizontal scrollbar ({scroll} > {client} px)"
+            errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+            assert not errors, f"{page}: console errors {errors}"
+            source = driver.page_source
+            download = html / "_sources" / Path(page).with_suffix(".ipynb")
+            if download.is_file():
+                source += download.read_text()
+            leaks = [p for p in forbidden if p in source]
+            assert not leaks, f"{page}: paths of the build machine {leaks}"
     finally:
         driver.quit()
 
@@ -226,13 +293,12 @@ def test_quick_profile_book_every_chapter_in_chromium(quick_book):
         nb = nbformat.read(book / f"{name}.ipynb", as_version=4)
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"], name
-        # stderr may only hold alcore's own log lines (e.g. "alcore: downloading ... from
-        # PyPI" when notebook 00 meets an encoder for the first time): no warnings, no bars
-        stderr = "".join(o.text for o in outputs if o.get("name") == "stderr")
-        assert all(line.startswith("alcore: ") for line in stderr.splitlines() if line), name
+        # alcore's log lines ("alcore: downloading ... from PyPI") go to the build's log
+        assert not [o for o in outputs if o.get("name") == "stderr"], name
     figures = {"notebooks/00", "notebooks/01", "notebooks/02", "notebooks/03", "notebooks/05"}
     _check_pages(
         book / "_build" / "html",
         ["intro.html"] + [f"{c}.html" for c in chapters],
         min_images=lambda page: int(page[:12] in figures),
+        forbidden=_machine_paths(quick_book["store"].parent),
     )

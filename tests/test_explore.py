@@ -216,3 +216,34 @@ def test_a_missing_run_counts_only_the_seeds_that_ran(synth):
     i = reach["strategy"].index("margin")
     assert reach["seeds"][i] == 2 and reach["reached"][i] == 2
     assert reach["seeds"][reach["strategy"].index("random")] == 3
+
+
+def test_intervals_are_clipped_to_the_metric_and_few_seeds_are_said(synth):
+    df, ub, _ = synth
+    two = X.explorer_table(df[df["seed"].isin([0, 1])], ub)
+    v = X.explorer_data(two, "toy_binary", "weak", "random")
+    assert all(0 <= lo <= hi <= 1 for lo, hi in zip(v["ranking"]["lo"], v["ranking"]["hi"]))
+    assert set(v["ranking"]["seeds"]) == {2} and "Only 2 seeds" in v["notes"]
+    assert "[0, 1]" in v["notes"]
+    g = X.explorer_data(two, "toy_binary", "weak", "random", metric="gain")
+    assert all(-1 <= lo <= hi <= 1 for lo, hi in zip(g["ranking"]["lo"], g["ranking"]["hi"]))
+    assert "[-1, 1]" in g["notes"]
+
+
+def test_an_empty_panel_says_why(synth):
+    _, _, t = synth
+    high = X.explorer_data(t, "toy_binary", "weak", "random", share=1.5)
+    assert not any(high["reach"]["reached"]) and "No strategy reaches 150%" in high["notes"]
+    assert X.explorer_data(t, "toy_binary", "weak", "random", strategies=[])["notes"] == (
+        "Pick at least one strategy."
+    )
+
+
+def test_csv_holds_the_shown_curves(synth):
+    _, _, t = synth
+    v = X.explorer_data(t, "toy_binary", "weak", "random", ["random", "margin"], metric="gain")
+    lines = X.explorer_csv(v, "gain").splitlines()
+    assert lines[0] == "strategy,labelled_samples,gain_mean,gain_seed_min,gain_seed_max"
+    assert len(lines) == 1 + sum(len(xs) for xs in v["curves"]["xs"])
+    first = lines[1].split(",")
+    assert first[0] == "random" and float(first[2]) == round(v["curves"]["ys"][0][0], 4)

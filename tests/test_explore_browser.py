@@ -32,7 +32,8 @@ const plain = d => Object.fromEntries(Object.entries(d).map(([k, v]) =>
 return JSON.stringify({curves: plain(get('explorer_curves')),
                        ranking: plain(get('explorer_ranking')),
                        reach: plain(get('explorer_reach')),
-                       target: doc.get_model_by_name('explorer_target').text});
+                       target: doc.get_model_by_name('explorer_target').text,
+                       notes: doc.get_model_by_name('explorer_notes').text});
 """
 
 
@@ -72,12 +73,13 @@ def _shown(driver):
 
 def _same(shown, expected):
     """The page's view equals explorer_data's (4-decimal codes: equal to 1e-9)."""
+    assert shown["notes"] == expected["notes"]
     for part in ("curves", "ranking", "reach"):
         exp = expected[part]
         assert shown[part]["strategy"] == exp["strategy"], part
         for key in {
             "curves": ("xs", "ys", "lo", "hi"),
-            "ranking": ("mean", "lo", "hi"),
+            "ranking": ("mean", "lo", "hi", "seeds"),
             "reach": ("labels", "reached", "seeds", "text"),
         }[part]:
             got, want = shown[part][key], exp[key]
@@ -92,8 +94,8 @@ def _same(shown, expected):
                 )
 
 
-def _open(driver, path):
-    driver.get(path.as_uri())
+def _open(driver, path, query=""):
+    driver.get(path.as_uri() + query)
     ready = driver.execute_async_script("""
         const done = arguments[0], t0 = Date.now();
         (function wait() {
@@ -221,6 +223,53 @@ def test_built_book_page_follows_the_controls_and_stays_in_the_book(driver):
     assert not _outside(urls, html), f"requests outside {html}"
 
 
+@pytest.mark.skipif(not BOOK_PAGE.is_file(), reason="the book is not built (make book)")
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_built_book_explorer_fits_the_column_and_reads_in_both_modes(driver, mode):
+    """At 1280 px the explorer fits the text column (no scrollbar), its controls show dark
+    text on light or light text on dark, and a dataset change still redraws the view."""
+    driver.set_window_size(1280, 900)
+    driver.get_log("browser")
+    _open(driver, BOOK_PAGE)
+    driver.execute_script(
+        "document.documentElement.dataset.theme = arguments[0];"
+        "document.documentElement.dataset.mode = arguments[0];",
+        mode,
+    )
+    widths = driver.execute_script("""
+        const root = document.querySelector('.bk-Column, .bk-root, [data-root-id]') ||
+                     document.querySelector('div.output.text_html');
+        const col = document.querySelector('article.bd-article') || document.body;
+        const e = document.documentElement;
+        return [root.getBoundingClientRect().width, col.getBoundingClientRect().width,
+                e.scrollWidth, e.clientWidth];""")
+    assert widths[0] <= widths[1] + 1 and widths[2] <= widths[3], widths
+    colours = driver.execute_script(
+        _DEEP
+        + """
+        const lum = c => { const [r, g, b] = c.match(/[\\d.]+/g).map(Number);
+                           return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+        return deep(document, []).map(s => { const st = getComputedStyle(s);
+          return [lum(st.color), lum(st.backgroundColor)]; });"""
+    )
+    assert colours, "no <select> in the explorer"
+    for fg, bg in colours:
+        assert abs(fg - bg) > 100, (mode, fg, bg)  # legible: not white on white
+        assert (fg < bg) == (mode == "light"), (mode, fg, bg)
+    datasets = driver.execute_script(
+        "return Bokeh.documents[0].get_model_by_name('explorer_dataset').options"
+    )
+    first = _shown(driver)
+    if len(datasets) > 1:
+        current = driver.execute_script(
+            "return Bokeh.documents[0].get_model_by_name('explorer_dataset').value"
+        )
+        assert _pick_dataset(driver, next(d for d in datasets if d != current))
+        assert _shown(driver)["curves"]["ys"] != first["curves"]["ys"]
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
 def test_page_has_no_external_url_to_load(page):
     """No <script src>, <link href> or <img src> outside the page (BokehJS is inline)."""
     import re
@@ -230,3 +279,56 @@ def test_page_has_no_external_url_to_load(page):
     markup = re.sub(r"(<script\b[^>]*>).*?</script>", r"\1</script>", html, flags=re.DOTALL)
     tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[^>]*>", markup)
     assert not tags, tags
+
+
+def test_page_opens_on_the_view_its_address_names(page, driver):
+    path, table = page
+    driver.get_log("browser")
+    _open(
+        driver,
+        path,
+        "?dataset=toy_topics&encoder=strong&ips=typiclust"
+        "&strategies=random,badge&metric=gain&rank_by=aulc&share=0.8",
+    )
+    want = {"dataset": "toy_topics", "encoder": "strong", "ips": "typiclust"}
+    view = X.explorer_data(
+        table, strategies=["random", "badge"], metric="gain", rank_by="aulc", share=0.8, **want
+    )
+    _same(_shown(driver), view)
+    # a name the table lacks is ignored: the page keeps its first view
+    _open(driver, path, "?dataset=nope&metric=accuracy")
+    _same(_shown(driver), X.explorer_data(table, "toy_binary", "weak", "random"))
+    assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_download_saves_the_shown_curves(page, driver):
+    path, table = page
+    _open(driver, path, "?strategies=margin,random&metric=macro_f1")
+    clicked = driver.execute_script(
+        _DEEP.replace("querySelectorAll('select')", "querySelectorAll('button')")
+        + """
+        const b = deep(document, []).find(e => e.textContent.includes('Download'));
+        if (!b) return false;
+        b.click();
+        return true;"""
+    )
+    assert clicked, "no download button on the page"
+    csv = driver.execute_script("return window.alcoreExplorerCSV")
+    view = X.explorer_data(
+        table, "toy_binary", "weak", "random", ["margin", "random"], metric="macro_f1"
+    )
+    assert csv == X.explorer_csv(view, "macro_f1")
+
+
+def test_legend_click_hides_a_strategy(page, driver):
+    path, _ = page
+    _open(driver, path)
+    hidden = driver.execute_script("""
+        const doc = Bokeh.documents[0];
+        const legend = doc.get_model_by_name('explorer_legend');
+        const item = legend.items.find(i => i.label.value === 'margin');
+        if (legend.click_policy !== 'hide') return null;
+        item.renderers.forEach(r => { r.visible = false; });   // what a click does
+        return item.renderers.every(r => !r.visible) &&
+               legend.items.filter(i => i !== item).every(i => i.renderers[0].visible);""")
+    assert hidden

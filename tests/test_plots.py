@@ -145,7 +145,7 @@ def test_figure_decorator_stamps_the_function_name():
 def test_strategy_order_is_the_registry_order():
     from alcore.engine.strategies import NAMES
 
-    assert P._order(["badge", "zzz", "random", "margin"]) == [
+    assert P.order_names(["badge", "zzz", "random", "margin"]) == [
         n for n in NAMES if n in {"badge", "random", "margin"}
     ] + ["zzz"]
 

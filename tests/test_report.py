@@ -5,12 +5,16 @@ import matplotlib
 matplotlib.use("agg")
 
 import matplotlib.pyplot as plt
+import nbformat
 import pandas as pd
 import pytest
 from _synth import make_results, write_store
 
+from alcore.report import build
 from alcore.report import notebook as report
 from alcore.report import plots as P
+from alcore.report import tables as T
+from alcore.report.banner import banner_markdown, store_size
 
 
 @pytest.fixture()
@@ -46,28 +50,72 @@ def test_load_report_data_names_selected_names_the_store_lacks(tmp_path, synth):
     assert missing["results"].empty and "No results store" in missing["message"]
 
 
-def test_describe_prints_the_store_and_notes_what_is_missing(tmp_path, synth, shown, capsys):
+def test_describe_shows_the_banner_the_store_relative_and_what_is_missing(
+    tmp_path, synth, shown, capsys
+):
     df, ub = synth
     write_store(tmp_path / "store", df, ub)
     report.describe(report.load_report_data(store=str(tmp_path / "store"), seeds=[0, 7]))
     printed = capsys.readouterr().out
-    assert "active-learning runs" in printed and "seed      ['0']" in printed
-    assert shown == ["MD:> **Note.** seed [7] not in the store (it holds ['0', '1']); left out"]
+    assert "active-learning runs" in printed and "seed      0\n" in printed
+    assert str(tmp_path) not in printed  # no absolute path of the machine in the page
+    banner, note = shown
+    assert "Built from the <code>quick</code> profile" in banner.data
+    assert "1 dataset (toy_binary), 2 encoders (strong, weak) and 2 seeds" in banner.data
+    assert "2 (dataset, encoder) cells" in banner.data and "not testable here" in banner.data
+    assert note == "MD:> **Note.** seed [7] not in the store (it holds ['0', '1']); left out"
 
 
-def test_show_captions_a_figure_with_the_function_that_drew_it(synth, shown):
+def test_no_banner_on_a_full_design(tmp_path, synth, shown):
+    df, ub = synth
+    write_store(tmp_path / "store", df, ub)
+    report.describe(report.load_report_data("default", store=str(tmp_path / "store")))
+    assert shown == []
+
+
+def test_banner_says_what_verdicts_can_say_from_the_cells_in_the_store(synth):
+    size = store_size(synth[0])
+    assert size["cells"] == 2 and size["seeds"] == ["0", "1"]
+    assert "not testable here" in banner_markdown("quick", size)
+    three = store_size(
+        make_results(
+            seeds=(0,),
+            cycles=2,
+            datasets={"a": 2, "b": 2},
+            encoders={"w": 0.7, "s": 0.9},
+            strategies=("random",),
+        )[0]
+    )
+    text = banner_markdown("ci", three)
+    assert "`ci` profile" in text and "4 cells and 1 seed" in text and "holds" in text
+    assert banner_markdown("paper", three) == ""
+
+
+def test_show_displays_the_figure_once_and_closes_it(synth, shown):
     fig = P.top_share_by_ips(synth[0])
-    report.show(fig, "Fig. 5: top share.")
-    assert shown[0] is fig
-    assert shown[1] == "MD:*Fig. 5: top share.* (drawn by `alcore.report.plots.top_share_by_ips`)"
+    report.show(fig)
+    assert shown == [fig]
     assert not plt.fignum_exists(fig.number)
 
 
-def test_show_turns_an_empty_figure_into_a_note(synth, shown):
-    fig = P.ips_win_share_by_k0(synth[0].iloc[:0])
-    report.show(fig, "Fig. 1: share of wins.")
-    assert len(shown) == 1 and shown[0].startswith("MD:> **Note.** Not drawn: Fig. 1: share")
-    assert "no IPS-study runs" in shown[0] and "ips_win_share_by_k0" in shown[0]
+def test_table_drops_the_index_fixes_decimals_and_names_an_empty_table(shown, monkeypatch):
+    got = []
+    monkeypatch.setattr(T, "display", got.append)
+    frame = pd.DataFrame(
+        {"acc": [0.12345, float("nan"), 0.5], "n": [1200, 3, 4], "share": [0.25, None, 1.0]},
+        index=pd.Index(["a", "b", "c"], name="strategy"),
+    )
+    T.table(frame, caption="Cap.", decimals={"acc": 2}, percent=("share",))
+    html = got[0].data
+    assert '<th class="text">strategy</th>' in html and "Cap." in html
+    assert ">0.12<" in html and ">1,200<" in html and ">25%<" in html and ">0.50<" in html
+    assert ">b<" not in html  # a row without a measured value is left out
+    T.table(frame.assign(acc=float("nan"), share=float("nan")), caption="Empty.")
+    T.table(pd.DataFrame(), caption="None")
+    assert [g.data for g in got[1:]] == [
+        "*No values to show for “Empty” in this build.*",
+        "*No values to show for “None” in this build.*",
+    ]
 
 
 def test_show_takeaways_filters_by_id(shown):
@@ -97,3 +145,38 @@ def test_repo_root_finds_the_checkout(tmp_path):
     (tmp_path / "alcore" / "__init__.py").write_text("")
     (tmp_path / "notebooks" / "sub").mkdir(parents=True)
     assert report.repo_root(tmp_path / "notebooks" / "sub") == tmp_path.resolve()
+
+
+def test_build_reads_p_values_as_papermill_does():
+    assert [build.parse_value(v) for v in ("3", "0.5", "True", "None", "quick")] == [
+        3,
+        0.5,
+        True,
+        None,
+        "quick",
+    ]
+    assert build.parse_value('["trec6"]') == '["trec6"]'  # check_params parses JSON lists
+
+
+def test_build_tidy_hides_the_injected_cell_and_the_machine(tmp_path, capsys):
+    root, store = tmp_path / "repo", tmp_path / "elsewhere" / "store"
+    nb = nbformat.v4.new_notebook()
+    injected = nbformat.v4.new_code_cell(f'store = "{store}"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    shown = nbformat.v4.new_code_cell("print(store)")
+    shown.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=f"store: {root}/results/x\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="alcore: downloading x from PyPI\n"),
+    ]
+    nb.cells = [injected, shown]
+    nb.metadata["papermill"] = {"input_path": {"cells": []}, "output_path": str(root / "o")}
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nb, path)
+    build.tidy(path, root, store)
+    text = path.read_text()
+    assert str(tmp_path) not in text and "elsewhere/store" in text
+    got = nbformat.read(path, as_version=4)
+    assert "remove-cell" in got.cells[0].metadata["tags"]
+    assert [o.name for o in got.cells[1].outputs] == ["stdout"]
+    assert "alcore: downloading x from PyPI" in capsys.readouterr().out  # in the build's log
+    assert got.metadata["papermill"]["input_path"] == "notebooks/01_x.md"

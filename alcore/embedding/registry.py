@@ -191,7 +191,7 @@ _SPECS = [
         mteb=72.31,
         mteb_comparable=True,
         mteb_source="MTEB English leaderboard / NV-Embed-v2 model card (56 tasks); Table 3's "
-        "pooling CLS per issue 12; the number not checked against Table 3",
+        "pooling CLS; the number not checked against Table 3",
         hub_id="nvidia/NV-Embed-v2",
         trust_remote_code=True,
         notes="the model's own head is latent attention; Table 3 uses the CLS token",
@@ -217,7 +217,7 @@ _SPECS = [
         max_length=512,
         mteb=71.19,
         mteb_comparable=True,
-        mteb_source="MTEB English leaderboard (56 tasks); Table 3's pooling CLS per issue 12; "
+        mteb_source="MTEB English leaderboard (56 tasks); Table 3's pooling CLS; "
         "the number not checked against Table 3",
         hub_id="NovaSearch/stella_en_1.5B_v5",
         trust_remote_code=True,
@@ -243,7 +243,7 @@ _SPECS = [
         max_length=512,
         mteb=69.59,
         mteb_comparable=True,
-        mteb_source="Table 3 of Rauch et al. (2025) as quoted in issue 12 (Qwen2.5-7B, 69.59, "
+        mteb_source="Table 3 of Rauch et al. (2025) as quoted by the project (Qwen2.5-7B, 69.59, "
         "EOS pooling); not verified here",
         hub_id="Qwen/Qwen2.5-7B",
         notes="Table 3's 'Qwen2.5-7B' with EOS (last-token) pooling; the exact Hub checkpoint "
@@ -257,7 +257,7 @@ _SPECS = [
         max_length=512,
         mteb=62.61,
         mteb_comparable=True,
-        mteb_source="Table 3 of Rauch et al. (2025) as quoted in issue 12; not verified here",
+        mteb_source="Table 3 of Rauch et al. (2025) as quoted by the project; not verified here",
         hub_id="answerdotai/ModernBERT-base",
         notes="a baseline, not an embedding model; CLS",
     ),
@@ -269,7 +269,7 @@ _SPECS = [
         max_length=512,
         mteb=38.33,
         mteb_comparable=True,
-        mteb_source="MTEB paper (56 tasks, BERT-base); Table 3's pooling CLS per issue 12; the "
+        mteb_source="MTEB paper (56 tasks, BERT-base); Table 3's pooling CLS; the "
         "number not checked against Table 3",
         hub_id="google-bert/bert-base-uncased",
         notes="a baseline, not an embedding model; CLS",

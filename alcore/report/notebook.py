@@ -1,9 +1,11 @@
-"""What the report notebooks share: loading the data, notes, figures, takeaways, bench tables.
+"""What the report notebooks share: loading the data, the banner, notes, figures, takeaways,
+bench tables.
 
 Each notebook's set-up cell is a few lines::
 
     from alcore.report import notebook as report
     from alcore.report.notebook import note, show, show_takeaways
+    from alcore.report.tables import table
 
     report.setup()
 
@@ -17,27 +19,40 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import HTML, Markdown, display
+from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+from alcore.report.banner import banner_html, store_size
+from alcore.report.tables import table as show_table
+from alcore.runs import store as st
+from alcore.science.analysis import CONFIG, al_part, ips_part, select
 
 __all__ = [
+    "banner",
     "describe",
+    "display_path",
     "load_report_data",
     "note",
     "read_bench",
     "repo_root",
     "setup",
     "show",
+    "show_takeaway_table",
     "show_takeaways",
 ]
 
 
 def setup(precision=4):
-    """Quiet the notebook and set the table display every chapter uses.
+    """Quiet the notebook and set the figure and table display every chapter uses.
 
-    Silences tqdm's "IProgress not found" (``tqdm.auto`` without ipywidgets would print it
-    into the book) and sets pandas' column limit (30) and, unless ``precision`` is None,
-    the digits shown after the decimal point.
+    Figures are shown as SVG (sharp at any zoom, drawn for the book's column by
+    :mod:`alcore.report.plots`). Silences tqdm's "IProgress not found" (``tqdm.auto``
+    without ipywidgets would print it into the book) and sets pandas' column limit (30) and,
+    unless ``precision`` is None, the digits shown after the decimal point.
     """
+    set_matplotlib_formats("svg")
     warnings.filterwarnings("ignore", message="IProgress not found")
     if precision is not None:
         pd.set_option("display.precision", precision)
@@ -45,14 +60,10 @@ def setup(precision=4):
 
 
 def _display(obj):
-    from IPython.display import display
-
     display(obj)
 
 
 def _markdown(text):
-    from IPython.display import Markdown
-
     return Markdown(text)
 
 
@@ -63,6 +74,17 @@ def repo_root(start=None):
         if (q / "alcore" / "__init__.py").is_file() and (q / "notebooks").is_dir():
             return q
     return p
+
+
+def display_path(path):
+    """``path`` as a reader sees it: relative to the repository, else its last two parts
+    (no absolute path of the machine that built the book)."""
+    path = Path(path)
+    root = repo_root()
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(Path(*path.parts[-2:])) if len(path.parts) > 1 else str(path)
 
 
 def load_report_data(
@@ -77,17 +99,16 @@ def load_report_data(
     -------
     dict
         ``results``, ``upper_bounds`` (DataFrames), ``provenance`` (dict, empty if none),
-        ``store`` (the resolved Path) and ``message`` (selected names the store lacks, why
-        the tables are empty, or "").
+        ``store`` (the resolved Path), ``profile``, ``size`` (what the whole store holds:
+        :func:`alcore.report.banner.store_size`) and ``message`` (selected names the store
+        lacks, why the tables are empty, or "").
     """
-    from alcore.runs import store as st
-    from alcore.science.analysis import CONFIG, select
-
     path = Path(store) if store else Path("results") / profile
     if not path.is_absolute():
         path = repo_root() / path
     out = {
         "store": path,
+        "profile": profile,
         "provenance": {},
         "message": "",
         "results": pd.DataFrame(
@@ -95,15 +116,21 @@ def load_report_data(
         ),
         "upper_bounds": pd.DataFrame(columns=["dataset", "encoder", "accuracy", "macro_f1"]),
     }
+    out["size"] = store_size(out["results"])
     if not path.is_dir():
         out["message"] = (
-            f"No results store at {path}. Run the grid first, e.g. "
+            f"No results store at {display_path(path)}. Run the grid first, e.g. "
             f"`alcore run --profile {profile}`, or pass store=..."
         )
         return out
     res = st.load_results(path)
+    out["size"] = store_size(res)
     out["results"] = select(res, datasets, encoders, strategies, seeds) if len(res) else res
-    out["upper_bounds"] = st.load_upper_bounds(path)
+    upper = st.load_upper_bounds(path)
+    for col, wanted in (("dataset", datasets), ("encoder", encoders)):
+        if wanted is not None and len(upper):
+            upper = upper[upper[col].isin(wanted)]
+    out["upper_bounds"] = upper  # the same selection as the runs: every table honours it
     try:
         out["provenance"] = st.load_provenance(path)
     except FileNotFoundError:
@@ -123,32 +150,46 @@ def load_report_data(
                     f"{sorted(map(str, res[col].unique()))}); left out"
                 )
     if out["results"].empty:
-        notes.append(f"The store {path} holds no finished runs for this selection.")
+        notes.append(f"The store {display_path(path)} holds no finished runs for this selection.")
     out["message"] = "; ".join(notes)
     return out
 
 
+def banner(profile, size):
+    """Show the banner of a build that is not the book's full design (nothing otherwise).
+
+    Parameters
+    ----------
+    profile : str
+        The profile the book was built from.
+    size : dict
+        :func:`alcore.report.banner.store_size` of its store.
+    """
+    text = banner_html(profile, size)
+    if text:
+        _display(HTML(text))
+
+
 def describe(data):
-    """Print what :func:`load_report_data` found: a note if it says one, the store, the runs.
+    """Show the banner (:func:`banner`), a note if the data say one, and what was loaded.
 
     Parameters
     ----------
     data : dict
         :func:`load_report_data`'s result.
     """
-    from alcore.science.analysis import al_part, ips_part
-
+    banner(data["profile"], data["size"])
     if data["message"]:
         note(data["message"])
     df = data["results"]
     al, ips_study = al_part(df), ips_part(df)
-    print(f"store: {data['store']}")
+    print(f"store: {display_path(data['store'])}")
     print(
         f"{df['run_key'].nunique()} runs: {al['run_key'].nunique()} active-learning runs, "
         f"{ips_study['run_key'].nunique()} IPS-study runs"
     )
     for col in ("dataset", "encoder", "ips", "strategy", "seed"):
-        print(f"{col:9s}", sorted(map(str, df[col].unique())))
+        print(f"{col:9s}", ", ".join(sorted(map(str, df[col].unique()))))
 
 
 def note(msg):
@@ -156,29 +197,21 @@ def note(msg):
     _display(_markdown(f"> **Note.** {msg}"))
 
 
-def show(fig, caption):
-    """Display a figure once, with a caption naming the function that drew it.
+def show(fig):
+    """Display a figure once and close it.
 
-    A figure that has nothing to draw (:func:`alcore.report.plots.is_empty`) is replaced by a
-    :func:`note` that gives the caption's figure and the reason, so no empty figure appears
-    under a caption that describes data.
+    The caption, the figure's number and its name for ``{numref}`` are the cell's
+    ``mystnb: figure:`` metadata in the notebook's source; a figure with nothing to draw
+    (:func:`alcore.report.plots.is_empty`) says why in itself, so the numbering and the
+    references hold in every build.
     """
-    import matplotlib.pyplot as plt
-
-    from alcore.report.plots import is_empty
-
-    why = is_empty(fig)
-    drawn_by = fig.get_label() or "alcore.report.plots"
-    if why:
-        note(f"Not drawn: {caption.rstrip('.')}; {why} (`{drawn_by}`).")
-    else:
-        _display(fig)
-        _display(_markdown(f"*{caption}* (drawn by `{drawn_by}`)"))
+    _display(fig)
     plt.close(fig)
 
 
 def show_takeaways(table, ids=None):
-    """Display each takeaway of :func:`alcore.science.findings.takeaways` as Paper / Here / Verdict.
+    """Display each takeaway of :func:`alcore.science.findings.takeaways` as Paper / Here /
+    Verdict.
 
     Parameters
     ----------
@@ -190,9 +223,45 @@ def show_takeaways(table, ids=None):
     if ids is not None:
         table = table[table["id"].isin(list(ids))]
     for t in table.itertuples():
-        _display(
-            _markdown(f"**Paper:** {t.paper}  \n**Here:** {t.here}. **Verdict: {t.verdict}.**")
-        )
+        text = f"**Paper:** {t.paper}  \n**Here:** {t.here}. **Verdict: {t.verdict}.**"
+        _display(_markdown(text))
+
+
+def show_takeaway_table(table):
+    """The takeaways as a reader takes them in: one compact table of the numbers (verdict,
+    estimate, 95% CI, p, and the rule's measured false-positive rate and power where the
+    table has them), then each takeaway's claim, null, test, unit and effect as a list.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`alcore.science.findings.takeaways` (optionally with
+        :func:`alcore.science.calibration.with_calibration`'s columns).
+    """
+    t = table.copy()
+    bounds = zip(t["ci_low"], t["ci_high"])
+    t["95% CI"] = ["–" if pd.isna(lo) else f"[{lo:+.3f}, {hi:+.3f}]" for lo, hi in bounds]
+    cols = ["id", "verdict", "estimate", "95% CI", "p"]
+    cols += [c for c in ("false_positive_rate", "power") if c in t]
+    numbers = t[cols].rename(columns={"false_positive_rate": "false +", "power": "power"})
+    show_table(
+        numbers,
+        caption="Each takeaway's verdict, effect with its 95% CI and p-value, and the rule's "
+        "measured false-positive rate and power.",
+        decimals={"estimate": 3, "p": 3},
+        percent=("false +", "power"),
+        signed=("estimate",),
+    )
+
+    def clause(text):
+        return str(text).strip().rstrip(".")
+
+    lines = [
+        f"- **{r.id}** {r.paper} *Null:* {clause(r.null)}. *Test:* {clause(r.test)}; *unit:* "
+        f"{clause(r.unit)}; *effect:* {clause(r.effect)}. *See:* {clause(r.figure)}."
+        for r in t.itertuples()
+    ]
+    _display(_markdown("\n".join(lines)))
 
 
 def read_bench(name, command):
