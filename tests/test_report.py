@@ -73,7 +73,7 @@ def test_no_banner_on_a_full_design(tmp_path, synth, shown):
     assert shown == []
 
 
-def test_banner_says_what_verdicts_can_say_from_the_cells_in_the_store(synth):
+def test_banner_says_what_verdicts_can_say_from_the_datasets_in_the_store(synth):
     size = store_size(synth[0])
     assert size["cells"] == 2 and size["seeds"] == ["0", "1"]
     assert "not testable here" in banner_markdown("quick", size)
@@ -81,13 +81,13 @@ def test_banner_says_what_verdicts_can_say_from_the_cells_in_the_store(synth):
         make_results(
             seeds=(0,),
             cycles=2,
-            datasets={"a": 2, "b": 2},
+            datasets={"a": 2, "b": 2, "c": 2},
             encoders={"w": 0.7, "s": 0.9},
             strategies=("random",),
         )[0]
     )
     text = banner_markdown("ci", three)
-    assert "`ci` profile" in text and "4 cells and 1 seed" in text and "holds" in text
+    assert "`ci` profile" in text and "6 cells and 1 seed" in text and "holds" in text
     assert banner_markdown("paper", three) == ""
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import html
 
 from alcore.science.analysis import al_part, ips_part
-from alcore.science.findings import MIN_CELLS
+from alcore.science.findings.data import MIN_DATASETS
 
-__all__ = ["FULL_DESIGNS", "MIN_CELLS", "banner_html", "banner_markdown", "store_size"]
+__all__ = ["FULL_DESIGNS", "banner_html", "banner_markdown", "store_size"]
 
 #: the profiles that run the book's whole design (``make book``) or more
 FULL_DESIGNS = ("default", "paper")
@@ -63,16 +63,17 @@ def size_sentence(size):
 def verdict_sentence(size):
     """What the verdicts of a build of this size can and cannot say."""
     cells, seeds = size["cells"], len(size["seeds"])
-    if cells < MIN_CELLS:
+    n_datasets = len(size["datasets"])
+    if n_datasets < MIN_DATASETS:
         return (
-            f'With {_plural(cells, "cell")}, every claim about the study is "not testable '
-            f'here" (a test needs at least {MIN_CELLS} cells): the verdicts check that the '
-            "pipeline runs, not what the paper claims."
+            f'With {_plural(n_datasets, "dataset")}, the claims tested over datasets are "not '
+            f'testable here" (they need at least {MIN_DATASETS} datasets): the verdicts check '
+            "that the pipeline runs, not what the paper claims."
         )
     return (
         f"Its verdicts rest on {_plural(cells, 'cell')} and {_plural(seeds, 'seed')}: a "
-        '"holds" is evidence about these cells only, a "does not hold" or "inconclusive" '
-        "mostly says the data are too few to tell, and none of them speaks for the paper's "
+        '"holds" is evidence about these cells only, an "inconclusive" mostly says the '
+        "data are too few to tell, and none of them speaks for the paper's "
         "design, which the full book (`make book`) runs."
     )
 
