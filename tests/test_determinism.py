@@ -14,7 +14,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from alcore.embedding.embed import load_embeddings
 from alcore.engine import strategies
 from alcore.engine.loop import RUN_THREADS, pin_threads, run_al
-from alcore.engine.strategies._neighbors import ball_graph, l2_normalize
+from alcore.engine.strategies._arrays import l2_normalize
+from alcore.engine.strategies._neighbors import ball_graph
 from alcore.runs.experiment import RunConfig, cap_pool
 from alcore.runs.grid import run_grid
 from alcore.runs.store import ResultStore, load_results
