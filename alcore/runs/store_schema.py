@@ -21,6 +21,8 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from alcore.engine.loop import COLUMNS as LOOP_COLUMNS
+
 __all__ = [
     "COLUMNS",
     "CONFIG_COLUMNS",
@@ -56,17 +58,8 @@ CONFIG_COLUMNS = [
     "data_fp",
     "emb_fp",
 ]
-CYCLE_COLUMNS = [
-    "cycle",
-    "n_labelled",
-    "accuracy",
-    "macro_f1",
-    "fit_seconds",
-    "query_seconds",
-    "eval_seconds",
-    "cpu_seconds",
-    "picked",
-]
+#: the AL cycle's per-cycle columns, as the loop writes them
+CYCLE_COLUMNS = list(LOOP_COLUMNS)
 COLUMNS = [*CONFIG_COLUMNS, *CYCLE_COLUMNS, "run_seconds", "prov_fp"]
 #: the columns a run's config and seed fix (its timings are measurements, not results)
 RESULT_COLUMNS = ["cycle", "n_labelled", "accuracy", "macro_f1", "picked"]
