@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from alcore.core.paths import home
+from alcore.embedding.embed import get_encoder, measure_throughput
 
 __all__ = ["embedding_runtime_table", "embedding_table", "throughput_table"]
 
@@ -96,8 +97,6 @@ def throughput_table(encoders, texts, *, batch_size=None, progress=True) -> pd.D
     Returns one row per encoder: encoder, dim, load_seconds, texts_per_second, n_texts.
     """
     from tqdm.auto import tqdm
-
-    from alcore.embedding.embed import get_encoder, measure_throughput
 
     rows = []
     for name in tqdm(list(encoders), desc="throughput", disable=not progress):

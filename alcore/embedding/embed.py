@@ -39,6 +39,7 @@ from alcore.core.paths import (
     ensure_within,
     safe_name,
 )
+from alcore.data import load_dataset
 from alcore.embedding.encoders import (
     ENCODERS,
     POOLINGS,
@@ -101,8 +102,6 @@ def _texts_sha256(texts) -> str:
 
 def _as_dataset(dataset):
     if isinstance(dataset, str):
-        from alcore.data import load_dataset
-
         return load_dataset(dataset)
     return dataset
 

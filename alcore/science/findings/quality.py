@@ -128,7 +128,7 @@ QUALITY_TAKEAWAYS = (
     Takeaway(
         id="T12",
         paper="Margin ... performing well across the entire spectrum of embedding qualities.",
-        source="Fig. 7 (left) and its discussion, quoted in issue 22",
+        source="Fig. 7 (left) and its discussion, as quoted to the project",
         claim="Margin beats Random with every encoder, the weakest included (over datasets), "
         f"AND its gain does not fall by {MARGIN_DELTA} or more from the worst to the best "
         "encoder.",

@@ -220,7 +220,7 @@ STRATEGY_TAKEAWAYS = (
         id="T6",
         paper="Margin can be effective for less complex tasks, Badge and Entropy offer "
         "greater overall robustness across diverse datasets.",
-        source="Sec. 5 (quoted in issue 22); Fig. 4's pairwise win rates",
+        source="Sec. 5 (as quoted to the project); Fig. 4's pairwise win rates",
         claim="BADGE's AULC gain over Random spreads less across datasets than Margin's AND "
         "BADGE's mean pairwise win rate is above Margin's.",
         null="BADGE and Margin spread alike across datasets, or win alike.",
