@@ -71,6 +71,20 @@ CHANGES = {
         new={"strategy_params": {"warm_start": True}},
         strategies=("typiclust",),
     ),
+    "typiclust-gram": Change(
+        "TypiClust's k-means++ seeding reads the pool's Gram matrix, computed once per pool, "
+        "instead of multiplying the pool by the candidates at every step (other rounding)",
+        base={"strategy_params": {"gram": False}},
+        new={"strategy_params": {"gram": True}},
+        strategies=("typiclust",),
+    ),
+    "typiclust-warm-gram": Change(
+        "TypiClust's k-means starts at the previous query's centres (the new ones seeded by "
+        "k-means++ from the Gram matrix) instead of a fresh k-means++ start every cycle",
+        base={"strategy_params": {"warm_start": False}},
+        new={"strategy_params": {"warm_start": True}},
+        strategies=("typiclust",),
+    ),
     "refit-warm-start": Change(
         "each cycle's LBFGS refit starts at the previous cycle's coefficients",
         new={"clf_params": {"warm_start": True}},

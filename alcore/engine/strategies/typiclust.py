@@ -44,7 +44,9 @@ def n_clusters_for(
     return max(1, min(k, int(n_pool) // m))
 
 
-def cluster_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000, init=None):
+def cluster_labels(
+    X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000, init=None, gram=None
+):
     """TypiClust's clustering of the pool; returns ``(labels, centres)``.
 
     ``clusterer`` if given (``centres`` is then ``None``); else k-means++ then Lloyd's
@@ -54,7 +56,8 @@ def cluster_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000
     :func:`~._kmeans.kmeans_faiss`) above. ``init`` (``(m, d)`` centres, ``m <=
     n_clusters``) warm-starts Lloyd's iterations instead: the ``n_clusters - m`` new centres
     are seeded by k-means++ given the old ones, then at most 300 iterations (20 above
-    ``fast_kmeans_above``, faiss's budget) run to the same stopping rule.
+    ``fast_kmeans_above``, faiss's budget) run to the same stopping rule. ``gram`` (``X @
+    X.T``) speeds up the k-means++ seeding (:func:`~._kmeans.kmeans_plusplus`).
     """
     X = as_f32(X)
     if clusterer is not None:
@@ -65,7 +68,9 @@ def cluster_labels(X, n_clusters, seed, clusterer=None, fast_kmeans_above=10_000
         return labels, centres
     rng = np.random.default_rng(seed)
     start = "k-means++" if init is None else init
-    centres, d2 = kmeans_f32(X, int(n_clusters), rng, max_iter=20 if large else 300, init=start)
+    centres, d2 = kmeans_f32(
+        X, int(n_clusters), rng, max_iter=20 if large else 300, init=start, gram=gram
+    )
     return np.argmin(d2, axis=1), centres
 
 
@@ -164,10 +169,20 @@ class TypiClust(QueryStrategy):
     warm_start : bool, default=False
         Start each query's k-means at the previous query's centres when the pool is the
         same (see *Re-clustering every cycle*).
+    gram : bool, default=True
+        Read the k-means++ seeding's distances from the pool's Gram matrix (``gram_``)
+        on pools up to ``fast_kmeans_above`` samples: the same distances as a product per
+        seeding step, computed once per pool, with other rounding (the picks are the same
+        ones in the Performance chapter's equivalence runs). ``False`` multiplies at every
+        step.
     random_state : int, numpy Generator or None
 
     Attributes
     ----------
+    gram_ : tuple (str, ndarray of shape (n_samples, n_samples))
+        The pool's fingerprint and its Gram matrix ``X @ X.T`` (float32, at most
+        ``fast_kmeans_above**2`` entries: 400 MB at the default), read by the k-means++
+        seeding of every query on that pool.
     centres_ : tuple (str, ndarray of shape (n_clusters, n_features))
         The pool's fingerprint and the last query's k-means centres (with
         ``warm_start=True`` and no ``clusterer``).
@@ -188,7 +203,9 @@ class TypiClust(QueryStrategy):
     order = 60
     initial_pool = True
 
-    version = 2  # 2: kmeans_f32 ranks centres without ||x||^2 (rounding of ties)
+    # 2: kmeans_f32 ranks centres without ||x||^2 (rounding of ties); 3: the k-means++
+    # seeding reads the pool's Gram matrix (other rounding of the same distances)
+    version = 3
     _parameter_constraints: ClassVar[dict] = {
         "k": [Int(1)],
         "max_clusters": [Int(1), None],
@@ -198,6 +215,7 @@ class TypiClust(QueryStrategy):
         "fast_kmeans_above": [Int(0)],
         "clusterer": [HasMethods(["fit_predict", "set_params"]), None],
         "warm_start": ["boolean"],
+        "gram": ["boolean"],
         "random_state": RANDOM_STATE,
     }
 
@@ -211,6 +229,7 @@ class TypiClust(QueryStrategy):
         fast_kmeans_above=10_000,
         clusterer=None,
         warm_start=False,
+        gram=True,
         random_state=None,
     ):
         self.k = k
@@ -221,7 +240,20 @@ class TypiClust(QueryStrategy):
         self.fast_kmeans_above = fast_kmeans_above
         self.clusterer = clusterer
         self.warm_start = warm_start
+        self.gram = gram
         self.random_state = random_state
+
+    def _gram(self, X):
+        """``X @ X.T`` of the pool for the k-means++ seeding, made once per pool and kept
+        (``gram_``) while the queries see the same pool; ``None`` above
+        ``fast_kmeans_above`` samples (faiss clusters those) or with a ``clusterer``."""
+        if not self.gram or self.clusterer is not None or len(X) > self.fast_kmeans_above:
+            return None
+        key = fingerprint(X)
+        kept = getattr(self, "gram_", None)
+        if kept is None or kept[0] != key:
+            self.gram_ = kept = (key, X @ X.T)
+        return kept[1]
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         X = l2_normalize(X) if self.normalize else as_f32(X)
@@ -246,7 +278,7 @@ class TypiClust(QueryStrategy):
             else None
         )
         labels, centres = cluster_labels(
-            X, n_clusters, seed, self.clusterer, self.fast_kmeans_above, init
+            X, n_clusters, seed, self.clusterer, self.fast_kmeans_above, init, self._gram(X)
         )
         if key is not None:
             self.centres_ = (key, centres)
