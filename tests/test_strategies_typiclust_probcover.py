@@ -198,6 +198,24 @@ def test_typiclust_warm_start_changes_nothing_in_a_first_query():
     assert len(set(warm.query(X, y, batch_size=10))) == 10
 
 
+def test_typiclust_gram_keeps_the_picks_of_consecutive_queries():
+    """From a pool's second query on, the k-means++ seeding reads the pool's Gram matrix:
+    the picks of a run of queries are those of ``gram=False``; another pool starts over."""
+    X, yt = make_blobs(900, n_features=8, centers=6, cluster_std=2.0, random_state=4)
+    lab = np.arange(0, 900, 60)
+    fast, slow = TypiClust(random_state=1), TypiClust(random_state=1, gram=False)
+    for step in range(4):
+        y = _partial(yt, lab)
+        a, b = fast.query(X, y, batch_size=12), slow.query(X, y, batch_size=12)
+        assert a.tolist() == b.tolist()
+        assert (fast.gram_[1] is None) == (step == 0)
+        lab = np.concatenate([lab, a])
+    assert not hasattr(slow, "gram_")
+    np.testing.assert_allclose(fast.gram_[1], l2_normalize(X) @ l2_normalize(X).T)
+    fast.query(X[:500], np.full(500, np.nan), batch_size=5)
+    assert fast.gram_[1] is None
+
+
 # ---- ProbCover -------------------------------------------------------------------------
 def _dense_graph(X, delta):
     d = np.linalg.norm(X[:, None] - X[None], axis=-1)

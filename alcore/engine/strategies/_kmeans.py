@@ -110,7 +110,9 @@ def kmeans_plusplus(X, k, rng, xn=None, start=None, gram=None):
     return centres
 
 
-def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++", gram=None):
+def kmeans_f32(
+    X, k, rng, max_iter=100, tol=1e-4, init="k-means++", gram=None, labels_only=False
+):
     """Lloyd's k-means in float32 BLAS, at most ``max_iter`` iterations, stopping as
     scikit-learn's ``KMeans`` does (labels unchanged, or the squared centre shift ``<= tol *
     mean feature variance``); an empty cluster takes the sample farthest from its centre.
@@ -120,7 +122,9 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++", gram=None):
     k`` (a warm start; ``m < k`` seeds the other ``k - m`` by k-means++ given them).
     ``gram``: ``X @ X.T`` for the k-means++ seeding (see :func:`kmeans_plusplus`).
     Returns ``(centres, d2)``, ``d2`` the ``(n, k)`` squared distances to the final
-    centres."""
+    centres, or with ``labels_only=True`` ``(centres, labels)``, each sample's nearest final
+    centre (scikit-learn's last assignment step, measuring only the samples whose bounds
+    leave their label open)."""
     X = as_f32(X)
     xn = np.einsum("ij,ij->i", X, X)
     if isinstance(init, str) and init == "k-means++":
@@ -132,45 +136,19 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++", gram=None):
         if len(C) < k:
             C = kmeans_plusplus(X, k, rng, xn, start=C, gram=gram)
     tol_abs = tol * float(np.var(X, axis=0).mean())
-    n = len(X)
-    labels = None
-    ub = np.zeros(n)  # upper bound on each sample's distance to its centre
-    lb = np.zeros(n)  # lower bound on its distance to any other centre
-    buf = np.empty((n, k), dtype=np.float32)  # one (n, k) block for every iteration
-    for _ in range(max_iter):
-        cn = np.einsum("ij,ij->i", C, C)
-        # Hamerly's bounds: a sample whose centre is nearer than every other centre's lower
-        # bound (or than half the gap to the nearest other centre) keeps its label, so only
-        # the others are measured again; the labels are Lloyd's, with fewer distances
-        if labels is None:
-            active = np.arange(n)
-            new = np.zeros(n, dtype=np.int64)
+    lloyd = _Lloyd(X, xn, k)
+    labels = lloyd.assign(C)
+    settled = False  # the labels are the nearest centres of C
+    sums, counts = None, None
+    for it in range(max_iter):
+        if it:
+            new = lloyd.assign(C, labels)
+            if np.array_equal(new, labels):
+                settled = True
+                break
         else:
-            gap = np.sqrt(_sq_dist(C, cn, C))
-            np.fill_diagonal(gap, np.inf)
-            active = np.flatnonzero(ub > np.maximum(lb, 0.5 * gap.min(axis=1)[labels]))
-            new = labels.copy()
-        if 10 * len(active) > 9 * n:  # nearly all: measuring the rest costs less than a copy
-            active = np.arange(n)
-            d2 = np.matmul(X, C.T, out=buf)
-        elif len(active):
-            d2 = np.matmul(X[active], C.T, out=buf[: len(active)])
-        if len(active):
-            # ||x - c||^2 - ||x||^2 = ||c||^2 - 2 x.c: the same ranking for each sample, two
-            # passes over the block fewer; ||x||^2 is added back to the two distances kept
-            d2 *= -2
-            d2 += cn
-            near = np.argmin(d2, axis=1)
-            rows = np.arange(len(active))
-            nearest = d2[rows, near] + xn[active]
-            ub[active] = np.sqrt(np.maximum(nearest, 0))
-            d2[rows, near] = np.inf
-            second = d2.min(axis=1) + xn[active]  # inf when k == 1
-            lb[active] = np.sqrt(np.maximum(second, 0))
-            new[active] = near
-        if labels is not None and np.array_equal(new, labels):
-            break
-        if labels is None:
+            new = labels
+        if sums is None:
             counts = np.bincount(new, minlength=k)
             sums = np.zeros((k, X.shape[1]), dtype=np.float64)
             _group_sum(X, new, sums)
@@ -184,15 +162,85 @@ def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++", gram=None):
         empty = np.flatnonzero(counts == 0)
         if len(empty):  # restart an empty cluster at the samples farthest from their centre
             total, size = sums.copy(), counts.copy()
-            total[empty], size[empty] = X[np.argsort(-ub)[: len(empty)]], 1
+            total[empty], size[empty] = X[np.argsort(-lloyd.ub)[: len(empty)]], 1
         newC = (total / size[:, None]).astype(np.float32)
         moved = np.sqrt(((newC - C).astype(np.float64) ** 2).sum(axis=1))
         C = newC
-        ub += moved[labels]
-        lb -= moved.max()
+        lloyd.moved(labels, moved)
         if float((moved**2).sum()) <= tol_abs:
             break
-    return C, _sq_dist(X, xn, C)
+    if not labels_only:
+        return C, _sq_dist(X, xn, C)
+    return C, labels if settled else lloyd.assign(C, labels)
+
+
+class _Lloyd:
+    """The assignment step of Lloyd's iterations with Hamerly's bounds.
+
+    A sample whose distance to its centre (upper bound ``ub``) is below both the lower bound
+    on its distance to any other centre (``lb``) and half the gap from its centre to the
+    nearest other one keeps its label, so only the others are measured again: the labels are
+    Lloyd's, with fewer distances. The squared gaps between centres are kept and only the
+    rows of centres that moved are measured again."""
+
+    def __init__(self, X, xn, k):
+        self.X, self.xn, self.k = X, xn, k
+        n = len(X)
+        self.ub = np.zeros(n)  # upper bound on each sample's distance to its centre
+        self.lb = np.zeros(n)  # lower bound on its distance to any other centre
+        self.buf = np.empty((n, k), dtype=np.float32)  # one (n, k) block for every step
+        self.gap2 = None  # squared distances between the centres
+        self.stale = np.ones(k, dtype=bool)  # centres whose gaps are out of date
+
+    def moved(self, labels, moved):
+        """Loosen the bounds after the centres moved by ``moved``."""
+        self.ub += moved[labels]
+        self.lb -= moved.max()
+        self.stale |= moved > 0
+
+    def _half_gap(self, C, cn):
+        rows = np.flatnonzero(self.stale)
+        if self.gap2 is None or 2 * len(rows) > self.k:
+            self.gap2 = _sq_dist(C, cn, C)
+        elif len(rows):
+            part = _sq_dist(C[rows], cn[rows], C)
+            self.gap2[rows] = part
+            self.gap2[:, rows] = part.T
+        self.stale[:] = False
+        np.fill_diagonal(self.gap2, np.inf)
+        return 0.5 * np.sqrt(self.gap2.min(axis=1))
+
+    def assign(self, C, labels=None):
+        """Each sample's nearest centre of ``C`` (``labels``: the previous assignment, whose
+        bounds decide which samples to measure)."""
+        X, xn, n = self.X, self.xn, len(self.X)
+        cn = np.einsum("ij,ij->i", C, C)
+        if labels is None:
+            active = np.arange(n)
+            new = np.zeros(n, dtype=np.int64)
+        else:
+            half = self._half_gap(C, cn)
+            active = np.flatnonzero(self.ub > np.maximum(self.lb, half[labels]))
+            new = labels.copy()
+        if 10 * len(active) > 9 * n:  # nearly all: measuring the rest costs less than a copy
+            active = np.arange(n)
+            d2 = np.matmul(X, C.T, out=self.buf)
+        elif len(active):
+            d2 = np.matmul(X[active], C.T, out=self.buf[: len(active)])
+        if len(active):
+            # ||x - c||^2 - ||x||^2 = ||c||^2 - 2 x.c: the same ranking for each sample, two
+            # passes over the block fewer; ||x||^2 is added back to the two distances kept
+            d2 *= -2
+            d2 += cn
+            near = np.argmin(d2, axis=1)
+            rows = np.arange(len(active))
+            nearest = d2[rows, near] + xn[active]
+            self.ub[active] = np.sqrt(np.maximum(nearest, 0))
+            d2[rows, near] = np.inf
+            second = d2.min(axis=1) + xn[active]  # inf when k == 1
+            self.lb[active] = np.sqrt(np.maximum(second, 0))
+            new[active] = near
+        return new
 
 
 def _group_sum(X, labels, out):

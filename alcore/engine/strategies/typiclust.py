@@ -171,18 +171,19 @@ class TypiClust(QueryStrategy):
         same (see *Re-clustering every cycle*).
     gram : bool, default=True
         Read the k-means++ seeding's distances from the pool's Gram matrix (``gram_``)
-        on pools up to ``fast_kmeans_above`` samples: the same distances as a product per
-        seeding step, computed once per pool, with other rounding (the picks are the same
+        on pools up to ``fast_kmeans_above`` samples, from the second query on a pool on:
+        the same distances as a product per seeding step, computed once per pool, with
+        other rounding (the picks are the same
         ones in the Performance chapter's equivalence runs). ``False`` multiplies at every
         step.
     random_state : int, numpy Generator or None
 
     Attributes
     ----------
-    gram_ : tuple (str, ndarray of shape (n_samples, n_samples))
+    gram_ : tuple (str, ndarray of shape (n_samples, n_samples) or None)
         The pool's fingerprint and its Gram matrix ``X @ X.T`` (float32, at most
-        ``fast_kmeans_above**2`` entries: 400 MB at the default), read by the k-means++
-        seeding of every query on that pool.
+        ``fast_kmeans_above**2`` entries: 400 MB at the default; ``None`` after the pool's
+        first query), read by the k-means++ seeding of the later queries on that pool.
     centres_ : tuple (str, ndarray of shape (n_clusters, n_features))
         The pool's fingerprint and the last query's k-means centres (with
         ``warm_start=True`` and no ``clusterer``).
@@ -244,16 +245,20 @@ class TypiClust(QueryStrategy):
         self.random_state = random_state
 
     def _gram(self, X):
-        """``X @ X.T`` of the pool for the k-means++ seeding, made once per pool and kept
-        (``gram_``) while the queries see the same pool; ``None`` above
-        ``fast_kmeans_above`` samples (faiss clusters those) or with a ``clusterer``."""
+        """``X @ X.T`` of the pool for the k-means++ seeding from the second query on the
+        same pool on (``gram_``), kept while the queries see that pool; ``None`` at a
+        pool's first query (a one-off query, such as an initial pool, seeds faster
+        without it), above ``fast_kmeans_above`` samples (faiss clusters those) or with a
+        ``clusterer``."""
         if not self.gram or self.clusterer is not None or len(X) > self.fast_kmeans_above:
             return None
         key = fingerprint(X)
         kept = getattr(self, "gram_", None)
         if kept is None or kept[0] != key:
-            self.gram_ = kept = (key, X @ X.T)
-        return kept[1]
+            self.gram_ = (key, None)
+        elif kept[1] is None:
+            self.gram_ = (key, X @ X.T)
+        return self.gram_[1]
 
     def _query(self, X, y, labelled, candidates, batch_size, clf, rng, return_utilities):
         X = l2_normalize(X) if self.normalize else as_f32(X)
