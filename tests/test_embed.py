@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 
@@ -153,6 +154,38 @@ def test_paper_encoders_match_table3_and_mteb_is_flagged():
     for name, spec in ENCODERS.items():
         assert spec.mteb_source, name
         assert spec.mteb_comparable <= (spec.mteb is not None), name
+
+
+@pytest.mark.parametrize("name", OFFLINE)
+def test_offline_parameter_counts_match_their_weights(name):
+    from alcore.embedding.weights import count_parameters
+
+    spec = ENCODERS[name]
+    assert spec.n_params and spec.n_params_source.startswith("counted from the weights")
+    n = count_parameters(spec)
+    if n is None:
+        pytest.skip(f"{name}'s weights are not extracted on this machine")
+    assert n == spec.n_params
+
+
+def test_every_encoder_has_a_parameter_count_and_mteb_ranks_are_computed():
+    from alcore.embedding.registry import NO_RANK, mteb_ranks
+
+    df = list_encoders().set_index("name")
+    for name, spec in ENCODERS.items():
+        assert spec.n_params and spec.n_params > 0 and spec.n_params_source, name
+    comparable = df[df["mteb_comparable"]]
+    # 1 = best: the rank order is the score order, and every comparable encoder has one
+    assert sorted(comparable["mteb_rank"]) == list(range(1, len(comparable) + 1))
+    by_score = comparable.sort_values("mteb", ascending=False)
+    assert list(by_score["mteb_rank"]) == sorted(by_score["mteb_rank"])
+    assert df.loc["nv-embed-v2", "mteb_rank"] == 1
+    assert df.loc["bert-base-uncased", "mteb_rank"] == len(comparable)
+    assert (df.loc[~df["mteb_comparable"], "mteb_rank"] == NO_RANK).all()
+    # ties share the best rank; non-comparable scores never enter the ranking
+    a, b, c = (ENCODERS["minilm"], ENCODERS["mpnet"], ENCODERS["potion8m"])
+    tied = [a, dataclasses.replace(b, mteb=a.mteb), c]
+    assert mteb_ranks(tied) == {"minilm": 1, "mpnet": 1}
 
 
 # ----------------------------------------------------------------- pooling on a tiny model --

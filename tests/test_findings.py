@@ -23,6 +23,8 @@ def test_one_record_holds_everything_about_a_takeaway():
         text = [t.paper, t.source, t.claim, t.null, t.test, t.unit, t.unit_why, t.figure]
         assert all(isinstance(s, str) and len(s) > 10 for s in text), tid
         assert t.parts and all(p.why and p.sign in (1, -1) for p in t.parts), tid
+        # each threshold says what the paper reports for it: a number, or that it gives none
+        assert all("the paper" in p.why for p in t.parts), tid
         # the meaningful effect lies on the paper's side of the null value
         assert all(p.sign * (p.meaningful - p.null_value) >= 0 for p in t.parts), tid
         assert "null" in t.nulls and len(t.nulls) >= 2, tid  # a pure and a near-miss null

@@ -191,6 +191,8 @@ def _rung_spec(base_spec, k: int):
         mteb_comparable=False,
         mteb_source=f"PCA of {base_spec.name} to {int(k)} dimensions (quality ladder): "
         "ranked by its measured linear-probe accuracy",
+        n_params_source=f"{base_spec.name}'s weights, which the rung runs (the PCA, fitted "
+        "on each dataset's training split, not counted)",
         notes=f"{base_spec.name}'s vectors projected on their first {int(k)} principal "
         "components, fitted on each dataset's training split",
         params={"base": base_spec.name, "n_components": int(k)},

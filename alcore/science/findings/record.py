@@ -34,6 +34,7 @@ __all__ = [
     "Part",
     "PartResult",
     "Takeaway",
+    "unreported",
     "verdict",
 ]
 
@@ -82,7 +83,8 @@ class Part:
         the paper's side of ``null_value``: an interval that lies wholly short of it
         contradicts the claim.
     why : str
-        Where ``meaningful`` comes from.
+        Where ``meaningful`` comes from: the paper's reported effect (figure or table, and
+        the fraction of it taken), or :func:`unreported` where the paper gives no number.
     null_value : float
         The value of the estimate under the part's null (0, or 1 for a ratio, or minus a
         non-inferiority margin).
@@ -94,6 +96,22 @@ class Part:
     meaningful: float
     why: str
     null_value: float = 0.0
+
+
+def unreported(choice: str, said: str) -> str:
+    """The ``why`` of a :class:`Part` whose smallest meaningful effect the paper does not size.
+
+    Parameters
+    ----------
+    choice : str
+        The threshold, in words (ours).
+    said : str
+        Where and how the paper states the effect, without a number.
+    """
+    return (
+        f"{choice}, our choice: the paper states the effect without a size in the text "
+        f"available here ({said})"
+    )
 
 
 @dataclass(frozen=True)
