@@ -70,6 +70,10 @@ def test_equivalence_table_verdicts():
     assert table.loc[("b", "badge"), "verdict"] == "not equivalent"
     few = equivalence_table(_runs("c", {"margin": rng.normal(0, 0.001, 30)}))
     assert set(few["verdict"]) == {"too few pairs"}
+    # an interval wholly outside the margin stops early: not equivalent on 30 pairs
+    early = equivalence_table(_runs("e", {"typiclust": rng.normal(0.012, 0.002, 30)}))
+    assert early.set_index("strategy").loc["typiclust", "verdict"] == "not equivalent"
+    assert early.set_index("strategy").loc["all", "verdict"] == "failed"
     bad_fits = equivalence_table(_runs("d", tight, agreement=0.99))
     assert bad_fits.set_index("strategy").loc["all", "verdict"] == "failed"
 

@@ -311,8 +311,9 @@ def equivalence_table(runs, margin=MARGIN, min_agreement=MIN_AGREEMENT, min_pair
     ``fit_agreement_min``, ``aulc_diff`` (new minus base, mean), ``ci90_lo, ci90_hi``,
     ``p_tost``, ``equivalent`` (TOST at 5 % within ``+-margin``), ``cpu_speedup`` (base
     CPU seconds over new) and ``verdict``: per strategy ``equivalent`` (TOST passed and
-    every single fit agrees on at least ``min_agreement``), ``not equivalent`` or ``too few
-    pairs`` (under ``min_pairs``); per change ``accepted`` when every strategy is
+    every single fit agrees on at least ``min_agreement``), ``not equivalent`` (also under
+    ``min_pairs`` pairs when the 90 % interval lies wholly outside ``+-margin``: the pairs
+    then stop early) or ``too few pairs`` (under ``min_pairs``); per change ``accepted`` when every strategy is
     equivalent, ``failed`` when one is not, ``too few pairs`` otherwise.
     """
     rows = []
@@ -335,8 +336,13 @@ def equivalence_table(runs, margin=MARGIN, min_agreement=MIN_AGREEMENT, min_pair
                 }
             )
         for r in per:
+            # an interval wholly outside the margin settles it before min_pairs: more
+            # pairs narrow it but cannot move it inside
+            outside = r["ci90_lo"] > margin or r["ci90_hi"] < -margin
             r["verdict"] = (
-                "too few pairs"
+                "not equivalent"
+                if outside
+                else "too few pairs"
                 if r["pairs"] < min_pairs
                 else "equivalent"
                 if r["equivalent"] and r["fit_agreement_min"] >= min_agreement
