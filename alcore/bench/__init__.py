@@ -58,6 +58,7 @@ from alcore.bench.cost import (
     cost_model,
     paper_cost,
     paper_cost_table,
+    store_runs,
     strategy_cost_ratio,
 )
 from alcore.bench.equivalence import CHANGES, equivalence_table, run_pairs
@@ -99,6 +100,7 @@ __all__ = [
     "run_benchmark",
     "run_pairs",
     "sample_configs",
+    "store_runs",
     "strategy_cost_ratio",
     "write_table",
 ]
