@@ -313,8 +313,8 @@ def equivalence_table(runs, margin=MARGIN, min_agreement=MIN_AGREEMENT, min_pair
     CPU seconds over new) and ``verdict``: per strategy ``equivalent`` (TOST passed and
     every single fit agrees on at least ``min_agreement``), ``not equivalent`` (also under
     ``min_pairs`` pairs when the 90 % interval lies wholly outside ``+-margin``: the pairs
-    then stop early) or ``too few pairs`` (under ``min_pairs``); per change ``accepted`` when every strategy is
-    equivalent, ``failed`` when one is not, ``too few pairs`` otherwise.
+    then stop early) or ``too few pairs`` (under ``min_pairs``); per change ``accepted``
+    when every strategy is equivalent, ``failed`` when one is not, ``too few pairs`` otherwise.
     """
     rows = []
     for change, g in runs.groupby("change", sort=False):
