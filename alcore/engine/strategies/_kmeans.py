@@ -110,9 +110,7 @@ def kmeans_plusplus(X, k, rng, xn=None, start=None, gram=None):
     return centres
 
 
-def kmeans_f32(
-    X, k, rng, max_iter=100, tol=1e-4, init="k-means++", gram=None, labels_only=False
-):
+def kmeans_f32(X, k, rng, max_iter=100, tol=1e-4, init="k-means++", gram=None, labels_only=False):
     """Lloyd's k-means in float32 BLAS, at most ``max_iter`` iterations, stopping as
     scikit-learn's ``KMeans`` does (labels unchanged, or the squared centre shift ``<= tol *
     mean feature variance``); an empty cluster takes the sample farthest from its centre.
