@@ -63,7 +63,7 @@ def count_parameters(spec: EncoderSpec) -> int | None:
     n = 0
     for f in files:
         if f.suffix == ".npy":
-            n += math.prod(np.load(f, mmap_mode="r").shape)
+            n += math.prod(np.load(f, mmap_mode="r", allow_pickle=False).shape)
             continue
         with safe_open(str(f), "np") as fh:
             for key in fh.keys():  # noqa: SIM118 (safe_open is not iterable)
