@@ -173,9 +173,7 @@ class TypiClust(QueryStrategy):
         Read the k-means++ seeding's distances from the pool's Gram matrix (``gram_``)
         on pools up to ``fast_kmeans_above`` samples, from the second query on a pool on:
         the same distances as a product per seeding step, computed once per pool, with
-        other rounding (the picks are the same
-        ones in the Performance chapter's equivalence runs). ``False`` multiplies at every
-        step.
+        other rounding. ``False`` multiplies at every step.
     random_state : int, numpy Generator or None
 
     Attributes
