@@ -26,7 +26,7 @@ from alcore.core.errors import UnknownNameError
 from alcore.core.paths import check_home, home
 
 # command-group modules; each one adds its own sub-commands
-GROUPS = ("data", "embed", "run", "verify", "bench", "book")
+GROUPS = ("data", "embed", "run", "verify", "store", "bench", "book")
 
 
 def build_parser() -> argparse.ArgumentParser:
