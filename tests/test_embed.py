@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -288,6 +290,24 @@ def test_cache_hit_encodes_nothing(capsys):
     assert "embedding toy/train" in err and "cache hit toy/train" in err
     embed(Toy(), Counting(), "train", progress=False, recompute=True)
     assert Counting.calls == 2
+
+
+class Slow(Counting):
+    """Counting, but each encode takes long enough for another worker to ask meanwhile."""
+
+    def _encode(self, texts, batch_size, progress):
+        time.sleep(0.5)
+        return super()._encode(texts, batch_size, progress)
+
+
+def test_concurrent_workers_embed_a_split_once():
+    """Two grid workers asking for the same uncached split: one encodes, the other waits
+    and reads the cache (the lock beside the cache file)."""
+    Counting.calls = 0
+    with ThreadPoolExecutor(2) as pool_:
+        a, b = pool_.map(lambda _: embed(Toy(), Slow(), "train", progress=False), range(2))
+    assert Counting.calls == 1
+    np.testing.assert_array_equal(a, b)
 
 
 def test_cache_files_and_config_keys(home):

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from alcore.core.errors import check_finite
 from alcore.core.paths import (
@@ -209,16 +210,34 @@ def cached_sha256(dataset, encoder) -> dict | None:
 
 def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recompute=False):
     """Embed one split through the cache -> ``(X, sidecar dict with cache_hit, path)``."""
-    fit = None
+    fit = base_train = None
     if isinstance(encoder, RungEncoder):  # a ladder rung: PCA fitted on the base's train vectors
         base_train, base_info = _embed_cached(dataset, encoder.base, "train", batch_size, progress)
         fit = base_info["sha256"]
     texts, config, path = _cache_entry(dataset, encoder, split, fit)
-    if not recompute:
-        X, meta = _read_cached(path, config)
-        if X is not None:
-            _log(f"cache hit {dataset.name}/{split} x {encoder.name}: {X.shape} from {path}")
-            return X, dict(meta, cache_hit=True, path=str(path))
+    if not recompute and (hit := _cache_hit(dataset, encoder, split, path, config)):
+        return hit
+    # Grid workers that need the same split wait for the one that embeds it, then read its
+    # result: an encoder like mpnet takes minutes a split, and two workers would both pay.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path.with_suffix(".lock"))):
+        if not recompute and (hit := _cache_hit(dataset, encoder, split, path, config)):
+            return hit
+        entry = (texts, config, path)
+        return _embed(dataset, encoder, split, entry, base_train, batch_size, progress)
+
+
+def _cache_hit(dataset, encoder, split, path, config):
+    X, meta = _read_cached(path, config)
+    if X is None:
+        return None
+    _log(f"cache hit {dataset.name}/{split} x {encoder.name}: {X.shape} from {path}")
+    return X, dict(meta, cache_hit=True, path=str(path))
+
+
+def _embed(dataset, encoder, split, entry, base_train, batch_size, progress):
+    """Encode one split (or reduce it, for a ladder rung) and write it to the cache."""
+    texts, config, path = entry
     # a full disk is reported now, not after the encoding when the result cannot be saved
     check_free_space(
         path.parent,
