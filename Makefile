@@ -10,11 +10,19 @@ JOBS    ?= 2
 EMBED_ALL ?=
 # the small check `make book` runs on the store it renders: VERIFY="--sample 20 --max-minutes 10"
 VERIFY  ?= --sample 3 --max-minutes 2
+# A profile whose store is committed packed (stores/<name>/, `make pack`) is unpacked, not
+# recomputed (the paper's design takes tens of CPU-hours): only the cheap encoders are
+# embedded, so that verify can recompute a sample. RECOMPUTE=1 runs (resumes) its grid
+# instead; a profile without a packed store (default, quick, CONFIG=...) runs its grid.
+RECOMPUTE ?=
+VERIFY_ENCODERS ?= glove50,potion8m,wordllama
 BIN      = $(VENV)/bin
 GRID     = $(if $(CONFIG),--config $(CONFIG),--profile $(PROFILE))
 NAME     = $(if $(CONFIG),$(basename $(notdir $(CONFIG))),$(PROFILE))
+PACKED   = stores/$(NAME)
+UNPACK   = $(if $(RECOMPUTE),,$(wildcard $(PACKED)/MANIFEST.json))
 
-.PHONY: setup lint test book data embed experiments verify notebooks bench clean-book help
+.PHONY: setup lint test book data embed experiments verify notebooks bench pack clean-book help
 
 help:
 	@echo "make test                  set up .venv and run the test suite"
@@ -22,6 +30,7 @@ help:
 	@echo "make book CONFIG=my.yaml    the same book for your own grid YAML (results/my/)"
 	@echo "make verify                recompute a random sample of the store's runs (VERIFY=...)"
 	@echo "make bench                 run the strategy benchmark (writes book/data/bench_strategies.csv)"
+	@echo "make pack [PROFILE=paper]  pack results/<name> into stores/<name>/ to commit it"
 
 # A .venv with every dependency pinned (pyproject.toml + requirements.lock); torch==2.13.0
 # resolves to the CPU build. Re-made when the pins change.
@@ -48,11 +57,16 @@ data: setup
 
 # EMBED_ALL=1 embeds every offline dataset with every offline encoder (mpnet included: slow)
 embed: data
-	$(BIN)/alcore embed $(GRID) --no-progress
+	$(BIN)/alcore embed $(GRID) --no-progress $(if $(UNPACK),--encoder $(VERIFY_ENCODERS))
 	$(if $(EMBED_ALL),$(BIN)/alcore embed --all-offline --no-progress)
 
+# a packed store is checked against its manifest and unpacked (runs already there are kept)
 experiments: embed
-	$(BIN)/alcore run $(GRID) --jobs $(JOBS)
+	$(if $(UNPACK),$(BIN)/alcore store unpack $(PACKED) --store results/$(NAME) --no-progress,$(BIN)/alcore run $(GRID) --jobs $(JOBS))
+
+# pack results/<name> into stores/<name>/ (to commit it): only changed tables are rewritten
+pack: setup
+	$(BIN)/alcore store pack --store results/$(NAME) --out $(PACKED) --no-progress
 
 # recompute a seeded sample of stored runs and compare every number; writes
 # results/<name>/verify.json (the Reproducibility chapter shows it); fails on a difference

@@ -331,3 +331,17 @@ def test_one_definition_of_the_aulc():
     df = _curves({"x": [0.2, 0.4, 0.9]}, seeds=(0,))
     assert A.curve_aulc(df) == pytest.approx(A.aulc(df)["aulc"].iloc[0])
     assert A.curve_aulc(df) == pytest.approx(np.trapezoid([0.2, 0.4, 0.9], [2, 3, 4]) / 2)
+
+
+def test_the_ladder_is_split_from_the_real_encoders():
+    rows = [
+        {"encoder": e, "dataset": "d", "run_key": e}
+        for e in ("glove50", "minilm", "minilm-pca16", "minilm-pca64", "mpnet")
+    ]
+    df = pd.DataFrame(rows)
+    assert list(A.encoder_part(df)["encoder"]) == ["glove50", "minilm", "mpnet"]
+    assert list(A.ladder_part(df)["encoder"]) == ["minilm", "minilm-pca16", "minilm-pca64"]
+    no_rungs = A.encoder_part(df)
+    assert A.ladder_part(no_rungs).empty and len(A.encoder_part(no_rungs)) == 3
+    with pytest.raises(ValueError, match="encoder"):
+        A.ladder_part(df.drop(columns="encoder"))

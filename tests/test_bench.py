@@ -189,3 +189,27 @@ def test_cli_budget_and_strategies(tmp_path, monkeypatch, capsys):
     assert row["warm_seconds"] > 0 and row["seconds"] > 0  # second, cached query timed too
     assert main(["bench", "strategies", "--setting", "nope", "--out", ""]) == 2
     assert "unknown setting" in capsys.readouterr().err
+
+
+def test_cost_check_on_stores_drops_the_runs_it_was_fitted_to(tmp_path, toy_loader_env, capsys):
+    """Fit the cost model to one store's runs, check it on another's: a run in both is
+    dropped from the check (it would check the model on its own data)."""
+    from alcore.cli import main
+    from alcore.runs.experiment import RunConfig
+    from alcore.runs.grid import run_grid
+
+    def grid(store, seeds):
+        configs = [
+            RunConfig("trec6", "glove50", "random", 6, s, seed, 18, 2)
+            for s in ("random", "margin", "coreset")
+            for seed in seeds
+        ]
+        run_grid(configs, tmp_path / store, load_embeddings="toy_embeddings:load", progress=False)
+
+    grid("fit", (0, 1))
+    grid("check", (0, 1, 2))
+    argv = ["bench", "cost-check", "--fit", str(tmp_path / "fit"), "--out", ""]
+    assert main([*argv, "--check", str(tmp_path / "check")]) == 0
+    assert "'runs': 3," in capsys.readouterr().out  # seed 2's three runs only
+    assert main([*argv, "--check", str(tmp_path / "fit")]) == 2
+    assert "no AL runs that are not also in" in capsys.readouterr().err

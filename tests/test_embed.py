@@ -415,6 +415,18 @@ def test_cli_list_and_embed(capsys):
     assert "unknown encoder 'nope'" in capsys.readouterr().err
 
 
+def test_cli_embed_a_profile_for_some_encoders_only():
+    """`make book` on a packed store embeds only the cheap encoders of its grid."""
+    from types import SimpleNamespace
+
+    from alcore.cli import main
+    from alcore.cli.embed import _pairs
+
+    args = SimpleNamespace(all_offline=False, profile="quick", config=None, encoder="glove50")
+    assert _pairs(args) == [("trec6", "glove50"), ("sms_spam", "glove50")]
+    assert main(["embed", "--profile", "quick", "--encoder", "glove50,nope"]) == 2
+
+
 def test_fresh_extraction_is_complete_and_leaves_no_temp(home):
     from alcore.embedding.weights import extract_weights
 

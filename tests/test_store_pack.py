@@ -14,7 +14,12 @@ import pytest
 from alcore.cli import main as cli_main
 from alcore.runs.experiment import RunConfig
 from alcore.runs.grid import run_grid
-from alcore.runs.store import ResultStore, load_results, load_upper_bounds
+from alcore.runs.store import (
+    ResultStore,
+    load_embedding_record,
+    load_results,
+    load_upper_bounds,
+)
 from alcore.runs.store_pack import (
     MANIFEST,
     META_COLUMN,
@@ -172,3 +177,26 @@ def test_cli_pack_check_unpack(store, tmp_path, capsys):
     assert cli_main(["store", "check", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "MANIFEST.json is missing" in err
+
+
+def test_the_record_of_embeddings_travels_with_the_store(store, tmp_path):
+    """Table 4 needs the seconds each embedding took: a fresh clone's cache lacks them, so
+    the packed store carries the store's pairs' rows (no cache paths), merged over packs."""
+    row = dict(split="train", n_texts=200, dim=8, seconds=1.5, texts_per_second=133.0)
+    cache = pd.DataFrame(
+        [
+            dict(dataset="toy", encoder="e1", path="/home/x/e1.npy", **row),
+            dict(dataset="other", encoder="e1", path="/home/x/o.npy", **row),
+        ]
+    )
+    assert load_embedding_record(store) is None
+    pack(store, tmp_path / "p", embeddings=cache)
+    got = load_embedding_record(store)
+    assert list(zip(got.dataset, got.encoder)) == [("toy", "e1")]
+    assert "path" not in got.columns
+    # a later pack on a machine whose cache holds only e2 keeps e1's row
+    pack(store, tmp_path / "p", embeddings=cache.assign(encoder="e2"))
+    assert sorted(load_embedding_record(store).encoder) == ["e1", "e2"]
+    unpack(tmp_path / "p", tmp_path / "back")
+    back = load_embedding_record(tmp_path / "back")
+    pd.testing.assert_frame_equal(back, load_embedding_record(store))

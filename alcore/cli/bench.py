@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 DATA_DIR = "book/data"
@@ -179,8 +181,16 @@ def register(sub) -> None:
         "cost-check",
         help="the cost model fitted to one sample of measured runs, checked on another",
     )
-    p.add_argument("--fit", default=f"{DATA_DIR}/bench_cost_fit.csv")
-    p.add_argument("--check", default=f"{DATA_DIR}/bench_cost_check.csv")
+    p.add_argument(
+        "--fit",
+        default=f"{DATA_DIR}/bench_cost_fit.csv",
+        help="measured runs (alcore bench sample's CSV) or a results store directory",
+    )
+    p.add_argument(
+        "--check",
+        default=f"{DATA_DIR}/bench_cost_check.csv",
+        help="other measured runs (CSV) or a results store; runs also in --fit are dropped",
+    )
     p.add_argument("--out", default=f"{DATA_DIR}/bench_cost_summary.csv", help="CSV; '' to skip")
     p.set_defaults(func=_cost_check)
 
@@ -430,10 +440,29 @@ def _sample(args):
     return 0
 
 
+def _measured_runs(path):
+    """Measured AL runs for the cost model: a sample's CSV, or a results store's runs."""
+    from alcore.bench.cost import store_runs
+    from alcore.runs.store import load_results
+
+    path = Path(path)
+    if not path.is_dir():
+        return pd.read_csv(path)
+    runs = store_runs(load_results(path))
+    if runs.empty:
+        raise ValueError(f"{path} holds no AL runs to fit or check the cost model on")
+    return runs
+
+
 def _cost_check(args):
     from alcore.bench.sample import check_model
 
-    per_run, summary = check_model(pd.read_csv(args.fit), pd.read_csv(args.check))
+    fit, check = _measured_runs(args.fit), _measured_runs(args.check)
+    if "run_key" in fit and "run_key" in check:  # a run checked against itself is no check
+        check = check[~check["run_key"].isin(set(fit["run_key"]))]
+    if check.empty:
+        raise ValueError(f"{args.check} holds no AL runs that are not also in {args.fit}")
+    per_run, summary = check_model(fit, check)
     _print(per_run[["dataset", "encoder", "strategy", "budget", "cpu_seconds", "predicted"]])
     print(summary)
     if args.out:

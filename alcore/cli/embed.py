@@ -49,6 +49,12 @@ def _pairs(args):
         seen = {}
         for cfg in grid.configs():
             seen.setdefault((cfg.dataset, cfg.encoder), None)
+        if args.encoder:  # only these encoders of the grid (e.g. the cheap ones, for verify)
+            wanted = args.encoder.split(",")
+            unknown = sorted(set(wanted) - {e for _, e in seen})
+            if unknown:
+                raise ValueError(f"--encoder {','.join(unknown)} is not an encoder of the grid")
+            return [(d, e) for d, e in seen if e in wanted]
         return list(seen)
     if not args.dataset or not args.encoder:
         raise ValueError(
@@ -110,7 +116,11 @@ def register(sub) -> None:
     )
     p.add_argument("--list", action="store_true", help="print the encoder table and exit")
     p.add_argument("--dataset", help="dataset name (see 'alcore data --list')")
-    p.add_argument("--encoder", help="encoder name (see --list), local model folder or Hub id")
+    p.add_argument(
+        "--encoder",
+        help="encoder name (see --list), local model folder or Hub id; with --profile or "
+        "--config, a comma-separated list keeps only those encoders of the grid",
+    )
     p.add_argument(
         "--profile", help="embed every (dataset, encoder) pair of this experiment profile"
     )

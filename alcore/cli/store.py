@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from alcore.embedding.catalog import embedding_table
 from alcore.runs.store_pack import check_packed, pack, unpack
 
 __all__ = ["register"]
@@ -36,6 +37,12 @@ def register(sub) -> None:
     )
     pk.add_argument("--store", type=Path, required=True, help="the results directory")
     pk.add_argument("--out", type=Path, required=True, help="the packed store's folder")
+    pk.add_argument(
+        "--no-embeddings",
+        action="store_true",
+        help="keep the store's record of its embeddings as it is (default: record the "
+        "embedding cache's sidecars of the store's pairs, for Table 4)",
+    )
     pk.add_argument("--no-progress", action="store_true")
     pk.set_defaults(func=_pack)
     up = cmds.add_parser(
@@ -59,7 +66,8 @@ def register(sub) -> None:
 
 
 def _pack(args) -> int:
-    manifest = pack(args.store, args.out, progress=not args.no_progress)
+    emb = None if args.no_embeddings else embedding_table()
+    manifest = pack(args.store, args.out, embeddings=emb, progress=not args.no_progress)
     tables = sum(rel.startswith("runs/") for rel in manifest["files"])
     print(
         f"packed {manifest['runs']} runs ({manifest['rows']} rows) of {args.store} into "

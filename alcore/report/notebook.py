@@ -24,10 +24,18 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
+from alcore.embedding.catalog import embedding_table
 from alcore.report.banner import banner_html, store_size
 from alcore.report.tables import table as show_table
 from alcore.runs import store as st
-from alcore.science.analysis import CONFIG, al_part, ips_part, select
+from alcore.science.analysis import (
+    CONFIG,
+    al_part,
+    encoder_part,
+    ips_part,
+    ladder_part,
+    select,
+)
 
 __all__ = [
     "banner",
@@ -98,7 +106,12 @@ def load_report_data(
     Returns
     -------
     dict
-        ``results``, ``upper_bounds`` (DataFrames), ``provenance`` (dict, empty if none),
+        ``results`` (the real encoders' runs: :func:`~alcore.science.analysis.encoder_part`),
+        ``ladder`` (the quality ladder's: :func:`~alcore.science.analysis.ladder_part`;
+        empty where the store has no rung), ``upper_bounds`` (every encoder's, the rungs'
+        included), ``embeddings`` (the store's record of
+        the embeddings its runs read, else the embedding cache's table:
+        :func:`alcore.embedding.catalog.embedding_table`), ``provenance`` (dict, empty if none),
         ``store`` (the resolved Path), ``profile``, ``size`` (what the whole store holds:
         :func:`alcore.report.banner.store_size`) and ``message`` (selected names the store
         lacks, why the tables are empty, or "").
@@ -116,7 +129,10 @@ def load_report_data(
         ),
         "upper_bounds": pd.DataFrame(columns=["dataset", "encoder", "accuracy", "macro_f1"]),
     }
+    out["ladder"] = out["results"]
     out["size"] = store_size(out["results"])
+    record = st.load_embedding_record(path) if path.is_dir() else None
+    out["embeddings"] = embedding_table() if record is None else record
     if not path.is_dir():
         out["message"] = (
             f"No results store at {display_path(path)}. Run the grid first, e.g. "
@@ -125,7 +141,9 @@ def load_report_data(
         return out
     res = st.load_results(path)
     out["size"] = store_size(res)
-    out["results"] = select(res, datasets, encoders, strategies, seeds) if len(res) else res
+    chosen = select(res, datasets, encoders, strategies, seeds) if len(res) else res
+    out["results"] = encoder_part(chosen) if len(chosen) else chosen
+    out["ladder"] = ladder_part(chosen) if len(chosen) else chosen
     upper = st.load_upper_bounds(path)
     for col, wanted in (("dataset", datasets), ("encoder", encoders)):
         if wanted is not None and len(upper):

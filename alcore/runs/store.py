@@ -38,6 +38,7 @@ __all__ = [
     "ResultStore",
     "StoreSchemaError",
     "default_store_path",
+    "load_embedding_record",
     "load_provenance",
     "load_results",
     "load_run_provenance",
@@ -95,6 +96,14 @@ def load_results(*stores) -> pd.DataFrame:
         df["prov_fp"] = None
     df["picked"] = df["picked"].map(list)
     return df[COLUMNS].sort_values(["run_key", "cycle"], kind="stable").reset_index(drop=True)
+
+
+def load_embedding_record(store) -> pd.DataFrame | None:
+    """The store's record of the embeddings its runs read (``embeddings.csv``, written by
+    ``alcore store pack``): columns of :func:`alcore.embedding.catalog.embedding_table`
+    without the cache paths; None where the store has none."""
+    path = (store.path if isinstance(store, ResultStore) else Path(store)) / "embeddings.csv"
+    return pd.read_csv(path) if path.is_file() else None
 
 
 def load_upper_bounds(*stores) -> pd.DataFrame:

@@ -14,6 +14,9 @@ Layout of a packed store (the project's committed one is ``stores/paper/``)::
     provenance.json                   the store's provenance record
     provenance/<prov_fp>.json         the run provenance records
     upper/<dataset>__<encoder>.json   the upper bounds
+    embeddings.csv                    the embeddings the runs read, from the cache's
+                                      sidecars (rows, dimension, seconds to embed, device,
+                                      date; :data:`EMBEDDING_RECORD`), for Table 4
     runs/<dataset>/<encoder>.parquet  the rows of every finished run of the pair: the run
                                       files' columns (:data:`~alcore.runs.store_schema.
                                       COLUMNS`) plus ``alcore_meta``, each run's file
@@ -33,6 +36,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
@@ -41,11 +45,22 @@ from alcore.core.paths import atomic_write_bytes, atomic_write_json, ensure_with
 from alcore.runs.store_files import ResultStore
 from alcore.runs.store_schema import COLUMNS, SCHEMA_VERSION
 
-__all__ = ["FORMAT", "MANIFEST", "PackedStoreError", "check_packed", "pack", "unpack"]
+__all__ = [
+    "EMBEDDING_RECORD",
+    "FORMAT",
+    "MANIFEST",
+    "PackedStoreError",
+    "check_packed",
+    "pack",
+    "unpack",
+]
 
 #: the packed layout's name and version, written into every manifest
 FORMAT = "alcore-packed-store/1"
 MANIFEST = "MANIFEST.json"
+#: the file (in a packed store and in the results store it is unpacked into) that records
+#: the embeddings the runs read: a fresh clone's cache lacks most of them
+EMBEDDING_RECORD = "embeddings.csv"
 META_COLUMN = "alcore_meta"
 #: zstd level of the packed tables (level 9: 1 % smaller than 3 and as fast to read)
 ZSTD_LEVEL = 9
@@ -87,7 +102,7 @@ def _run_tables(store: ResultStore, progress: bool):
     return pairs
 
 
-def pack(store, out, *, progress: bool = False) -> dict:
+def pack(store, out, *, embeddings=None, progress: bool = False) -> dict:
     """Pack the finished runs of ``store`` into the folder ``out``; return the manifest.
 
     Parameters
@@ -97,6 +112,10 @@ def pack(store, out, *, progress: bool = False) -> dict:
     out : str or Path
         The packed store's folder; created if absent. Files of pairs the store no longer
         holds are removed; files whose bytes would not change are not rewritten.
+    embeddings : DataFrame, optional
+        :func:`alcore.embedding.catalog.embedding_table` (the cache's sidecars); the rows of
+        the store's (dataset, encoder) pairs are kept as ``embeddings.csv`` (without the
+        cache's paths). None keeps the store's own ``embeddings.csv``, if it has one.
     progress : bool
         A progress bar while the run files are read.
 
@@ -110,7 +129,8 @@ def pack(store, out, *, progress: bool = False) -> dict:
     if not store.runs_dir.is_dir():
         raise FileNotFoundError(f"{store.path} holds no runs/ folder: not a results store")
     files: dict = {}
-    for (dataset, encoder), runs in sorted(_run_tables(store, progress).items()):
+    pairs = _run_tables(store, progress)
+    for (dataset, encoder), runs in sorted(pairs.items()):
         runs.sort(key=lambda kv: kv[0])
         table = pa.concat_tables([t for _, t in runs])
         data = _table_bytes(table)
@@ -130,11 +150,20 @@ def pack(store, out, *, progress: bool = False) -> dict:
             rel = f"{folder}/{src.name}"
             _write_if_changed(ensure_within(rel, out), data)
             files[rel] = {"sha256": _sha256(data), "bytes": len(data)}
-    top = store.path / "provenance.json"
-    if top.is_file():
-        data = top.read_bytes()
-        _write_if_changed(out / "provenance.json", data)
-        files["provenance.json"] = {"sha256": _sha256(data), "bytes": len(data)}
+    if embeddings is not None:
+        keep = embeddings.set_index(["dataset", "encoder"]).index.isin(list(pairs))
+        record = embeddings[keep].drop(columns=["path"], errors="ignore")
+        old = store.path / EMBEDDING_RECORD
+        if old.is_file():  # rows of embeddings this machine's cache no longer holds stay
+            record = pd.concat([pd.read_csv(old), record], ignore_index=True)
+        record = record.drop_duplicates(["dataset", "encoder", "split"], keep="last")
+        record = record.sort_values(["dataset", "encoder", "split"])
+        atomic_write_bytes(store.path / EMBEDDING_RECORD, record.to_csv(index=False).encode())
+    for name in ("provenance.json", EMBEDDING_RECORD):
+        if (store.path / name).is_file():
+            data = (store.path / name).read_bytes()
+            _write_if_changed(out / name, data)
+            files[name] = {"sha256": _sha256(data), "bytes": len(data)}
     for stale in _listed(out) - set(files):
         (out / stale).unlink()
     tables = [f for rel, f in files.items() if rel.startswith("runs/")]
@@ -247,7 +276,7 @@ def unpack(packed, store, *, progress: bool = False) -> dict:
                 counts["same" if same else "kept_local"] += 1
             start = stop
     for rel in manifest["files"]:
-        if rel.startswith(("provenance", "upper/")):
+        if rel.startswith(("provenance", "upper/", EMBEDDING_RECORD)):
             target = ensure_within(rel, store.path)
             if not target.is_file():
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from alcore.embedding.encoders import ENCODERS
+from alcore.embedding.ladder import parse_rung
 
 CONFIG = ["dataset", "encoder", "ips", "k0", "strategy", "seed", "budget", "cycles"]
 METRICS = ("accuracy", "macro_f1")
@@ -27,6 +28,30 @@ def _check(df, columns, what="results"):
             "alcore.runs.store.load_results (schema in ARCHITECTURE.md)"
         )
     return df
+
+
+def encoder_part(df):
+    """The rows of the real encoders: every row but the quality ladder's PCA rungs.
+
+    The rungs (``<base>-pca<k>``, :mod:`alcore.embedding.ladder`) are one encoder reduced,
+    not encoders of their own: the paper's comparisons across encoders leave them out, and
+    :func:`ladder_part` gives them to the ladder's own analysis.
+    """
+    _check(df, ["encoder"])
+    rung = df["encoder"].map(lambda e: parse_rung(e) is not None).astype(bool)
+    return df[~rung].reset_index(drop=True)
+
+
+def ladder_part(df):
+    """The quality ladder's rows: its PCA rungs and the full encoder they reduce.
+
+    Empty where the table has no rung. The ladder varies quality while the model stays the
+    same, an extension the paper does not have.
+    """
+    _check(df, ["encoder"])
+    bases = {parse_rung(e)[0] for e in df["encoder"].unique() if parse_rung(e) is not None}
+    keep = df["encoder"].map(lambda e: parse_rung(e) is not None or e in bases).astype(bool)
+    return df[keep].reset_index(drop=True)
 
 
 def _metric(metric):

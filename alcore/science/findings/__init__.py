@@ -33,7 +33,7 @@ from alcore.science.findings.record import (
     Takeaway,
 )
 from alcore.science.findings.stability import seed_stability, stability_table
-from alcore.science.findings.table import IDS, REGISTRY, takeaways
+from alcore.science.findings.table import IDS, QUALITY_IDS, REGISTRY, takeaways
 
 __all__ = [
     "ALPHA",
@@ -44,6 +44,7 @@ __all__ = [
     "INCONCLUSIVE",
     "MARGIN_DELTA",
     "MIN_MTEB_ENCODERS",
+    "QUALITY_IDS",
     "REGISTRY",
     "UNTESTED",
     "VERDICTS",

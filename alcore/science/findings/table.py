@@ -10,7 +10,7 @@ from alcore.science.findings.quality import QUALITY_TAKEAWAYS
 from alcore.science.findings.record import ALPHA, COLUMNS, Outcome
 from alcore.science.findings.strategies import STRATEGY_TAKEAWAYS
 
-__all__ = ["IDS", "REGISTRY", "takeaways"]
+__all__ = ["IDS", "QUALITY_IDS", "REGISTRY", "takeaways"]
 
 #: every takeaway, T1 first (the IPS study's notebook shows the first row)
 REGISTRY = {
@@ -20,6 +20,9 @@ REGISTRY = {
     )
 }
 IDS = tuple(REGISTRY)
+#: the takeaways about embedding quality: tested on the real encoders and, apart, on the
+#: quality ladder (one encoder's PCA reductions)
+QUALITY_IDS = ("T3", "T7", "T12", "T13", "T14")
 
 
 def takeaways(
