@@ -66,11 +66,17 @@ def test_describe_shows_the_banner_the_store_relative_and_what_is_missing(
     assert note == "MD:> **Note.** seed [7] not in the store (it holds ['0', '1']); left out"
 
 
-def test_no_banner_on_a_full_design(tmp_path, synth, shown):
+def test_a_full_design_has_a_banner_only_while_its_store_holds_part_of_it(tmp_path, synth, shown):
     df, ub = synth
     write_store(tmp_path / "store", df, ub)
-    report.describe(report.load_report_data("default", store=str(tmp_path / "store")))
-    assert shown == []
+    data = report.load_report_data("default", store=str(tmp_path / "store"))
+    report.describe(data)  # a synthetic store holds none of the default design's runs
+    assert "Part of the <code>default</code> design: 0 of its" in str(shown[0].data)
+    size = dict(data["size"], design={"a": (10, 10), "b": (3, 10), "c": (0, 5)})
+    text = banner_markdown("paper", size)
+    assert "13 of its 25 runs" in text and "Complete: a; in part: b (3 of 10)" in text
+    assert "not yet run: c" in text
+    assert banner_markdown("paper", dict(size, design={"a": (10, 10)})) == ""
 
 
 def test_banner_says_what_verdicts_can_say_from_the_datasets_in_the_store(synth):

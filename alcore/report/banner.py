@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 
+from alcore.runs.profiles import load_profile
 from alcore.science.analysis import al_part, ips_part
 from alcore.science.findings.data import MIN_DATASETS
 
-__all__ = ["FULL_DESIGNS", "banner_html", "banner_markdown", "store_size"]
+__all__ = ["FULL_DESIGNS", "banner_html", "banner_markdown", "design_coverage", "store_size"]
 
 #: the profiles that run the book's whole design (``make book``) or more
 FULL_DESIGNS = ("default", "paper")
@@ -45,6 +46,23 @@ def store_size(results):
     }
 
 
+def design_coverage(results, profile):
+    """How much of a full design's grid a store holds, per dataset.
+
+    Returns ``{dataset: (runs held, runs of the design)}`` in the design's order, counting
+    only the runs the design asks for (by key); None for a profile that is not one of
+    :data:`FULL_DESIGNS`.
+    """
+    if profile not in FULL_DESIGNS:
+        return None
+    held = set(results["run_key"].unique()) if len(results) else set()
+    out = {}
+    for c in load_profile(profile).configs(check_names=False):
+        have, want = out.get(c.dataset, (0, 0))
+        out[c.dataset] = (have + (c.key() in held), want + 1)
+    return out
+
+
 def _plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -78,10 +96,32 @@ def verdict_sentence(size):
     )
 
 
-def banner_text(profile, size):
-    """Title and body of the banner of a build of ``profile``, or None for a full design."""
-    if profile in FULL_DESIGNS:
+def _partial(profile, size, coverage):
+    """The banner of a full design's store that does not hold all of it yet, or None."""
+    have = sum(h for h, _ in coverage.values())
+    want = sum(w for _, w in coverage.values())
+    if have >= want:
         return None
+    done = [d for d, (h, w) in coverage.items() if h == w]
+    part = [f"{d} ({h:,} of {w:,})" for d, (h, w) in coverage.items() if 0 < h < w]
+    none = [d for d, (h, _) in coverage.items() if h == 0]
+    title = f"Part of the `{profile}` design: {have:,} of its {want:,} runs so far"
+    body = (
+        f"Its store holds {size_sentence(size)}. Complete: {', '.join(done) or 'no dataset'}"
+        + (f"; in part: {', '.join(part)}" if part else "")
+        + (f"; not yet run: {', '.join(none)}" if none else "")
+        + f". The grid resumes where it stopped (`alcore run --profile {profile}`); the "
+        f"verdicts rest on the {_plural(size['cells'], 'cell')} held so far."
+    )
+    return title, body
+
+
+def banner_text(profile, size):
+    """Title and body of the banner of a build of ``profile``, or None for a full design
+    whose store holds all of it (``size["design"]``: :func:`design_coverage`)."""
+    if profile in FULL_DESIGNS:
+        coverage = size.get("design")
+        return _partial(profile, size, coverage) if coverage else None
     title = f"Built from the `{profile}` profile, not the book's full design"
     body = f"Its store holds {size_sentence(size)}. {verdict_sentence(size)}"
     return title, body

@@ -46,7 +46,7 @@ from alcore.core.paths import atomic_write
 from alcore.core.safe_yaml import read_yaml
 from alcore.data import list_datasets
 from alcore.embedding.embed import list_encoders
-from alcore.report.banner import banner_markdown, size_sentence, store_size
+from alcore.report.banner import banner_markdown, design_coverage, size_sentence, store_size
 from alcore.runs.experiment import load_profile
 from alcore.runs.store import load_results
 from alcore.science.analysis import CONFIG
@@ -288,7 +288,7 @@ def write_profile(out: Path, profile: str, store: Path | None, root: Path) -> No
         results = load_results(path)
     else:
         results = pd.DataFrame(columns=CONFIG + ["run_key", "cycle"])
-    size = store_size(results)
+    size = dict(store_size(results), design=design_coverage(results, profile))
     text = banner_markdown(profile, size) or (
         f"This build ran the `{profile}` profile; its store ({display_store(path, root)}) holds "
         f"{size_sentence(size)}.\n"

@@ -25,7 +25,7 @@ from IPython.display import HTML, Markdown, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from alcore.embedding.catalog import embedding_table
-from alcore.report.banner import banner_html, store_size
+from alcore.report.banner import banner_html, design_coverage, store_size
 from alcore.report.tables import table as show_table
 from alcore.runs import store as st
 from alcore.science.analysis import (
@@ -140,7 +140,7 @@ def load_report_data(
         )
         return out
     res = st.load_results(path)
-    out["size"] = store_size(res)
+    out["size"] = dict(store_size(res), design=design_coverage(res, profile))
     chosen = select(res, datasets, encoders, strategies, seeds) if len(res) else res
     out["results"] = encoder_part(chosen) if len(chosen) else chosen
     out["ladder"] = ladder_part(chosen) if len(chosen) else chosen
