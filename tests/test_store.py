@@ -11,6 +11,7 @@ from alcore.runs.grid_provenance import run_provenance
 from alcore.runs.store import (
     COLUMNS,
     SCHEMA_VERSION,
+    TABLE_CACHE,
     ResultStore,
     StoreSchemaError,
     load_provenance,
@@ -77,6 +78,29 @@ def test_temp_and_corrupt_files_are_not_done(tmp_path):
         assert store.done_keys() == {good.key()}
     with pytest.warns(UserWarning, match="skipping unreadable"):
         assert set(load_results(store).run_key) == {good.key()}
+    with pytest.warns(UserWarning, match="skipping unreadable"):  # read from the table cache
+        assert set(load_results(store).run_key) == {good.key()}
+
+
+def test_the_table_cache_follows_every_change_of_the_run_files(tmp_path):
+    """load_results keeps the store's runs in one hidden table: a run added, removed or
+    rewritten is seen at the next read, and a cached read equals a fresh one."""
+    store = ResultStore(tmp_path).check_writable()
+    store.write_run(_cfg(0), _cycles(), 1.0)
+    first = load_results(store)
+    assert (store.path / TABLE_CACHE).is_file()
+    pd.testing.assert_frame_equal(load_results(store), first)
+    store.write_run(_cfg(1), _cycles(), 1.0)
+    assert load_results(store).run_key.nunique() == 2
+    store.write_run(_cfg(1), _cycles(offset=0.5), 1.0)  # the same run, other numbers
+    again = load_results(store)
+    assert again[again.run_key == _cfg(1).key()].accuracy.tolist() == (
+        _cycles(offset=0.5).accuracy.tolist()
+    )
+    store.run_path(_cfg(0).key()).unlink()
+    assert set(load_results(store).run_key) == {_cfg(1).key()}
+    (store.path / TABLE_CACHE).write_bytes(b"not parquet")  # a damaged cache is rebuilt
+    assert set(load_results(store).run_key) == {_cfg(1).key()}
 
 
 def test_older_schema_is_refused(tmp_path):

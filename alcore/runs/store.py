@@ -10,14 +10,18 @@ in :mod:`alcore.runs.store_files`.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import warnings
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from alcore.core.paths import atomic_write_bytes
 from alcore.runs.store_files import MIN_FREE_BYTES, ResultStore, read_upper
 from alcore.runs.store_provenance import kernel, provenance
 from alcore.runs.store_schema import (
@@ -35,6 +39,7 @@ __all__ = [
     "CYCLE_COLUMNS",
     "MIN_FREE_BYTES",
     "SCHEMA_VERSION",
+    "TABLE_CACHE",
     "ResultStore",
     "StoreSchemaError",
     "default_store_path",
@@ -59,6 +64,60 @@ def _stores(stores):
     return [s if isinstance(s, ResultStore) else ResultStore(s) for s in stores]
 
 
+#: a store's run files read into one table, kept (hidden) in the store so that a book of
+#: tens of thousands of runs reads them once; rebuilt when a run file is added, removed or
+#: changed (its name, size, modification time or inode)
+TABLE_CACHE = ".runs-table.parquet"
+
+
+def _stamp(files) -> str:
+    lines = []
+    for path in files:
+        st = path.stat()
+        # the inode too: a run file is replaced by a rename, so a rewrite within the clock's
+        # granularity with the same size is still a new file
+        lines.append(f"{path.name} {st.st_size} {st.st_mtime_ns} {st.st_ino}")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _store_table(store: ResultStore):
+    """The rows of every readable run file of ``store`` as one Arrow table (None if none),
+    from :data:`TABLE_CACHE` when no run file changed since it was written."""
+    files = store.run_files()
+    stamp = _stamp(files).encode()
+    cache = store.path / TABLE_CACHE
+    try:
+        cached = pq.read_table(cache)
+        meta = dict(cached.schema.metadata or {})
+        if meta.pop(b"alcore_stamp", None) == stamp:
+            for skipped in json.loads(meta.pop(b"alcore_skipped", b"[]")):
+                warnings.warn(f"skipping unreadable run file {skipped}", stacklevel=3)
+            return cached.replace_schema_metadata(meta) if cached.num_rows else None
+    except (OSError, pa.ArrowInvalid):
+        pass
+    tables, skipped = [], []
+    for path in files:
+        try:
+            store.read_meta(path)
+            tables.append(pq.read_table(path))
+        except StoreSchemaError:
+            raise
+        except Exception as exc:
+            skipped.append(f"{path} ({exc})")
+            warnings.warn(f"skipping unreadable run file {skipped[-1]}", stacklevel=3)
+    table = pa.concat_tables(tables, promote_options="default") if tables else None
+    keep = table if table is not None else pa.table({"run_key": pa.array([], pa.string())})
+    meta = dict(keep.schema.metadata or {})
+    meta.update({b"alcore_stamp": stamp, b"alcore_skipped": json.dumps(skipped).encode()})
+    buf = io.BytesIO()
+    pq.write_table(keep.replace_schema_metadata(meta), buf)
+    try:
+        atomic_write_bytes(cache, buf.getvalue())
+    except OSError:  # a read-only store is read file by file every time
+        pass
+    return table
+
+
 def load_results(*stores) -> pd.DataFrame:
     """All finished runs of the given stores, one row per (run, cycle).
 
@@ -70,22 +129,19 @@ def load_results(*stores) -> pd.DataFrame:
     pools); select ``study == "main"`` for the strategy comparison. ``prov_fp`` names the
     run's provenance record (:func:`load_run_provenance`; null for runs of schema 2).
     Unreadable files are skipped with a warning; a run in several stores appears once.
+    Each store's files are read once into a hidden table (:data:`TABLE_CACHE`), read again
+    only when a run file changes.
     """
     tables, seen = [], set()
     for store in _stores(stores):
         store.check_schema()
-        for path in store.run_files():
-            if path.stem in seen:
-                continue
-            try:
-                store.read_meta(path)
-                tables.append(pq.read_table(path))
-            except StoreSchemaError:
-                raise
-            except Exception as exc:
-                warnings.warn(f"skipping unreadable run file {path} ({exc})", stacklevel=2)
-                continue
-            seen.add(path.stem)
+        table = _store_table(store)
+        if table is None:
+            continue
+        if seen:  # a run already read from an earlier store
+            table = table.filter(pc.invert(pc.is_in(table["run_key"], pa.array(sorted(seen)))))
+        seen.update(pc.unique(table["run_key"]).to_pylist())
+        tables.append(table)
     if not tables:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     df = pa.concat_tables(tables, promote_options="default").to_pandas()
