@@ -1,9 +1,9 @@
 # Two commands: `make test` (set up, then run the tests) and `make book` (set up, then the
-# main job: fetch data and encoders, embed, run the experiments, execute the notebooks, build
-# the HTML book). Everything else is a step of those two.
+# main job: fetch data and encoders, embed, run the experiments or unpack their committed
+# store, execute the notebooks, build the HTML book). Everything else is a step of those two.
 PYTHON  ?= python3
 VENV    ?= .venv
-PROFILE ?= default
+PROFILE ?= paper
 # CONFIG=my.yaml (a grid YAML of your own) overrides PROFILE: results go to results/<stem>/
 CONFIG  ?=
 JOBS    ?= 2
@@ -26,7 +26,9 @@ UNPACK   = $(if $(RECOMPUTE),,$(wildcard $(PACKED)/MANIFEST.json))
 
 help:
 	@echo "make test                  set up .venv and run the test suite"
-	@echo "make book [PROFILE=default] set up, fetch, embed, run experiments, build book/_build/html"
+	@echo "make book                  set up, fetch, unpack the committed paper store, verify, build book/_build/html"
+	@echo "make book RECOMPUTE=1      the same, running (resuming) the paper grid instead of only unpacking"
+	@echo "make book PROFILE=default  set up, fetch, embed, run the default grid, build the book"
 	@echo "make book CONFIG=my.yaml    the same book for your own grid YAML (results/my/)"
 	@echo "make verify                recompute a random sample of the store's runs (VERIFY=...)"
 	@echo "make bench                 run the strategy benchmark (writes book/data/bench_strategies.csv)"

@@ -72,7 +72,13 @@ from alcore.bench.queries import (
     run_benchmark,
 )
 from alcore.bench.runs import compare_accuracy, full_run_ratio, refit_agreement, refit_verdict
-from alcore.bench.sample import check_model, measure_runs, sample_configs
+from alcore.bench.sample import (
+    check_model,
+    leave_one_dataset_out,
+    measure_runs,
+    measured_cost,
+    sample_configs,
+)
 from alcore.bench.tables import BENCH_TARGETS, bench_speedups, bench_targets, write_table
 
 __all__ = [
@@ -91,8 +97,10 @@ __all__ = [
     "equivalence_table",
     "estimate_bytes",
     "full_run_ratio",
+    "leave_one_dataset_out",
     "make_data",
     "measure_runs",
+    "measured_cost",
     "paper_cost",
     "paper_cost_table",
     "refit_agreement",

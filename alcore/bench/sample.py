@@ -14,7 +14,13 @@ import pandas as pd
 from alcore.bench.cost import cost_model, run_shape
 from alcore.runs.grid import run_one
 
-__all__ = ["check_model", "measure_runs", "sample_configs"]
+__all__ = [
+    "check_model",
+    "leave_one_dataset_out",
+    "measure_runs",
+    "measured_cost",
+    "sample_configs",
+]
 
 
 def sample_configs(grid, n, encoders=None, random_state=0, spread=False, exclude=()):
@@ -119,3 +125,41 @@ def check_model(fit_runs, check_runs):
         "p90_ratio": float(per_run["ratio"].quantile(0.9)),
     }
     return per_run, summary
+
+
+def leave_one_dataset_out(runs, min_runs=10):
+    """The cost model's error on datasets it has not seen: for each dataset with at least
+    ``min_runs`` measured runs, :func:`check_model` fitted to the other datasets' runs and
+    checked on that dataset's (the model extrapolates so to every dataset a grid has not
+    run yet).
+
+    Returns one row per dataset: ``dataset`` and :func:`check_model`'s summary.
+    """
+    rows = []
+    for dataset, held_out in runs.groupby("dataset", sort=True):
+        rest = runs[runs["dataset"] != dataset]
+        if len(held_out) < min_runs or rest.empty:
+            continue
+        rows.append({"dataset": dataset, **check_model(rest, held_out)[1]})
+    return pd.DataFrame(rows)
+
+
+def measured_cost(runs):
+    """What a store's AL runs cost, per dataset and in all: ``runs``, ``cpu_hours`` (the sum
+    of their cycles' CPU seconds), ``mean_cpu_s`` and ``max_cpu_s`` per run.
+
+    ``runs``: :func:`alcore.bench.cost.store_runs`'s rows (runs without CPU seconds are left
+    out).
+    """
+    runs = runs[runs["cpu_seconds"].notna()]
+    per = runs.groupby("dataset")["cpu_seconds"].agg(["count", "sum", "mean", "max"])
+    per.loc["all"] = [
+        len(runs),
+        runs["cpu_seconds"].sum(),
+        runs["cpu_seconds"].mean(),
+        runs["cpu_seconds"].max(),
+    ]
+    per.columns = ["runs", "cpu_hours", "mean_cpu_s", "max_cpu_s"]
+    per["cpu_hours"] = per["cpu_hours"] / 3600
+    per["runs"] = per["runs"].astype(int)
+    return per.reset_index()
