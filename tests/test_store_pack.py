@@ -5,6 +5,8 @@ caught by ``alcore verify`` once unpacked."""
 import hashlib
 import json
 import shutil
+import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -200,3 +202,24 @@ def test_the_record_of_embeddings_travels_with_the_store(store, tmp_path):
     unpack(tmp_path / "p", tmp_path / "back")
     back = load_embedding_record(tmp_path / "back")
     pd.testing.assert_frame_equal(back, load_embedding_record(store))
+
+
+def test_make_book_unpacks_the_committed_store_unless_asked_to_recompute():
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parent.parent
+    assert check_packed(root / "stores/paper")["format"]  # the committed store is whole
+
+    def plan(*extra):
+        cmd = [make, "-n", "book", *extra]
+        return subprocess.run(cmd, cwd=root, capture_output=True, text=True).stdout
+
+    out = plan()
+    assert "store unpack stores/paper --store results/paper" in out
+    assert "alcore run" not in out and "--encoder glove50,potion8m,wordllama" in out
+    assert "verify --store results/paper" in out
+    again = plan("RECOMPUTE=1")
+    assert "alcore run --profile paper" in again and "store unpack" not in again
+    default = plan("PROFILE=default")
+    assert "alcore run --profile default" in default and "store unpack" not in default
