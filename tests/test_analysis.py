@@ -338,10 +338,13 @@ def test_the_ladder_is_split_from_the_real_encoders():
         {"encoder": e, "dataset": "d", "run_key": e}
         for e in ("glove50", "minilm", "minilm-pca16", "minilm-pca64", "mpnet")
     ]
+    rows.append({"encoder": "minilm", "dataset": "no_rungs", "run_key": "x"})
     df = pd.DataFrame(rows)
-    assert list(A.encoder_part(df)["encoder"]) == ["glove50", "minilm", "mpnet"]
-    assert list(A.ladder_part(df)["encoder"]) == ["minilm", "minilm-pca16", "minilm-pca64"]
+    assert list(A.encoder_part(df)["encoder"]) == ["glove50", "minilm", "mpnet", "minilm"]
+    ladder = A.ladder_part(df)  # minilm only where its rungs are: the top rung
+    assert list(ladder["encoder"]) == ["minilm", "minilm-pca16", "minilm-pca64"]
+    assert set(ladder["dataset"]) == {"d"}
     no_rungs = A.encoder_part(df)
-    assert A.ladder_part(no_rungs).empty and len(A.encoder_part(no_rungs)) == 3
+    assert A.ladder_part(no_rungs).empty and len(A.encoder_part(no_rungs)) == 4
     with pytest.raises(ValueError, match="encoder"):
         A.ladder_part(df.drop(columns="encoder"))

@@ -74,7 +74,7 @@ def size_sentence(size):
         f"{_plural(len(size['encoders']), 'encoder')} ({', '.join(size['encoders']) or 'none'}) "
         f"and {_plural(len(size['seeds']), 'seed')}: "
         f"{_plural(size['cells'], '(dataset, encoder) cell')}, "
-        f"{size['al_runs']} active-learning and {size['ips_runs']} IPS-study runs"
+        f"{size['al_runs']:,} active-learning and {size['ips_runs']:,} IPS-study runs"
     )
 
 
