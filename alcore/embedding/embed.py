@@ -220,7 +220,7 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
     # Grid workers that need the same split wait for the one that embeds it, then read its
     # result: an encoder like mpnet takes minutes a split, and two workers would both pay.
     path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path.with_suffix(".lock"))):
+    with FileLock(str(path.parent / f".{path.stem}.lock")):  # hidden: not a cache entry
         if not recompute and (hit := _cache_hit(dataset, encoder, split, path, config)):
             return hit
         entry = (texts, config, path)
