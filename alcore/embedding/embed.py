@@ -220,11 +220,20 @@ def _embed_cached(dataset, encoder, split, batch_size=None, progress=True, recom
     # Grid workers that need the same split wait for the one that embeds it, then read its
     # result: an encoder like mpnet takes minutes a split, and two workers would both pay.
     path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path.parent / f".{path.stem}.lock")):  # hidden: not a cache entry
+    with FileLock(str(_lock_path(path))):
         if not recompute and (hit := _cache_hit(dataset, encoder, split, path, config)):
             return hit
         entry = (texts, config, path)
         return _embed(dataset, encoder, split, entry, base_train, batch_size, progress)
+
+
+def _lock_path(path: Path) -> Path:
+    """The lock of one cache entry, under ``cache_dir("locks")``: the OS keeps the lock
+    file after a release, and the embedding cache holds only entries."""
+    rel = Path(*path.parts[-3:])  # <dataset>/<encoder>/<split>-<digest>.npy (cache_path)
+    lock = cache_dir("locks") / "embeddings" / rel.with_suffix(".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    return lock
 
 
 def _cache_hit(dataset, encoder, split, path, config):
