@@ -186,3 +186,29 @@ def test_build_tidy_hides_the_injected_cell_and_the_machine(tmp_path, capsys):
     assert [o.name for o in got.cells[1].outputs] == ["stdout"]
     assert "alcore: downloading x from PyPI" in capsys.readouterr().out  # in the build's log
     assert got.metadata["papermill"]["input_path"] == "notebooks/01_x.md"
+
+
+def test_a_notebook_whose_cell_hangs_is_executed_once_more(tmp_path, monkeypatch, capsys):
+    """A kernel and its client both idle (a lost message) end in a cell timeout: the build
+    executes the notebook again in a fresh kernel, once."""
+    from alcore.report import build
+
+    calls = []
+
+    def flaky(nb, dest, **kw):
+        calls.append(kw["execution_timeout"])
+        if len(calls) == 1:
+            raise TimeoutError("cell timed out")
+        return nb
+
+    monkeypatch.setattr(build.pm, "execute_notebook", flaky)
+    monkeypatch.setattr(build.jupytext, "read", lambda src: {"cells": []})
+    build._execute_with_retry(tmp_path / "nb.md", tmp_path / "nb.ipynb", {}, tmp_path)
+    assert calls == [build.CELL_TIMEOUT] * 2
+    assert "executing it again in a fresh kernel" in capsys.readouterr().out
+    calls.clear()
+    monkeypatch.setattr(
+        build.pm, "execute_notebook", lambda *a, **k: (_ for _ in ()).throw(TimeoutError())
+    )
+    with pytest.raises(TimeoutError):
+        build._execute_with_retry(tmp_path / "nb.md", tmp_path / "nb.ipynb", {}, tmp_path)

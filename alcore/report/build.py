@@ -153,6 +153,36 @@ def write_tables(out: Path, root: Path) -> None:
             fh.write(text)
 
 
+#: seconds a cell may run before its notebook is executed again from the start (the longest
+#: cell of the paper store's book takes about a minute); a kernel and its client have been
+#: seen to both sit idle, a message lost between them, on a machine loaded by a grid
+CELL_TIMEOUT = 900
+
+
+def _execute_with_retry(src: Path, dest: Path, params: dict, root: Path, tries: int = 2):
+    """Execute one notebook (papermill); on a cell that outlasts :data:`CELL_TIMEOUT`, say so
+    and execute it once more in a fresh kernel before giving up."""
+    for attempt in range(1, tries + 1):
+        try:
+            return pm.execute_notebook(
+                jupytext.read(src),
+                str(dest),
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(root),
+                progress_bar=False,
+                execution_timeout=CELL_TIMEOUT,
+            )
+        except TimeoutError:
+            if attempt == tries:
+                raise
+            print(
+                f"build_book: a cell of {src.name} ran over {CELL_TIMEOUT} s; executing it "
+                "again in a fresh kernel",
+                flush=True,
+            )
+
+
 def execute(notebooks, out: Path, params: dict, root: Path, store: Path | None = None) -> None:
     """Convert (jupytext) and execute (papermill) each ``.md`` notebook into ``out/*.ipynb``,
     then :func:`tidy` it (``store``: the results store, whose path is shown relative).
@@ -165,14 +195,7 @@ def execute(notebooks, out: Path, params: dict, root: Path, store: Path | None =
         name = src.with_suffix(".ipynb").name
         print(f"build_book: executing {src.name} ...", flush=True)
         try:
-            pm.execute_notebook(
-                jupytext.read(src),
-                str(out / name),
-                parameters=params,
-                kernel_name="python3",
-                cwd=str(root),
-                progress_bar=False,
-            )
+            _execute_with_retry(src, out / name, params, root)
         except pm.PapermillExecutionError as exc:
             _fail(
                 f"notebook {src.name} failed in cell {exc.exec_count}: {exc.ename}: "
