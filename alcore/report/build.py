@@ -156,7 +156,7 @@ def write_tables(out: Path, root: Path) -> None:
 #: seconds a cell may run before its notebook is executed again from the start (the longest
 #: cell of the paper store's book takes about a minute); a kernel and its client have been
 #: seen to both sit idle, a message lost between them, on a machine loaded by a grid
-CELL_TIMEOUT = 900
+CELL_TIMEOUT = 600
 
 
 def _execute_with_retry(src: Path, dest: Path, params: dict, root: Path, tries: int = 2):
