@@ -160,6 +160,10 @@ def test_figures_explain_missing_data(synth):
         (P.top_share_by_ips(ips_only), "top_share_by_ips"),
         (P.mteb_vs_gain(A.aulc(df), mteb={}), "mteb_vs_gain"),
         (P.probe_quality_vs_gain(A.aulc(df), ub.iloc[:0]), "probe_quality_vs_gain"),
+        (  # a store that holds only the baseline's runs so far (a grid stopped early)
+            P.probe_quality_vs_gain(A.aulc(df[df.strategy.isin(["random", "none"])]), ub),
+            "probe_quality_vs_gain",
+        ),
     ):
         assert any("no " in t.get_text() for t in fig.axes[0].texts), name
         assert P.is_empty(fig).startswith("no "), name

@@ -80,6 +80,8 @@ def probe_quality_vs_gain(scores, upper_bounds, baseline="random", value="aulc")
     q = A.probe_quality(upper_bounds)
     d = S.paired_vs_baseline(scores, baseline, value)
     gain = d.groupby(["strategy", "dataset", "encoder"])["diff"].mean()
+    if gain.empty:  # e.g. a store that holds only the baseline's runs so far
+        return empty(title, f"no strategy besides {baseline!r} in the store")
     strategies = order_names(gain.index.get_level_values(0).unique())
     datasets = sorted(gain.index.get_level_values(1).unique())
     pal = dict(zip(datasets, sns.color_palette("tab10", max(len(datasets), 1))))
