@@ -507,3 +507,28 @@ def test_upper_bound_is_fitted_on_the_runs_pool(tmp_path):
     run_grid(_configs(seeds=(0,)), tmp_path, load_embeddings=LOADER, progress=False)
     rec = ResultStore(tmp_path).upper_record("toy", "e1")  # another pool: recomputed
     assert (rec["n_train"], rec["pool_cap"]) == (200, None)
+
+
+def test_a_ctrl_c_while_workers_start_is_not_lost():
+    """On a loaded machine the workers take seconds to start; a Ctrl-C then must still reach
+    the runner (pending while blocked), not vanish."""
+    import os
+    import signal
+
+    from alcore.runs.workers import start_workers
+
+    class Slow:
+        _processes = ()
+
+        def submit(self, fn):
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while the workers start
+            time.sleep(0.2)
+
+            class Done:
+                def done(self):
+                    return True
+
+            return Done()
+
+    with pytest.raises(KeyboardInterrupt):
+        start_workers(lambda **kw: Slow(), 1)
