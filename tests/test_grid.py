@@ -530,5 +530,10 @@ def test_a_ctrl_c_while_workers_start_is_not_lost():
 
             return Done()
 
-    with pytest.raises(KeyboardInterrupt):
-        start_workers(lambda **kw: Slow(), 1)
+    # as in a terminal's Python, whatever an earlier test left in this process
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            start_workers(lambda **kw: Slow(), 1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
