@@ -546,6 +546,8 @@ def test_check_params_names_the_parameter_and_type():
         ("tol", -1, ">= 0"),
         ("throughput_texts", 0, "int >= 1"),
         ("encoders", "[oops", "list of str"),
+        ("live_widget", "False", "True or False"),
+        ("live_widget", 0, "True or False"),
     ]
     for name, value, expected in bad:
         with pytest.raises(TypeError, match=rf"parameter '{name}' must be .*{expected}"):

@@ -188,6 +188,32 @@ def test_build_tidy_hides_the_injected_cell_and_the_machine(tmp_path, capsys):
     assert got.metadata["papermill"]["input_path"] == "notebooks/01_x.md"
 
 
+def test_the_build_passes_the_explorer_no_live_widget(tmp_path, monkeypatch):
+    """The book's build executes the explorer without its ipywidgets view (its output is
+    removed from the page; a widget's messages have stalled headless runs); the other
+    notebooks get the common parameters only, and the notebook declares the parameter."""
+    import jupytext
+
+    from alcore.report import build
+
+    seen = {}
+    monkeypatch.setattr(
+        build,
+        "_execute_with_retry",
+        lambda src, dest, params, root: seen.update({src.stem: params}),
+    )
+    monkeypatch.setattr(build, "tidy", lambda *a: None)
+    nbs = [tmp_path / "06_reproducibility.md", tmp_path / "07_explore.md"]
+    build.execute(nbs, tmp_path / "out", {"profile": "paper"}, tmp_path)
+    assert seen == {
+        "06_reproducibility": {"profile": "paper"},
+        "07_explore": {"profile": "paper", "live_widget": False},
+    }
+    cells = jupytext.read(build.find_root(None) / "notebooks" / "07_explore.md").cells
+    params = next(c for c in cells if "parameters" in c.metadata.get("tags", []))
+    assert "live_widget = True" in params.source
+
+
 def test_a_notebook_whose_cell_hangs_is_executed_once_more(tmp_path, monkeypatch, capsys):
     """A kernel and its client both idle (a lost message) end in a cell timeout: the build
     executes the notebook again in a fresh kernel, once."""

@@ -158,6 +158,11 @@ def write_tables(out: Path, root: Path) -> None:
 #: seen to both sit idle, a message lost between them, on a machine loaded by a grid
 CELL_TIMEOUT = 600
 
+#: parameters the build passes to one notebook only: the explorer's live ipywidgets view is
+#: not shown on its page (``remove-output``), and executing a widget's comm messages
+#: headless has left nbclient waiting on an idle kernel (jupyter/nbclient#312)
+BUILD_PARAMS = {"07_explore": {"live_widget": False}}
+
 
 def _execute_with_retry(src: Path, dest: Path, params: dict, root: Path, tries: int = 2):
     """Execute one notebook (papermill); on a cell that outlasts :data:`CELL_TIMEOUT`, say so
@@ -195,7 +200,7 @@ def execute(notebooks, out: Path, params: dict, root: Path, store: Path | None =
         name = src.with_suffix(".ipynb").name
         print(f"build_book: executing {src.name} ...", flush=True)
         try:
-            _execute_with_retry(src, out / name, params, root)
+            _execute_with_retry(src, out / name, {**params, **BUILD_PARAMS.get(src.stem, {})}, root)
         except pm.PapermillExecutionError as exc:
             _fail(
                 f"notebook {src.name} failed in cell {exc.exec_count}: {exc.ename}: "

@@ -59,6 +59,7 @@ NOTEBOOK_PARAMS = {
     ),
     "random_state": ("an int >= 0", _check(lambda v: is_int(v) and v >= 0)),
     "throughput_texts": ("an int >= 1", _check(lambda v: is_int(v) and v >= 1)),
+    "live_widget": ("True or False", _check(lambda v: isinstance(v, bool))),
 }
 
 
