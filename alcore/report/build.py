@@ -154,8 +154,8 @@ def write_tables(out: Path, root: Path) -> None:
 
 
 #: seconds a cell may run before its notebook is executed again from the start (the longest
-#: cell of the paper store's book takes about a minute); a kernel and its client have been
-#: seen to both sit idle, a message lost between them, on a machine loaded by a grid
+#: cell of the paper store's book takes about a minute): a guard against a kernel and its
+#: client both waiting on each other, as the explorer's widget cell did (:data:`BUILD_PARAMS`)
 CELL_TIMEOUT = 600
 
 #: parameters the build passes to one notebook only: the explorer's live ipywidgets view is
