@@ -5,8 +5,11 @@ import pandas as pd
 import pytest
 
 from alcore.bench import (
+    BACKENDS,
     COLUMNS,
     SkactivemlStrategy,
+    cluster_with,
+    clustering_backends,
     compare_accuracy,
     estimate_bytes,
     make_data,
@@ -213,3 +216,20 @@ def test_cost_check_on_stores_drops_the_runs_it_was_fitted_to(tmp_path, toy_load
     assert "'runs': 3," in capsys.readouterr().out  # seed 2's three runs only
     assert main([*argv, "--check", str(tmp_path / "fit")]) == 2
     assert "no AL runs that are not also in" in capsys.readouterr().err
+
+
+def test_clustering_backends_time_each_backend_and_compare_its_objective():
+    """One row per pool and back-end; the exact k-means is the objective's reference, and
+    on well-separated blobs every back-end finds (nearly) the same partition."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(6, 16)) * 10
+    X = (centres[rng.integers(6, size=600)] + rng.normal(size=(600, 16))).astype(np.float32)
+    df = clustering_backends({"blobs": X}, {"blobs": 21 * 6}, seeds=range(2))
+    assert list(df["backend"]) == list(BACKENDS)
+    assert set(df["n_clusters"]) == {min(21 * 6 - 6, 600 // 12)}
+    assert (df["cpu_seconds"] >= 0).all()
+    exact = df.set_index("backend").loc["exact"]
+    assert exact["objective_ratio"] == 1.0
+    assert df["objective_ratio"].between(0.5, 2.0).all()
+    with pytest.raises(ValueError, match="unknown clustering back-end 'lloyd'"):
+        cluster_with("lloyd", X, 6, 0)

@@ -47,12 +47,18 @@ Three measurements:
     (``alcore bench sample``), and the cost model checked on runs it was not fitted to
     (``alcore bench cost-check``).
 
+:func:`~alcore.bench.clustering.clustering_backends`
+    One TypiClust query's clustering per back-end (alcore's exact k-means, faiss, the
+    TypiClust authors' ``KMeans``/``MiniBatchKMeans``) on real pools: CPU time and k-means
+    objective (``alcore bench clustering``; ``book/data/bench_clustering.csv``).
+
 :func:`paper_cost`
     A profile's CPU-hours extrapolated from measured whole runs by :func:`cost_model`, and the
     hours on Dask clusters of N workers (``book/data/paper_cost.csv``, read by
     :func:`paper_cost_table`).
 """
 
+from alcore.bench.clustering import BACKENDS, cluster_with, clustering_backends
 from alcore.bench.cost import (
     PAPER_COST_WORKERS,
     cost_model,
@@ -82,6 +88,7 @@ from alcore.bench.sample import (
 from alcore.bench.tables import BENCH_TARGETS, bench_speedups, bench_targets, write_table
 
 __all__ = [
+    "BACKENDS",
     "BENCH_TARGETS",
     "CHANGES",
     "COLUMNS",
@@ -92,6 +99,8 @@ __all__ = [
     "bench_speedups",
     "bench_targets",
     "check_model",
+    "cluster_with",
+    "clustering_backends",
     "compare_accuracy",
     "cost_model",
     "equivalence_table",

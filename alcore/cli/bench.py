@@ -14,10 +14,12 @@ def _csv_list(text):
 
 
 def register(sub) -> None:
-    """Add ``alcore bench {strategies,budget,accuracy,fullrun,refit,equivalence,paper-cost}``."""
+    """Add ``alcore bench``: strategies, budget, accuracy, fullrun, refit, clustering,
+    equivalence, paper-cost, sample, cost-check."""
     bench = sub.add_parser(
         "bench",
-        help="benchmarks: strategies, budget, accuracy, fullrun, refit, equivalence, paper-cost",
+        help="benchmarks: strategies, budget, accuracy, fullrun, refit, clustering, equivalence, "
+        "paper-cost",
         description="Benchmarks of alcore (time, memory, budgets).",
     )
     cmds = bench.add_subparsers(dest="bench_command", metavar="BENCH")
@@ -132,6 +134,22 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
     p.add_argument("--out", default=f"{DATA_DIR}/refit_agreement.csv", help="CSV; '' to skip")
     p.set_defaults(func=_refit)
+
+    p = cmds.add_parser(
+        "clustering",
+        help="one TypiClust query's clustering per back-end (alcore's exact k-means, faiss, "
+        "the TypiClust authors' KMeans/MiniBatchKMeans) on real pools: CPU time, objective",
+    )
+    p.add_argument(
+        "--datasets",
+        default="sms_spam,trec6,reuters_r8,rotten_tomatoes,newsgroups20,crowdflower_tweets",
+        help="comma-separated dataset names (the registry's budget sets the clusters)",
+    )
+    p.add_argument("--encoder", default="minilm")
+    p.add_argument("--seeds", type=int, default=3, help="clusterings per back-end (median time)")
+    p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP/faiss threads (default 1)")
+    p.add_argument("--out", default=f"{DATA_DIR}/bench_clustering.csv", help="CSV; '' to skip")
+    p.set_defaults(func=_clustering)
 
     p = cmds.add_parser(
         "equivalence",
@@ -342,6 +360,26 @@ def _fullrun(args):
     _print(df)
     _write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy"))
     return 0
+
+
+def _clustering(args):
+    from alcore import data
+    from alcore.bench.clustering import clustering_backends
+
+    pools, budgets = {}, {}
+    for name in _csv_list(args.datasets):
+        try:
+            pools[name] = _load(name, args.encoder).X_train
+        except (FileNotFoundError, RuntimeError, OSError) as exc:
+            print(f"skipped: no embeddings of {name} with {args.encoder} ({exc})")
+            continue
+        budgets[name] = data.DATASETS[name].budget
+    df = clustering_backends(pools, budgets, seeds=range(args.seeds), threads=args.threads)
+    df.insert(1, "encoder", args.encoder)
+    print(df.round(3).to_string(index=False))
+    if args.out:
+        df.to_csv(args.out, index=False)
+        print(f"-> {args.out}")
 
 
 def _refit(args):
