@@ -182,6 +182,40 @@ def test_dry_run_counts_what_the_run_does(home, tmp_path, capsys):
     assert "0 already done, 3 done now" in _cli(capsys, *args)[1]
 
 
+def test_only_and_cached_only_run_a_part_of_the_grid(home, tmp_path, capsys):
+    """``--only`` keeps the named datasets of a grid; ``--cached-only`` keeps the pairs whose
+    embeddings the cache holds and names the others; a dataset the grid lacks is refused."""
+    from alcore.cli.run import select_configs
+
+    for name, seed in (("mine", 0), ("yours", 1)):
+        data.add_dataset(name, _csv(tmp_path / f"{name}.csv", seed=seed), "text", "label")
+    g = _grid(tmp_path / "g.yaml", ["mine", "yours"], seeds=[0, 1])
+    store = tmp_path / "store"
+    args = ("run", "--config", g, "--store", store)
+    rc, out, err = _cli(capsys, *args, "--embeddings", LOADER, "--only", "yours", "--dry-run")
+    assert rc == 0 and "2 runs" in out and "2 to do" in out, err
+    rc, out, err = _cli(capsys, *args, "--embeddings", LOADER, "--only", "yours,theirs")
+    assert rc == 2
+    _one_clear_line(err, "--only", "theirs", "mine, yours")
+    rc, out, err = _cli(capsys, *args, "--embeddings", LOADER, "--cached-only")
+    assert rc == 2
+    _one_clear_line(err, "--cached-only", "--embeddings")
+    # the cache of this home is empty: every pair is named, nothing is run or embedded
+    grid = Grid.from_yaml(g)
+    g2 = _grid(tmp_path / "g2.yaml", ["mine", "yours"], encoders=["glove50"])
+    rc, out, err = _cli(
+        capsys, "run", "--config", g2, "--store", store, "--cached-only", "--dry-run"
+    )
+    assert rc == 0, err
+    assert "left out, their embeddings not cached: mine x glove50, yours x glove50" in out
+    assert "0 runs" in out
+    assert not list(home.glob("embeddings/**/*.npy"))
+    kept, skipped = select_configs(grid.configs(check_names=False), ["mine"], lambda d, e: True)
+    assert {c.dataset for c in kept} == {"mine"} and len(kept) == 2 and skipped == []
+    kept, skipped = select_configs(grid.configs(check_names=False), None, lambda d, e: d == "yours")
+    assert {c.dataset for c in kept} == {"yours"} and skipped == [("mine", "e1")]
+
+
 def _store_with_runs_and_failures(tmp_path, capsys, home):
     g = _grid(tmp_path / "g.yaml", ["toy3", "broken1"], seeds=[0, 1])
     store = tmp_path / "store"

@@ -46,6 +46,17 @@ def register(sub) -> None:
     p.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT")
     p.add_argument("--retry-failed", action="store_true", help="re-run recorded failures")
     p.add_argument("--dry-run", action="store_true", help="only count the runs to do")
+    p.add_argument(
+        "--only",
+        metavar="DATASET[,DATASET]",
+        help="run only these datasets of the grid (a long grid one dataset at a time)",
+    )
+    p.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="run only the (dataset, encoder) pairs whose embeddings the cache holds, and "
+        "name the others (e.g. an encoder too slow to embed here; `alcore embed` fills it)",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.add_argument(
         "--embeddings",
@@ -111,6 +122,29 @@ def configs_and_store(grid, args):
     return configs, store
 
 
+def select_configs(configs, only=None, is_cached=None):
+    """The part of a grid to run: the datasets ``only`` names (all if None) and, with
+    ``is_cached`` (``(dataset, encoder) -> bool``), the pairs it holds.
+
+    Returns ``(configs, skipped)``: the configs kept and the sorted (dataset, encoder) pairs
+    left out for want of embeddings. A name of ``only`` the grid lacks raises ValueError.
+    """
+    if only is not None:
+        names = set(dict.fromkeys(c.dataset for c in configs))
+        unknown = sorted(set(only) - names)
+        if unknown:
+            raise ValueError(
+                f"--only names datasets the grid does not have: {', '.join(unknown)}; "
+                f"the grid's: {', '.join(sorted(names))}"
+            )
+        configs = [c for c in configs if c.dataset in set(only)]
+    if is_cached is None:
+        return configs, []
+    pairs = {p: bool(is_cached(*p)) for p in dict.fromkeys((c.dataset, c.encoder) for c in configs)}
+    kept = [c for c in configs if pairs[(c.dataset, c.encoder)]]
+    return kept, sorted(p for p, ok in pairs.items() if not ok)
+
+
 def run_configs(configs, store, args):
     """:func:`alcore.runs.grid.run_grid` with the options of ``run`` (and ``book``, which has no
     ``--scheduler``)."""
@@ -132,7 +166,16 @@ def _run(args) -> int:
 
     resolve_loader(args.embeddings)  # a loader module that cannot be imported fails now
     grid = _grid_of(args)
+    if args.cached_only and args.embeddings:
+        raise ValueError("--cached-only reads the embedding cache; --embeddings replaces it")
     configs, store = configs_and_store(grid, args)
+    only = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
+    configs, skipped = select_configs(configs, only, _is_cached if args.cached_only else None)
+    if skipped:
+        print(
+            f"{grid.name}: left out, their embeddings not cached: "
+            + ", ".join(f"{d} x {e}" for d, e in skipped)
+        )
     if args.dry_run:
         left = len(configs) - _stored(configs, store, args.embeddings)
         print(
@@ -150,6 +193,12 @@ def _run(args) -> int:
         f"{summary['store']}"
     )
     return 1 if summary["failed"] else 0
+
+
+def _is_cached(dataset, encoder) -> bool:
+    from alcore.embedding.embed import cached_sha256
+
+    return cached_sha256(dataset, encoder) is not None
 
 
 def _stored(configs, store, loader) -> int:
