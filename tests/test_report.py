@@ -72,11 +72,36 @@ def test_a_full_design_has_a_banner_only_while_its_store_holds_part_of_it(tmp_pa
     data = report.load_report_data("default", store=str(tmp_path / "store"))
     report.describe(data)  # a synthetic store holds none of the default design's runs
     assert "Part of the <code>default</code> design: 0 of its" in str(shown[0].data)
-    size = dict(data["size"], design={"a": (10, 10), "b": (3, 10), "c": (0, 5)})
+    size = dict(
+        data["size"],
+        design={
+            "a": (10, 10, ()),
+            "b": (3, 10, ("mpnet",)),
+            "c": (0, 5, ("e1", "e2")),
+            "d": (4, 8, ()),
+        },
+    )
     text = banner_markdown("paper", size)
-    assert "13 of its 25 runs" in text and "Complete: a; in part: b (3 of 10)" in text
+    assert "17 of its 33 runs" in text
+    assert "Complete: a; in part: b (3 of 10; no mpnet run yet), d (4 of 8)" in text
     assert "not yet run: c" in text
-    assert banner_markdown("paper", dict(size, design={"a": (10, 10)})) == ""
+    assert banner_markdown("paper", dict(size, design={"a": (10, 10, ())})) == ""
+
+
+def test_design_coverage_names_the_encoders_without_a_run(tmp_path):
+    from alcore.report.banner import design_coverage
+    from alcore.runs.experiment import load_profile
+
+    configs = load_profile("paper").configs(check_names=False)
+    keep = [c.key() for c in configs if c.dataset == "trec6" and c.encoder != "mpnet"]
+    first_sms = next(c for c in configs if c.dataset == "sms_spam")
+    keep.append(first_sms.key())
+    cov = design_coverage(pd.DataFrame({"run_key": keep}), "paper")
+    have, want, missing = cov["trec6"]
+    assert have == len(keep) - 1 and want > have and missing == ("mpnet",)
+    assert cov["sms_spam"][0] == 1 and first_sms.encoder not in cov["sms_spam"][2]
+    assert cov["bbc_news"][0] == 0 and "glove50" in cov["bbc_news"][2]
+    assert design_coverage(pd.DataFrame({"run_key": keep}), "quick") is None
 
 
 def test_banner_says_what_verdicts_can_say_from_the_datasets_in_the_store(synth):

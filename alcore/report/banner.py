@@ -49,18 +49,24 @@ def store_size(results):
 def design_coverage(results, profile):
     """How much of a full design's grid a store holds, per dataset.
 
-    Returns ``{dataset: (runs held, runs of the design)}`` in the design's order, counting
-    only the runs the design asks for (by key); None for a profile that is not one of
-    :data:`FULL_DESIGNS`.
+    Returns ``{dataset: (runs held, runs of the design, encoders without a run)}`` in the
+    design's order, counting only the runs the design asks for (by key); the third item
+    names, in the design's order, the dataset's encoders of which the store holds none of
+    the design's runs. None for a profile that is not one of :data:`FULL_DESIGNS`.
     """
     if profile not in FULL_DESIGNS:
         return None
     held = set(results["run_key"].unique()) if len(results) else set()
-    out = {}
+    counts, encoders = {}, {}
     for c in load_profile(profile).configs(check_names=False):
-        have, want = out.get(c.dataset, (0, 0))
-        out[c.dataset] = (have + (c.key() in held), want + 1)
-    return out
+        have, want = counts.get(c.dataset, (0, 0))
+        counts[c.dataset] = (have + (c.key() in held), want + 1)
+        enc = encoders.setdefault(c.dataset, {})
+        enc[c.encoder] = enc.get(c.encoder, False) or c.key() in held
+    return {
+        d: (h, w, tuple(e for e, any_held in encoders[d].items() if not any_held))
+        for d, (h, w) in counts.items()
+    }
 
 
 def _plural(n, word):
@@ -98,20 +104,27 @@ def verdict_sentence(size):
 
 def _partial(profile, size, coverage):
     """The banner of a full design's store that does not hold all of it yet, or None."""
-    have = sum(h for h, _ in coverage.values())
-    want = sum(w for _, w in coverage.values())
+    have = sum(c[0] for c in coverage.values())
+    want = sum(c[1] for c in coverage.values())
     if have >= want:
         return None
-    done = [d for d, (h, w) in coverage.items() if h == w]
-    part = [f"{d} ({h:,} of {w:,})" for d, (h, w) in coverage.items() if 0 < h < w]
-    none = [d for d, (h, _) in coverage.items() if h == 0]
+    done = [d for d, (h, w, *_) in coverage.items() if h == w]
+    part = [
+        f"{d} ({h:,} of {w:,}"
+        + (f"; no {', '.join(rest[0])} run yet" if rest and rest[0] else "")
+        + ")"
+        for d, (h, w, *rest) in coverage.items()
+        if 0 < h < w
+    ]
+    none = [d for d, (h, *_) in coverage.items() if h == 0]
     title = f"Part of the `{profile}` design: {have:,} of its {want:,} runs so far"
     body = (
         f"Its store holds {size_sentence(size)}. Complete: {', '.join(done) or 'no dataset'}"
         + (f"; in part: {', '.join(part)}" if part else "")
         + (f"; not yet run: {', '.join(none)}" if none else "")
-        + f". The grid resumes where it stopped (`alcore run --profile {profile}`); the "
-        f"verdicts rest on the {_plural(size['cells'], 'cell')} held so far."
+        + f". The grid resumes where it stopped (`alcore run --profile {profile}`; "
+        "`--cached-only` runs the pairs already embedded); the verdicts rest on the "
+        f"{_plural(size['cells'], 'cell')} held so far."
     )
     return title, body
 
