@@ -6,11 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-DATA_DIR = "book/data"
-
-
-def _csv_list(text):
-    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+from alcore.cli.bench_cost import register_cost
+from alcore.cli.bench_io import DATA_DIR, csv_list, print_table, write
 
 
 def register(sub) -> None:
@@ -176,80 +173,7 @@ def register(sub) -> None:
     p.add_argument("--table-only", action="store_true", help="only rebuild the table")
     p.add_argument("--out", default=f"{DATA_DIR}/equivalence.csv", help="CSV; '' to skip")
     p.set_defaults(func=_equivalence)
-
-    p = cmds.add_parser(
-        "sample",
-        help="run and time a seeded sample of a profile's AL configs (the cost model's data)",
-    )
-    p.add_argument("--profile", default="paper")
-    p.add_argument("--n", type=int, default=40, help="runs in the sample")
-    p.add_argument("--encoders", default=None, help="only these (embeddings cached here)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--spread", action="store_true", help="round-robin over (dataset, strategy) cells"
-    )
-    p.add_argument("--exclude", default=None, help="CSV of runs whose configs to leave out")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument(
-        "--out", default=f"{DATA_DIR}/bench_cost_fit.csv", help="CSV appended to (resumable)"
-    )
-    p.set_defaults(func=_sample)
-
-    p = cmds.add_parser(
-        "cost-check",
-        help="the cost model fitted to one sample of measured runs, checked on another",
-    )
-    p.add_argument(
-        "--fit",
-        default=f"{DATA_DIR}/bench_cost_fit.csv",
-        help="measured runs (alcore bench sample's CSV) or a results store directory",
-    )
-    p.add_argument(
-        "--check",
-        default=f"{DATA_DIR}/bench_cost_check.csv",
-        help="other measured runs (CSV) or a results store; runs also in --fit are dropped",
-    )
-    p.add_argument("--out", default=f"{DATA_DIR}/bench_cost_summary.csv", help="CSV; '' to skip")
-    p.set_defaults(func=_cost_check)
-
-    p = cmds.add_parser(
-        "paper-cost",
-        help="the paper profile's CPU-hours, extrapolated from "
-        "measured whole runs (bench_cost_fit.csv)",
-    )
-    p.add_argument("--profile", default="paper")
-    p.add_argument(
-        "--runs",
-        default=f"{DATA_DIR}/bench_cost_fit.csv",
-        help="measured runs to extrapolate from (alcore bench sample)",
-    )
-    p.add_argument(
-        "--store",
-        default=None,
-        help="a results directory whose AL runs to extrapolate from instead of --runs",
-    )
-    p.add_argument(
-        "--budgets",
-        default=None,
-        help="NAME:B,... overriding the profile's budgets (e.g. trec6:1000)",
-    )
-    p.add_argument("--out", default=f"{DATA_DIR}/paper_cost.csv", help="CSV; '' to skip")
-    p.set_defaults(func=_paper_cost)
-
-
-def _print(df):
-    with pd.option_context(
-        "display.width", 200, "display.max_columns", 20, "display.max_rows", 500
-    ):
-        print(df.to_string(index=False))
-
-
-def _write(df, out, replace_setting=False, key=("setting", "strategy", "impl")):
-    from alcore.bench import write_table
-
-    if out:
-        write_table(df, out, replace_setting=replace_setting, key=key)
-        print(f"wrote {out}")
+    register_cost(cmds)
 
 
 def _strategies(args):
@@ -257,8 +181,8 @@ def _strategies(args):
 
     df = run_benchmark(
         args.setting,
-        _csv_list(args.strategies),
-        tuple(_csv_list(args.impls)),
+        csv_list(args.strategies),
+        tuple(csv_list(args.impls)),
         threads=args.threads,
         timeout=args.timeout,
         seed=args.seed,
@@ -270,8 +194,8 @@ def _strategies(args):
         classes=args.classes,
         batch=args.batch,
     )
-    _print(df)
-    _write(df[COLUMNS + ["n", "dim", "rss_mb", "tracemalloc_mb", "warm_seconds"]], args.out, True)
+    print_table(df)
+    write(df[COLUMNS + ["n", "dim", "rss_mb", "tracemalloc_mb", "warm_seconds"]], args.out, True)
     return 0
 
 
@@ -298,14 +222,14 @@ def _budget(args):
         progress=True,
     )
     df["registry_budget"] = [getattr(data.DATASETS.get(n), "budget", None) for n in names]
-    _print(df)
-    _write(df, args.out, True, key=("dataset", "encoder"))
-    _write(curves, args.curves, True, key=("dataset", "encoder"))
+    print_table(df)
+    write(df, args.out, True, key=("dataset", "encoder"))
+    write(curves, args.curves, True, key=("dataset", "encoder"))
     trec = curves[curves["dataset"] == "trec6"]
     if args.calibration and 1000 in set(trec["n_labelled"]):  # Table 2's B calibrates the rule
         row = df.set_index("dataset").loc["trec6"]
         cal = calibration_table(trec, row["full_score"])
-        _write(cal.assign(dataset="trec6", encoder=args.encoder), args.calibration)
+        write(cal.assign(dataset="trec6", encoder=args.encoder), args.calibration)
     return 0
 
 
@@ -318,7 +242,7 @@ def _accuracy(args):
         emb.y_train,
         emb.X_test,
         emb.y_test,
-        _csv_list(args.strategies),
+        csv_list(args.strategies),
         k0=args.k0,
         batch=args.batch,
         cycles=args.cycles,
@@ -329,8 +253,8 @@ def _accuracy(args):
     df.insert(1, "encoder", args.encoder)
     summary = df.pivot_table(index="strategy", columns="impl", values="accuracy")
     summary["alcore_minus_skactiveml"] = summary["alcore"] - summary["skactiveml"]
-    _print(summary.reset_index())
-    _write(df, args.out)
+    print_table(summary.reset_index())
+    write(df, args.out)
     return 0
 
 
@@ -350,15 +274,15 @@ def _fullrun(args):
         emb,
         budget,
         cycles=args.cycles,
-        strategies_=_csv_list(args.strategies),
+        strategies_=csv_list(args.strategies),
         seed=args.seed,
         progress=True,
     )
     df.insert(0, "dataset", args.dataset)
     df.insert(1, "encoder", args.encoder)
     df.insert(2, "budget", budget)
-    _print(df)
-    _write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy"))
+    print_table(df)
+    write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy"))
     return 0
 
 
@@ -367,7 +291,7 @@ def _clustering(args):
     from alcore.bench.clustering import clustering_backends
 
     pools, budgets = {}, {}
-    for name in _csv_list(args.datasets):
+    for name in csv_list(args.datasets):
         try:
             pools[name] = _load(name, args.encoder).X_train
         except (FileNotFoundError, RuntimeError, OSError) as exc:
@@ -389,12 +313,12 @@ def _refit(args):
     from alcore.bench import refit_agreement
 
     frames = []
-    for item in _csv_list(args.datasets):
+    for item in csv_list(args.datasets):
         name, _, budget = item.partition(":")
         budget = int(budget) if budget else data.DATASETS[name].budget
         if not budget:
             raise ValueError(f"{name} has no registry budget; pass it as {name}:BUDGET")
-        for encoder in _csv_list(args.encoders):
+        for encoder in csv_list(args.encoders):
             try:
                 emb = _load(name, encoder)
             except (FileNotFoundError, RuntimeError, OSError) as exc:
@@ -404,14 +328,14 @@ def _refit(args):
                 df = refit_agreement(
                     emb,
                     budget,
-                    _csv_list(args.strategies),
+                    csv_list(args.strategies),
                     seeds=range(args.seeds),
                     cycles=args.cycles,
                     progress=True,
                 )
             df.insert(0, "dataset", name)
             df.insert(1, "encoder", encoder)
-            _print(df)
+            print_table(df)
             frames.append(df)
     if not frames:
         return 1
@@ -419,16 +343,15 @@ def _refit(args):
     from alcore.bench import refit_verdict
 
     print(refit_verdict(df))
-    _write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy", "seed"))
+    write(df, args.out, True, key=("dataset", "encoder", "budget", "strategy", "seed"))
     return 0
 
 
 def _equivalence(args):
-    from pathlib import Path
 
     from alcore.bench.equivalence import CHANGES, equivalence_table, run_pairs
 
-    changes = _csv_list(args.change) or list(CHANGES)
+    changes = csv_list(args.change) or list(CHANGES)
     unknown = [c for c in changes if c not in CHANGES]
     if unknown:
         raise ValueError(f"unknown change(s) {unknown}; choose from {', '.join(CHANGES)}")
@@ -440,91 +363,17 @@ def _equivalence(args):
             budget_cap=args.budget_cap,
             cycles=args.cycles,
             progress=True,
-            datasets=tuple(_csv_list(args.datasets)),
-            encoders=tuple(_csv_list(args.encoders)),
+            datasets=tuple(csv_list(args.datasets)),
+            encoders=tuple(csv_list(args.encoders)),
             seeds=range(args.seeds),
-            strategies_=_csv_list(args.strategies),
+            strategies_=csv_list(args.strategies),
         )
     if not Path(args.runs).exists():
         print(f"no paired runs in {args.runs}")
         return 1
     df = equivalence_table(pd.read_csv(args.runs))
-    _print(df)
+    print_table(df)
     if args.out:
         df.to_csv(args.out, index=False)
         print(f"wrote {args.out}")
-    return 0
-
-
-def _sample(args):
-    from pathlib import Path
-
-    from alcore.bench.sample import measure_runs, sample_configs
-    from alcore.runs.experiment import load_profile
-
-    exclude = ()
-    if args.exclude and Path(args.exclude).exists():
-        exclude = set(pd.read_csv(args.exclude)["run_key"])
-    configs = sample_configs(
-        load_profile(args.profile),
-        args.n,
-        encoders=_csv_list(args.encoders),
-        random_state=args.seed,
-        spread=args.spread,
-        exclude=exclude,
-    )
-    df = measure_runs(configs, args.out, threads=args.threads, progress=True)
-    _print(df.drop(columns=["run_key"]) if len(df) else df)
-    return 0
-
-
-def _measured_runs(path):
-    """Measured AL runs for the cost model: a sample's CSV, or a results store's runs."""
-    from alcore.bench.cost import store_runs
-    from alcore.runs.store import load_results
-
-    path = Path(path)
-    if not path.is_dir():
-        return pd.read_csv(path)
-    runs = store_runs(load_results(path))
-    if runs.empty:
-        raise ValueError(f"{path} holds no AL runs to fit or check the cost model on")
-    return runs
-
-
-def _cost_check(args):
-    from alcore.bench.sample import check_model
-
-    fit, check = _measured_runs(args.fit), _measured_runs(args.check)
-    if "run_key" in fit and "run_key" in check:  # a run checked against itself is no check
-        check = check[~check["run_key"].isin(set(fit["run_key"]))]
-    if check.empty:
-        raise ValueError(f"{args.check} holds no AL runs that are not also in {args.fit}")
-    per_run, summary = check_model(fit, check)
-    _print(per_run[["dataset", "encoder", "strategy", "budget", "cpu_seconds", "predicted"]])
-    print(summary)
-    if args.out:
-        pd.DataFrame([summary]).to_csv(args.out, index=False)
-        print(f"wrote {args.out}")
-    return 0
-
-
-def _paper_cost(args):
-    from alcore.bench import paper_cost
-    from alcore.runs.experiment import load_profile
-
-    pairs = (b.partition(":") for b in _csv_list(args.budgets) or [])
-    budgets = {name: int(value) for name, _, value in pairs}
-    if args.store:
-        from alcore.bench.cost import store_runs
-        from alcore.runs.store import load_results
-
-        runs = store_runs(load_results(args.store))
-        if runs.empty:
-            raise ValueError(f"{args.store} holds no AL runs to fit the cost model to")
-    else:
-        runs = pd.read_csv(args.runs)
-    df = paper_cost(runs, load_profile(args.profile), budgets=budgets)
-    _print(df)
-    _write(df, args.out)
     return 0
