@@ -130,15 +130,7 @@ def _paper_cost(args):
 
     pairs = (b.partition(":") for b in csv_list(args.budgets) or [])
     budgets = {name: int(value) for name, _, value in pairs}
-    if args.store:
-        from alcore.bench.cost import store_runs
-        from alcore.runs.store import load_results
-
-        runs = store_runs(load_results(args.store))
-        if runs.empty:
-            raise ValueError(f"{args.store} holds no AL runs to fit the cost model to")
-    else:
-        runs = pd.read_csv(args.runs)
+    runs = _measured_runs(args.store) if args.store else pd.read_csv(args.runs)
     df = paper_cost(runs, load_profile(args.profile), budgets=budgets)
     print_table(df)
     write(df, args.out)
